@@ -1,0 +1,89 @@
+package upstream
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+var (
+	// ErrNotFound is matched (with errors.Is) by a *StatusError for HTTP 404.
+	ErrNotFound = errors.New("upstream: not found")
+	// ErrMalformed means the upstream answered 200 with a body that is not a valid
+	// room: HTML, empty, truncated JSON, or a required field missing.
+	ErrMalformed = errors.New("upstream: malformed response")
+	// ErrNoCredentials means a caller without a user token asked for data and the
+	// service has no client credentials of its own to use instead.
+	ErrNoCredentials = errors.New("upstream: no user token and no client credentials configured")
+)
+
+// StatusError is an upstream answer with a status other than 200. Type and Message
+// come from the gateway's error envelope when it had one; they are for logs only.
+type StatusError struct {
+	Status     int
+	Type       string
+	Message    string
+	RetryAfter time.Duration // from Retry-After; 0 when absent or unreadable
+}
+
+func (e *StatusError) Error() string {
+	s := fmt.Sprintf("upstream: HTTP %d", e.Status)
+	if e.Type != "" {
+		s += " " + e.Type
+	}
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Is lets errors.Is(err, ErrNotFound) match a 404.
+func (e *StatusError) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
+
+// TokenError is a failure to obtain the service's own client-credentials token.
+// Code is the OAuth2 error code (such as "invalid_client") when the server sent one.
+// It never holds the response body or the secret.
+type TokenError struct {
+	Status int
+	Code   string
+	Err    error
+}
+
+func (e *TokenError) Error() string {
+	s := "upstream: service token"
+	if e.Status != 0 {
+		s += fmt.Sprintf(": HTTP %d", e.Status)
+	}
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}

@@ -1,0 +1,169 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// ServiceTokensConfig configures the service's own client-credentials token.
+type ServiceTokensConfig struct {
+	AuthBaseURL  string // the token endpoint is AuthBaseURL + "/oauth2/token"
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+	// HTTPClient talks to the token endpoint only; give it its own timeout.
+	HTTPClient *http.Client
+	// FetchTimeout bounds one token request (default 10s).
+	FetchTimeout time.Duration
+	// Now is the clock (default time.Now); tests move it.
+	Now func() time.Time
+}
+
+// ServiceTokens caches the service's client-credentials token and renews it well
+// before it expires: after 80% of its lifetime a renewal starts in the background
+// while callers keep the current token, so no request waits for a renewal unless
+// the token has actually run out. Concurrent callers share one fetch.
+//
+// x/oauth2's own cache renews only 10 s before expiry and makes every caller wait
+// on that fetch, which is why this type exists; the fetch itself is x/oauth2's.
+type ServiceTokens struct {
+	cfg     clientcredentials.Config
+	ctx     context.Context // long-lived: carries HTTPClient for x/oauth2
+	timeout time.Duration
+	now     func() time.Time
+
+	mu       sync.Mutex
+	token    string
+	renewAt  time.Time
+	expireAt time.Time
+	inflight *tokenFetch
+	fetches  int
+}
+
+type tokenFetch struct {
+	done  chan struct{}
+	token string
+	err   error
+}
+
+// NewServiceTokens returns a token cache. ctx must outlive every request (use the
+// process's context): renewals run on it, not on the request that noticed them.
+func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceTokens {
+	if cfg.HTTPClient != nil {
+		ctx = context.WithValue(ctx, oauth2.HTTPClient, cfg.HTTPClient)
+	}
+	s := &ServiceTokens{
+		cfg: clientcredentials.Config{
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			TokenURL:     strings.TrimRight(cfg.AuthBaseURL, "/") + "/oauth2/token",
+			Scopes:       cfg.Scopes,
+			AuthStyle:    oauth2.AuthStyleInHeader,
+		},
+		ctx:     ctx,
+		timeout: cfg.FetchTimeout,
+		now:     cfg.Now,
+	}
+	if s.timeout <= 0 {
+		s.timeout = 10 * time.Second
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// Token returns a valid access token, fetching one only when none is cached or the
+// cached one has expired. It gives up when ctx is done, leaving the fetch to finish
+// for later callers.
+func (s *ServiceTokens) Token(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	now := s.now()
+	if s.token != "" && now.Before(s.renewAt) {
+		t := s.token
+		s.mu.Unlock()
+		return t, nil
+	}
+	f := s.inflight
+	if f == nil {
+		f = s.startFetchLocked()
+	}
+	if s.token != "" && now.Before(s.expireAt) {
+		t := s.token // due for renewal, still good: serve it while the renewal runs
+		s.mu.Unlock()
+		return t, nil
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.token, f.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// Fetches reports how many token requests have been started.
+func (s *ServiceTokens) Fetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetches
+}
+
+func (s *ServiceTokens) startFetchLocked() *tokenFetch {
+	f := &tokenFetch{done: make(chan struct{})}
+	s.inflight = f
+	s.fetches++
+	go func() {
+		ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
+		defer cancel()
+		started := s.now()
+		tok, err := s.cfg.Token(ctx)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err != nil {
+			f.err = tokenError(err)
+		} else {
+			f.token = tok.AccessToken
+			s.token = tok.AccessToken
+			s.renewAt, s.expireAt = renewalTimes(started, tok.Expiry)
+		}
+		s.inflight = nil
+		close(f.done)
+	}()
+	return f
+}
+
+// renewalTimes starts renewing after 80% of the lifetime and stops using the token
+// a little before it expires, to allow for clock skew and the time a call takes.
+// A token with no expiry is renewed hourly.
+func renewalTimes(issued, expiry time.Time) (renewAt, expireAt time.Time) {
+	if expiry.IsZero() {
+		expiry = issued.Add(time.Hour)
+	}
+	life := expiry.Sub(issued)
+	if life <= 0 {
+		return issued, issued
+	}
+	margin := min(life/10, 30*time.Second)
+	return issued.Add(life * 8 / 10), expiry.Add(-margin)
+}
+
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		// RetrieveError's own message carries the response body; keep only the code.
+		te := &TokenError{Code: truncate(re.ErrorCode, 64)}
+		if re.Response != nil {
+			te.Status = re.Response.StatusCode
+		}
+		return te
+	}
+	return &TokenError{Err: err}
+}
