@@ -76,7 +76,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 func (c *Client) Room(ctx context.Context, id, userToken string) (*Room, error) {
 	room, err := c.room(ctx, id, userToken)
 	if err != nil {
-		return nil, fmt.Errorf("upstream: room %s: %w", id, err)
+		return nil, &RoomError{ID: id, Err: err}
 	}
 	return room, nil
 }

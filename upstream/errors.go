@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,20 @@ var (
 	// service has no client credentials of its own to use instead.
 	ErrNoCredentials = errors.New("upstream: no user token and no client credentials configured")
 )
+
+// RoomError is any failure to fetch a room: every error Client.Room returns is one.
+// Err says what went wrong: a *StatusError, ErrMalformed, ErrNoCredentials, a
+// *TokenError, or a transport error (refused, timed out, cancelled).
+type RoomError struct {
+	ID  string
+	Err error
+}
+
+func (e *RoomError) Error() string {
+	return "upstream: room " + e.ID + ": " + strings.TrimPrefix(e.Err.Error(), "upstream: ")
+}
+
+func (e *RoomError) Unwrap() error { return e.Err }
 
 // StatusError is an upstream answer with a status other than 200. Type and Message
 // come from the gateway's error envelope when it had one; they are for logs only.

@@ -1,0 +1,198 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// The two response media types of GraphQL over HTTP.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// httpTransport serves GraphQL over HTTP at one endpoint: POST with a JSON body,
+// and GET with the request in the URL (queries only). It replaces gqlgen's POST and
+// GET transports, which answer a malformed body with an error that has no code and
+// echo the body back: here every failure has a code and nothing the caller sent is
+// repeated.
+type httpTransport struct {
+	maxBodyBytes int64
+}
+
+var _ graphql.Transport = httpTransport{}
+
+// Supports claims every plain HTTP request to the endpoint, so that a wrong method
+// or content type is answered here, in GraphQL's shape, not by gqlgen's fallback.
+func (httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
+
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	media := responseMediaType(r.Header.Get("Accept"))
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+
+	params := &graphql.RawParams{Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	switch r.Method {
+	case http.MethodPost:
+		if status, err := t.readPOST(w, r, params); err != nil {
+			writeRequestError(w, status, err)
+			return
+		}
+	case http.MethodGet:
+		if err := readGET(r.URL.RawQuery, params); err != nil {
+			writeRequestError(w, http.StatusBadRequest, err)
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		writeRequestError(w, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GraphQL is served over GET and POST only"))
+		return
+	}
+	params.ReadTime.End = graphql.Now()
+	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
+		writeRequestError(w, http.StatusBadRequest, codedError(CodeBadRequest, "the request has no query"))
+		return
+	}
+
+	ctx := r.Context()
+	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		// The document did not parse or validate, or the variables did not fit.
+		// application/json answers 200 with the errors; the newer media type
+		// answers 400 and, as its spec asks, no data member.
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		if media == mediaGraphQLResponse {
+			writeRequestError(w, http.StatusBadRequest, resp.Errors...)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
+	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
+		w.Header().Set("Allow", "POST")
+		writeRequestError(w, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GET serves queries only; send other operations with POST"))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	writeJSON(w, http.StatusOK, responses(ctx))
+}
+
+func (t httpTransport) readPOST(w http.ResponseWriter, r *http.Request, params *graphql.RawParams) (int, *gqlerror.Error) {
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != mediaJSON {
+		return http.StatusUnsupportedMediaType, codedError(CodeUnsupportedTyp, "POST bodies must be application/json")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return http.StatusRequestEntityTooLarge, codedError(CodeTooLarge, "the request body is larger than this server accepts")
+		}
+		return http.StatusBadRequest, codedError(CodeBadRequest, "the request body could not be read")
+	}
+	if err := decodeStrict(body, params); err != nil {
+		return http.StatusBadRequest, codedError(CodeBadRequest, "the request body is not a GraphQL request: "+err.Error())
+	}
+	return 0, nil
+}
+
+func readGET(rawQuery string, params *graphql.RawParams) *gqlerror.Error {
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return codedError(CodeBadRequest, "the URL query string is malformed")
+	}
+	params.Query = q.Get("query")
+	params.OperationName = q.Get("operationName")
+	if v := q.Get("variables"); v != "" {
+		if err := decodeStrict([]byte(v), &params.Variables); err != nil {
+			return codedError(CodeBadRequest, "variables must be a JSON object")
+		}
+	}
+	if v := q.Get("extensions"); v != "" {
+		if err := decodeStrict([]byte(v), &params.Extensions); err != nil {
+			return codedError(CodeBadRequest, "extensions must be a JSON object")
+		}
+	}
+	return nil
+}
+
+// decodeStrict decodes one JSON value, keeping numbers as json.Number so that no
+// digit of an id is lost, and refuses trailing data. Its errors describe the
+// problem without quoting the input.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			return errors.New("invalid JSON")
+		case errors.As(err, &typ):
+			if typ.Field != "" {
+				return errors.New("\"" + typ.Field + "\" has the wrong type")
+			}
+			return errors.New("it must be a JSON object")
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("invalid JSON")
+		default:
+			return errors.New("invalid JSON")
+		}
+	}
+	if dec.More() {
+		return errors.New("unexpected data after the JSON object")
+	}
+	return nil
+}
+
+// responseMediaType picks the response type from Accept: the newer
+// application/graphql-response+json when the client names it before
+// application/json, else application/json (also for no Accept at all, for older
+// clients).
+func responseMediaType(accept string) string {
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil || params["q"] == "0" {
+			continue
+		}
+		switch mt {
+		case mediaGraphQLResponse:
+			return mediaGraphQLResponse
+		case mediaJSON, "application/*", "*/*":
+			return mediaJSON
+		}
+	}
+	return mediaJSON
+}
+
+func codedError(code, msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+}
+
+// writeRequestError answers a request that never reached execution: errors only,
+// no data member.
+func writeRequestError(w http.ResponseWriter, status int, errs ...*gqlerror.Error) {
+	writeJSON(w, status, struct {
+		Errors gqlerror.List `json:"errors"`
+	}{errs})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}

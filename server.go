@@ -1,0 +1,280 @@
+// Command reflect-graphql serves a GraphQL API over the Quran Foundation's Quran
+// Reflect room API. With no QF_CLIENT_ID it runs on an embedded fake of the
+// upstream and serves demo data.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// environments are the provider's two environments: {auth, api} base URLs.
+func environments(name string) (auth, api string, ok bool) {
+	switch name {
+	case "prelive":
+		return "https://prelive-oauth2.quran.foundation", "https://apis-prelive.quran.foundation", true
+	case "production":
+		return "https://oauth2.quran.foundation", "https://apis.quran.foundation", true
+	}
+	return "", "", false
+}
+
+// config is everything run reads from the environment.
+type config struct {
+	addr             string
+	env              string
+	apiBaseURL       string
+	authBaseURL      string
+	clientID         string
+	clientSecret     string
+	scopes           []string
+	demo             bool
+	batchConcurrency int
+	maxBodyBytes     int64
+	upstreamTimeout  time.Duration
+	tokenTimeout     time.Duration
+	shutdownTimeout  time.Duration
+	logFormat        string
+	logLevel         slog.Level
+}
+
+// loadConfig reads and checks the configuration. Its errors name the variable.
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		env:          orDefault(getenv("QF_ENV"), "prelive"),
+		clientID:     getenv("QF_CLIENT_ID"),
+		clientSecret: getenv("QF_CLIENT_SECRET"),
+		scopes:       strings.Fields(strings.ReplaceAll(getenv("QF_SCOPES"), ",", " ")),
+		logFormat:    orDefault(getenv("LOG_FORMAT"), "text"),
+	}
+	port := orDefault(getenv("PORT"), "8080")
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return c, fmt.Errorf("PORT: %q is not a port number", port)
+	}
+	c.addr = ":" + port
+	var ok bool
+	if c.authBaseURL, c.apiBaseURL, ok = environments(c.env); !ok {
+		return c, fmt.Errorf("QF_ENV: unknown environment %q (want prelive or production)", c.env)
+	}
+	for _, o := range []struct {
+		name string
+		dst  *string
+	}{{"QF_API_BASE_URL", &c.apiBaseURL}, {"QF_AUTH_BASE_URL", &c.authBaseURL}} {
+		v := getenv(o.name)
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return c, fmt.Errorf("%s: %q is not an absolute http(s) URL", o.name, v)
+		}
+		*o.dst = strings.TrimRight(v, "/")
+	}
+	c.demo = c.clientID == ""
+	var err error
+	if c.batchConcurrency, err = intVar(getenv, "UPSTREAM_CONCURRENCY", 10); err != nil {
+		return c, err
+	}
+	body, err := intVar(getenv, "MAX_BODY_BYTES", 64<<10)
+	if err != nil {
+		return c, err
+	}
+	c.maxBodyBytes = int64(body)
+	if c.upstreamTimeout, err = durationVar(getenv, "UPSTREAM_TIMEOUT", 8*time.Second); err != nil {
+		return c, err
+	}
+	if c.tokenTimeout, err = durationVar(getenv, "TOKEN_TIMEOUT", 5*time.Second); err != nil {
+		return c, err
+	}
+	if c.shutdownTimeout, err = durationVar(getenv, "SHUTDOWN_TIMEOUT", 15*time.Second); err != nil {
+		return c, err
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.logFormat)
+	}
+	if err := c.logLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %q is not debug, info, warn or error", getenv("LOG_LEVEL"))
+	}
+	return c, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func intVar(getenv func(string) string, name string, def int) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive integer", name, v)
+	}
+	return n, nil
+}
+
+func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive duration such as 3s", name, v)
+	}
+	return d, nil
+}
+
+// run builds every dependency from the environment, serves until ctx is
+// cancelled, then shuts down gracefully.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	var logger *slog.Logger
+	if cfg.logFormat == "json" {
+		logger = slog.New(slog.NewJSONHandler(stderr, opts))
+	} else {
+		logger = slog.New(slog.NewTextHandler(stderr, opts))
+	}
+
+	if cfg.demo {
+		stopDemo, err := startDemoUpstream(ctx, logger, &cfg)
+		if err != nil {
+			return err
+		}
+		defer stopDemo()
+	}
+
+	var tokens upstream.TokenProvider
+	if cfg.clientSecret != "" {
+		tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
+			AuthBaseURL:  cfg.authBaseURL,
+			ClientID:     cfg.clientID,
+			ClientSecret: cfg.clientSecret,
+			Scopes:       cfg.scopes,
+			HTTPClient:   &http.Client{Timeout: cfg.tokenTimeout},
+			FetchTimeout: cfg.tokenTimeout,
+		})
+	} else {
+		logger.Warn("QF_CLIENT_SECRET is not set: callers without a user token get UNAUTHENTICATED")
+	}
+	client := upstream.New(upstream.Config{
+		APIBaseURL:    cfg.apiBaseURL,
+		ClientID:      cfg.clientID,
+		ServiceTokens: tokens,
+		Logger:        logger,
+	}, upstreamHTTPClient(cfg.upstreamTimeout))
+
+	srv := &http.Server{
+		Addr: cfg.addr,
+		Handler: graph.NewServer(logger, client, graph.Options{
+			BatchConcurrency: cfg.batchConcurrency,
+			MaxBodyBytes:     cfg.maxBodyBytes,
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("PORT: %w", err)
+	}
+	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "http://"+displayAddr(ln.Addr())+"/",
+		"env", cfg.env, "api", cfg.apiBaseURL, "demo", cfg.demo)
+	fmt.Fprintf(stdout, "GraphiQL: http://%s/  GraphQL: http://%s/query\n", displayAddr(ln.Addr()), displayAddr(ln.Addr()))
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.shutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// startDemoUpstream serves the embedded fake upstream on a loopback port and
+// points cfg at it.
+func startDemoUpstream(ctx context.Context, logger *slog.Logger, cfg *config) (stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo upstream: %w", err)
+	}
+	demo := &http.Server{Handler: fake.New(fake.Options{}), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = demo.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+	cfg.apiBaseURL, cfg.authBaseURL = base, base
+	cfg.clientID, cfg.clientSecret = fake.DemoClientID, fake.DemoClientSecret
+	logger.Warn("QF_CLIENT_ID is not set: serving DEMO DATA from an embedded fake of the Quran Reflect API",
+		"fake", base, "demoTokens", "demo-aisha, demo-bilal, demo-fatima")
+	return func() { _ = demo.Close() }, nil
+}
+
+// upstreamHTTPClient is the one client for every upstream call: keep-alive
+// connections enough for a batch's concurrency, and a timeout per call.
+func upstreamHTTPClient(timeout time.Duration) *http.Client {
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   3 * time.Second,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil || host == "::" || host == "0.0.0.0" || host == "" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
