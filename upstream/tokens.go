@@ -132,12 +132,24 @@ func (s *ServiceTokens) startFetchLocked() *tokenFetch {
 		} else {
 			f.token = tok.AccessToken
 			s.token = tok.AccessToken
-			s.renewAt, s.expireAt = renewalTimes(started, tok.Expiry)
+			s.renewAt, s.expireAt = renewalTimes(started, expiry(started, tok))
 		}
 		s.inflight = nil
 		close(f.done)
 	}()
 	return f
+}
+
+// expiry is when tok expires on s.now's clock, counting its lifetime from when it
+// was requested (so network time only makes it expire earlier).
+func expiry(requested time.Time, tok *oauth2.Token) time.Time {
+	switch {
+	case tok.ExpiresIn > 0:
+		return requested.Add(time.Duration(tok.ExpiresIn) * time.Second)
+	case !tok.Expiry.IsZero():
+		return requested.Add(time.Until(tok.Expiry))
+	}
+	return time.Time{}
 }
 
 // renewalTimes starts renewing after 80% of the lifetime and stops using the token
