@@ -2,6 +2,10 @@ package graph
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
@@ -9,7 +13,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quranfoundation/reflect-graphql/upstream"
-	"time"
 )
 
 // RoomFetcher fetches one room as one viewer sees it; *upstream.Client is one.
@@ -50,6 +53,7 @@ func loadersFor(ctx context.Context) *loaders {
 // fallbackWait only matters for a lookup the planner did not foresee; none exists
 // in this schema, but if one appears it is still batched, after that short wait.
 type roomBatching struct {
+	logger       *slog.Logger
 	fetch        RoomFetcher
 	concurrency  int
 	fallbackWait time.Duration
@@ -77,6 +81,14 @@ func (b roomBatching) newRoomLoader(v Viewer, planned int) *dataloader.Loader[st
 	fetch := func(ctx context.Context, ids []string) []*dataloader.Result[*upstream.Room] {
 		results := make([]*dataloader.Result[*upstream.Room], len(ids))
 		get := func(i int) {
+			// A panic is caught here, per room, rather than by dataloader, which
+			// would fail the whole batch and print to the standard logger.
+			defer func() {
+				if p := recover(); p != nil {
+					b.logger.ErrorContext(ctx, "graph: panic fetching a room", "room", ids[i], "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					results[i] = &dataloader.Result[*upstream.Room]{Error: errInternal}
+				}
+			}()
 			room, err := b.fetch.Room(ctx, ids[i], v.Token)
 			results[i] = &dataloader.Result[*upstream.Room]{Data: room, Error: err}
 		}

@@ -55,7 +55,7 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	srv.SetErrorPresenter(presentError(logger))
 	srv.SetRecoverFunc(recoverPanic(logger))
 	srv.Use(extension.Introspection{})
-	srv.Use(roomBatching{fetch: rooms, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
+	srv.Use(roomBatching{logger: logger, fetch: rooms, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
 }
 

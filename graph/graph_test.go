@@ -1,0 +1,504 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+const everyField = `
+fragment user on UserSummary {
+  id avatarUrls { thumb original small medium large } createdAt joiningYear
+  settings { ayahLanguages reflectionLanguages customized hideFollowSuggestion showFollowFeaturedSuggestion }
+  username firstName lastName bio country followed languageId
+  verified postAs isAdmin postsCount followersCount likesCount languageIsoCode
+}
+fragment room on Room {
+  id name description roomType isActive isVerified isPublic hideFollowJoinButton isOwner isAdmin
+  ownerId postsCount membersCount url subdomain country isMember createdAt
+  avatarUrls { thumb original small medium large }
+  privateToken mutualFollowersCount mutualFollowers { ...user }
+}
+query Every($big: ID!) {
+  one: room(id: "1") { ...room }
+  page: room(id: "4") { ...room }
+  big: room(id: $big) { ...room }
+}`
+
+// TestEveryFieldGolden checks every field of the schema, for an anonymous viewer
+// and for a signed-in one, against golden files (go test ./graph -update rewrites them).
+func TestEveryFieldGolden(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	for _, tc := range []struct{ name, header string }{
+		{"anonymous", ""},
+		{"fatima", "Authorization: Bearer demo-fatima"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var headers []string
+			if tc.header != "" {
+				headers = append(headers, tc.header)
+			}
+			resp := env.post(t, everyField, map[string]any{"big": "1234567890123456789"}, headers...)
+			if resp.Status != 200 || len(resp.Errors) > 0 {
+				t.Fatalf("status %d, errors %v", resp.Status, resp.Errors)
+			}
+			got, err := json.MarshalIndent(resp.Data, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "every_field_"+tc.name+".json")
+			if *update {
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./graph -update to create it)", err)
+			}
+			if string(got)+"\n" != string(want) {
+				t.Errorf("response differs from %s:\n%s", golden, got)
+			}
+		})
+	}
+}
+
+// TestFieldSemantics pins what the golden files show, one rule at a time.
+func TestFieldSemantics(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	user := env.post(t, everyField, map[string]any{"big": "1234567890123456789"}, "Authorization: Bearer demo-aisha")
+	anon := env.post(t, everyField, map[string]any{"big": "001234567890123456789"})
+	if len(user.Errors)+len(anon.Errors) > 0 {
+		t.Fatalf("errors: %v %v", user.Errors, anon.Errors)
+	}
+	checks := []struct {
+		name string
+		got  any
+		want any
+	}{
+		{"19-digit id round-trips exactly", at(anon.Data, "big", "id"), "1234567890123456789"},
+		{"roomType enum from lower case", at(anon.Data, "one", "roomType"), "GROUP"},
+		{"page type", at(anon.Data, "page", "roomType"), "PAGE"},
+		{"room createdAt normalised to UTC", at(anon.Data, "big", "createdAt"), "2025-06-15T10:00:00Z"},
+		{"hideFollowJoinButton null when absent", at(anon.Data, "page", "hideFollowJoinButton"), nil},
+		{"mutualFollowers null for anonymous", at(anon.Data, "one", "mutualFollowers"), nil},
+		{"privateToken null for anonymous", at(anon.Data, "big", "privateToken"), nil},
+		{"privateToken null for a member who is not owner or admin", at(user.Data, "big", "privateToken"), nil},
+		{"isMember for a signed-in member", at(user.Data, "big", "isMember"), true},
+		{"mutual follower nested", at(user.Data, "big", "mutualFollowers", 0, "username"), "fatima"},
+		{"user date without zone read as UTC", at(user.Data, "big", "mutualFollowers", 0, "createdAt"), "2000-01-21T00:00:00Z"},
+		{"verified default when omitted", at(user.Data, "big", "mutualFollowers", 1, "postsCount"), json.Number("0")},
+		{"languageIsoCode default", at(user.Data, "big", "mutualFollowers", 0, "languageIsoCode"), "en"},
+		{"settings null when omitted", at(user.Data, "big", "mutualFollowers", 0, "settings"), nil},
+		{"postAs default", at(user.Data, "big", "mutualFollowers", 0, "postAs"), false},
+	}
+	for _, c := range checks {
+		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestNotFoundIsNullWithCode(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	resp := env.post(t, `{ missing: room(id: "999") { id } here: room(id: "2") { id } }`, nil)
+	if got := at(resp.Data, "missing"); got != nil {
+		t.Errorf("missing = %v, want null", got)
+	}
+	if got := resp.code("missing"); got != graph.CodeNotFound {
+		t.Errorf("code = %q, want NOT_FOUND (errors %v)", got, resp.Errors)
+	}
+	if got := at(resp.Data, "here", "id"); got != "2" {
+		t.Errorf("here.id = %v, want 2", got)
+	}
+}
+
+// TestAliasesCostOneCallPerUniqueID is the batching contract: 20 aliases over 5
+// ids, spelled with and without leading zeros, are 5 upstream calls.
+func TestAliasesCostOneCallPerUniqueID(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	var q strings.Builder
+	q.WriteString("{")
+	for i := range 20 {
+		id := fmt.Sprint(i%5 + 1)
+		if i%2 == 1 {
+			id = "00" + id
+		}
+		fmt.Fprintf(&q, " r%d: room(id: %q) { id name }", i, id)
+	}
+	q.WriteString(" }")
+	resp := env.post(t, q.String(), nil, "x-auth-token: demo-bilal")
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %v", resp.Errors)
+	}
+	st := env.fake.Stats()
+	if st.RoomCalls != 5 {
+		t.Errorf("upstream room calls = %d, want 5 (by id: %v)", st.RoomCalls, st.CallsByID)
+	}
+	for id, n := range st.CallsByID {
+		if n != 1 {
+			t.Errorf("room %s fetched %d times, want once", id, n)
+		}
+	}
+	t.Logf("20 aliases over 5 ids: %d upstream room calls", st.RoomCalls)
+}
+
+func TestRoomsOrderDuplicatesAndBadIDs(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	ids := []any{"3", "x", "3", "0", "9223372036854775808", "007", "999", "-5", "1e3", "3"}
+	resp := env.post(t, `query($ids: [ID!]!) { rooms(ids: $ids) { id } room(id: "7") { id } }`, map[string]any{"ids": ids})
+	want := []any{"3", nil, "3", nil, nil, "7", nil, nil, nil, "3"}
+	for i, w := range want {
+		if got := at(resp.Data, "rooms", i, "id"); got != w {
+			t.Errorf("rooms[%d].id = %v, want %v", i, got, w)
+		}
+	}
+	for _, c := range []struct{ path, code string }{
+		{"rooms.1", graph.CodeBadUserInput}, {"rooms.3", graph.CodeBadUserInput},
+		{"rooms.4", graph.CodeBadUserInput}, {"rooms.6", graph.CodeNotFound},
+		{"rooms.7", graph.CodeBadUserInput}, {"rooms.8", graph.CodeBadUserInput},
+	} {
+		if got := resp.code(c.path); got != c.code {
+			t.Errorf("error at %s: code %q, want %q", c.path, got, c.code)
+		}
+	}
+	if len(resp.Errors) != 6 {
+		t.Errorf("%d errors, want 6: %v", len(resp.Errors), resp.Errors)
+	}
+	if st := env.fake.Stats(); st.RoomCalls != 3 {
+		t.Errorf("upstream calls = %d (%v), want 3: ids 3, 7, 999; invalid ids cost nothing", st.RoomCalls, st.CallsByID)
+	}
+}
+
+func TestInvalidRoomIDCostsNoCall(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	for _, id := range []string{"abc", "0", "", "12345678901234567890", " 1", "1.5"} {
+		resp := env.post(t, `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": id})
+		if got := resp.code("room"); got != graph.CodeBadUserInput {
+			t.Errorf("id %q: code %q, want BAD_USER_INPUT (%v)", id, got, resp.Errors)
+		}
+	}
+	if st := env.fake.Stats(); st.RoomCalls != 0 {
+		t.Errorf("upstream calls = %d, want 0", st.RoomCalls)
+	}
+}
+
+func TestIDsAsNumbersKeepEveryDigit(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	// A JSON number variable and an integer literal: neither may pass through float64.
+	body := `{"query":"query($id: ID!) { a: room(id: $id) { id } b: room(id: 9007199254740993) { id } }","variables":{"id":1234567890123456789}}`
+	req, _ := http.NewRequest(http.MethodPost, env.endpoint, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp := do(t, req)
+	if got := at(resp.Data, "a", "id"); got != "1234567890123456789" {
+		t.Errorf("a.id = %v, want 1234567890123456789 (errors %v)", got, resp.Errors)
+	}
+	if got := at(resp.Data, "b", "id"); got != "9007199254740993" {
+		t.Errorf("b.id = %v, want 9007199254740993 (errors %v)", got, resp.Errors)
+	}
+}
+
+// TestBatchRunsConcurrently shows a batch's calls overlap by the fake's in-flight
+// count: the fake holds every call until 10 are waiting at once, which a
+// sequential batch could never reach.
+func TestBatchRunsConcurrently(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	env.post(t, `{ room(id: "1") { id } }`, nil) // fetch the service token first
+	env.fake.ResetStats()
+	reached, release := env.fake.HoldRooms(10)
+	defer release()
+	done := make(chan gqlResponse, 1)
+	go func() {
+		done <- env.post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil)
+	}()
+	select {
+	case <-reached:
+	case <-time.After(10 * time.Second): // a guard against hanging, not a synchronisation
+		t.Fatalf("the fake never saw 10 calls in flight at once (max %d)", env.fake.Stats().MaxInFlight)
+	}
+	release()
+	resp := <-done
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %v", resp.Errors)
+	}
+	if st := env.fake.Stats(); st.MaxInFlight != 10 || st.RoomCalls != 10 {
+		t.Errorf("max in flight %d, calls %d; want 10 and 10", st.MaxInFlight, st.RoomCalls)
+	}
+}
+
+func TestBatchConcurrencyIsBounded(t *testing.T) {
+	env := newEnv(t, envOptions{graphOpts: graph.Options{BatchConcurrency: 3}})
+	env.post(t, `{ room(id: "1") { id } }`, nil)
+	env.fake.ResetStats()
+	resp := env.post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %v", resp.Errors)
+	}
+	if st := env.fake.Stats(); st.MaxInFlight > 3 || st.RoomCalls != 10 {
+		t.Errorf("max in flight %d, calls %d; want at most 3, and 10", st.MaxInFlight, st.RoomCalls)
+	}
+}
+
+// TestViewersNeverSeeEachOthersData runs viewers side by side (go test -race): the
+// owner of a room sees its privateToken, nobody else does.
+func TestViewersNeverSeeEachOthersData(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	const q = `{ room(id: "1234567890123456789") { isOwner isAdmin privateToken mutualFollowersCount mutualFollowers { username } } }`
+	type want struct {
+		owner   bool
+		private any
+		mutual  any
+	}
+	viewers := map[string]want{
+		"Authorization: Bearer demo-fatima": {true, "invite-19-secret", "3"},
+		"x-auth-token: demo-aisha":          {false, nil, "2"},
+		"Authorization: Bearer demo-bilal":  {false, nil, "2"},
+		"":                                  {false, nil, nil},
+	}
+	var wg sync.WaitGroup
+	for round := range 25 {
+		for header, w := range viewers {
+			wg.Go(func() {
+				var hs []string
+				if header != "" {
+					hs = []string{header}
+				}
+				resp := env.post(t, q, nil, hs...)
+				if len(resp.Errors) > 0 {
+					t.Errorf("round %d %q: %v", round, header, resp.Errors)
+					return
+				}
+				if got := at(resp.Data, "room", "isOwner"); got != w.owner {
+					t.Errorf("round %d %q: isOwner %v, want %v", round, header, got, w.owner)
+				}
+				if got := at(resp.Data, "room", "privateToken"); got != w.private {
+					t.Errorf("round %d %q: privateToken %v, want %v", round, header, got, w.private)
+				}
+				if got := at(resp.Data, "room", "mutualFollowersCount"); fmt.Sprint(got) != fmt.Sprint(w.mutual) {
+					t.Errorf("round %d %q: mutualFollowersCount %v, want %v", round, header, got, w.mutual)
+				}
+			})
+		}
+	}
+	wg.Wait()
+}
+
+func TestServiceTokenFetchedOnceAndRenewed(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			if resp := env.post(t, `{ room(id: "5") { id } }`, nil); len(resp.Errors) > 0 {
+				t.Errorf("errors: %v", resp.Errors)
+			}
+		})
+	}
+	wg.Wait()
+	if got := env.fake.Stats().TokenRequests; got != 1 {
+		t.Errorf("token requests after 30 anonymous queries = %d, want 1", got)
+	}
+	// Two hours on, the fake has expired the token; the service must get a new one.
+	env.clock.Add(2 * time.Hour)
+	if resp := env.post(t, `{ room(id: "5") { id } }`, nil); len(resp.Errors) > 0 {
+		t.Fatalf("after expiry: %v", resp.Errors)
+	}
+	if got := env.fake.Stats().TokenRequests; got != 2 {
+		t.Errorf("token requests after expiry = %d, want 2", got)
+	}
+	// User tokens never touch the token endpoint.
+	env.post(t, `{ room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if got := env.fake.Stats().TokenRequests; got != 2 {
+		t.Errorf("token requests after a user query = %d, want 2", got)
+	}
+}
+
+func TestUpstreamFailuresMapToCodes(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	leak := "LEAKED-UPSTREAM-BODY"
+	faults := map[string]fake.Fault{
+		"1":  {Status: 401, Body: `{"message":"` + leak + `","type":"unauthorized","success":false}`},
+		"2":  {Status: 403, Body: `{"message":"` + leak + `","type":"forbidden","success":false}`},
+		"3":  {Status: 429, RetryAfter: "7", Body: `{"type":"rate_limit_exceeded"}`},
+		"4":  {Status: 500, Body: `{"message":"` + leak + `","type":"internal_server_error"}`},
+		"5":  {Status: 502, Body: "<html>" + leak + "</html>", ContentType: "text/html"},
+		"6":  {Status: 200, Body: "<html>" + leak + "</html>", ContentType: "text/html"},
+		"7":  {Status: 200, Body: ""},
+		"8":  {Status: 200, Body: `{"id": 8, "name": "` + leak},
+		"11": {Status: 422, Body: `{"type":"unprocessable_entity"}`},
+	}
+	for id, f := range faults {
+		env.fake.SetFault(id, f)
+	}
+	env.fake.Tamper("9", func(r map[string]any) { delete(r, "ownerId") })
+	env.fake.Tamper("10", func(r map[string]any) { r["roomType"] = "club" })
+	resp := env.post(t, `{
+		a1: room(id: "1") { id } a2: room(id: "2") { id } a3: room(id: "3") { id }
+		a4: room(id: "4") { id } a5: room(id: "5") { id } a6: room(id: "6") { id }
+		a7: room(id: "7") { id } a8: room(id: "8") { id } a9: room(id: "9") { id }
+		a10: room(id: "10") { id roomType } a11: room(id: "11") { id } ok: room(id: "12") { id name }
+	}`, nil)
+	want := map[string]string{
+		"a1": graph.CodeUnauthn, "a2": graph.CodeForbidden, "a3": graph.CodeRateLimited,
+		"a4": graph.CodeUpstream, "a5": graph.CodeUpstream, "a6": graph.CodeUpstream,
+		"a7": graph.CodeUpstream, "a8": graph.CodeUpstream, "a9": graph.CodeUpstream, "a11": graph.CodeUpstream,
+	}
+	for path, code := range want {
+		if got := resp.code(path); got != code {
+			t.Errorf("%s: code %q, want %q", path, got, code)
+		}
+		if at(resp.Data, path) != nil {
+			t.Errorf("%s: data %v, want null", path, at(resp.Data, path))
+		}
+	}
+	for _, e := range resp.Errors {
+		if pathString(e.Path) == "a3" {
+			if got := fmt.Sprint(e.Extensions["retryAfter"]); got != "7" {
+				t.Errorf("retryAfter = %v, want 7", got)
+			}
+		}
+	}
+	if got := at(resp.Data, "a10", "id"); got != "10" {
+		t.Errorf("unknown roomType failed the room: %v", resp.Errors)
+	}
+	if got, ok := resp.Data["a10"].(map[string]any); !ok || got["roomType"] != nil {
+		t.Errorf("a10.roomType = %v, want null", got)
+	}
+	if got := at(resp.Data, "ok", "name"); got != "Names of Allah" {
+		t.Errorf("the healthy room suffered: ok.name = %v", got)
+	}
+	if len(resp.Errors) != len(want) {
+		t.Errorf("%d errors, want %d: %v", len(resp.Errors), len(want), resp.Errors)
+	}
+	if strings.Contains(resp.Raw, leak) || strings.Contains(resp.Raw, env.upstream.URL) {
+		t.Errorf("the response carries an upstream body or URL: %s", resp.Raw)
+	}
+	if !strings.Contains(env.logs.String(), "club") || !strings.Contains(env.logs.String(), "ownerId") {
+		t.Errorf("the log lacks the detail (unknown roomType, missing field):\n%s", env.logs)
+	}
+}
+
+func TestUnreachableUpstream(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	env := newEnv(t, envOptions{apiBase: closed})
+	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if got := resp.code("room"); got != graph.CodeUpstream {
+		t.Errorf("code = %q, want UPSTREAM_ERROR (%v)", got, resp.Errors)
+	}
+}
+
+func TestAuthHeaders(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	const q = `{ room(id: "1234567890123456789") { isOwner } }`
+	t.Run("Bearer wins over x-auth-token", func(t *testing.T) {
+		resp := env.post(t, q, nil, "Authorization: Bearer demo-fatima", "X-Auth-Token: demo-aisha")
+		if got := at(resp.Data, "room", "isOwner"); got != true {
+			t.Errorf("isOwner = %v, want true (fatima's view): %v", got, resp.Errors)
+		}
+	})
+	t.Run("x-auth-token alone", func(t *testing.T) {
+		resp := env.post(t, q, nil, "X-Auth-Token: demo-fatima")
+		if got := at(resp.Data, "room", "isOwner"); got != true {
+			t.Errorf("isOwner = %v, want true: %v", got, resp.Errors)
+		}
+	})
+	for _, h := range []string{"Basic ZGVtbzpkZW1v", "Bearer", "Bearer   ", "Token demo-aisha"} {
+		t.Run("refused "+h, func(t *testing.T) {
+			resp := env.post(t, q, nil, "Authorization: "+h)
+			if resp.Status != http.StatusUnauthorized || len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != graph.CodeUnauthn {
+				t.Errorf("status %d, errors %v; want 401 with UNAUTHENTICATED", resp.Status, resp.Errors)
+			}
+		})
+	}
+	t.Run("a token the upstream refuses", func(t *testing.T) {
+		resp := env.post(t, q, nil, "Authorization: Bearer not-a-real-token")
+		if got := resp.code("room"); got != graph.CodeUnauthn {
+			t.Errorf("code = %q, want UNAUTHENTICATED", got)
+		}
+	})
+}
+
+func TestAnonymousWithoutClientSecret(t *testing.T) {
+	env := newEnv(t, envOptions{noSecret: true})
+	resp := env.post(t, `{ room(id: "1") { id } }`, nil)
+	if got := resp.code("room"); got != graph.CodeUnauthn {
+		t.Errorf("anonymous: code %q, want UNAUTHENTICATED", got)
+	}
+	if st := env.fake.Stats(); st.RoomCalls != 0 || st.TokenRequests != 0 {
+		t.Errorf("calls %d, token requests %d; want none", st.RoomCalls, st.TokenRequests)
+	}
+	resp = env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-bilal")
+	if got := at(resp.Data, "room", "id"); got != "1" {
+		t.Errorf("signed-in: %v, want room 1 (%v)", got, resp.Errors)
+	}
+}
+
+func TestTokenEndpointFailure(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	env.fake.FailTokens(http.StatusInternalServerError)
+	resp := env.post(t, `{ a: room(id: "1") { id } b: room(id: "2") { id } }`, nil)
+	if resp.code("a") != graph.CodeUpstream || resp.code("b") != graph.CodeUpstream {
+		t.Errorf("errors %v, want UPSTREAM_ERROR for both", resp.Errors)
+	}
+	if !strings.Contains(env.logs.String(), "server_error") {
+		t.Errorf("the log lacks the token endpoint's error code:\n%s", env.logs)
+	}
+}
+
+// panicky fails in a way no upstream would.
+type panicky struct{}
+
+func (panicky) Room(context.Context, string, string) (*upstream.Room, error) {
+	panic("a bug in the fetcher")
+}
+
+func TestPanicBecomesInternalError(t *testing.T) {
+	env := newEnv(t, envOptions{fetcher: func(graph.RoomFetcher) graph.RoomFetcher { return panicky{} }})
+	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if got := resp.code("room"); got != graph.CodeInternal {
+		t.Errorf("code = %q, want INTERNAL_SERVER_ERROR (%v)", got, resp.Errors)
+	}
+	if strings.Contains(resp.Raw, "a bug") {
+		t.Errorf("the panic value reached the client: %s", resp.Raw)
+	}
+	// The server is still up.
+	if resp := env.post(t, `{ __typename }`, nil); at(resp.Data, "__typename") != "Query" {
+		t.Errorf("after the panic: %s", resp.Raw)
+	}
+}
+
+// TestSecretsStayOutOfLogs runs traffic that carries every kind of secret at
+// debug level and then reads the whole log.
+func TestSecretsStayOutOfLogs(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	env.fake.SetFault("3", fake.Fault{Status: 503, Body: `{"message":"down"}`})
+	env.post(t, everyField, map[string]any{"big": "1234567890123456789"}, "Authorization: Bearer demo-fatima")
+	env.post(t, everyField, map[string]any{"big": "1234567890123456789"})
+	env.post(t, `{ a: room(id: "3") { id } b: room(id: "999") { id } }`, nil, "x-auth-token: demo-aisha")
+	env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer wrong-token-value")
+	logs := env.logs.String()
+	for _, secret := range []string{"demo-fatima", "demo-aisha", "wrong-token-value", "fake-cc-", fake.DemoClientSecret, "invite-"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("the log contains %q:\n%s", secret, logs)
+		}
+	}
+}

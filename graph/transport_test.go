@@ -1,0 +1,115 @@
+package graph_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+)
+
+func TestTransport(t *testing.T) {
+	env := newEnv(t, envOptions{graphOpts: graph.Options{MaxBodyBytes: 2048}})
+	const echo = "ECHO-ME-NOT"
+	tests := []struct {
+		name        string
+		method      string
+		contentType string
+		accept      string
+		body        string
+		query       url.Values
+		wantStatus  int
+		wantCode    string
+		wantData    bool // the body has a data member
+		wantType    string
+	}{
+		{name: "malformed JSON", method: "POST", contentType: "application/json", body: `{"query": "` + echo,
+			wantStatus: 400, wantCode: graph.CodeBadRequest, wantType: "application/json"},
+		{name: "not an object", method: "POST", contentType: "application/json", body: `["` + echo + `"]`,
+			wantStatus: 400, wantCode: graph.CodeBadRequest},
+		{name: "query of the wrong type", method: "POST", contentType: "application/json", body: `{"query": 42}`,
+			wantStatus: 400, wantCode: graph.CodeBadRequest},
+		{name: "trailing data", method: "POST", contentType: "application/json", body: `{"query": "{__typename}"} {"x":1}`,
+			wantStatus: 400, wantCode: graph.CodeBadRequest},
+		{name: "no query", method: "POST", contentType: "application/json", body: `{"variables": {}}`,
+			wantStatus: 400, wantCode: graph.CodeBadRequest},
+		{name: "form body", method: "POST", contentType: "application/x-www-form-urlencoded", body: "query=" + echo,
+			wantStatus: 415, wantCode: graph.CodeUnsupportedTyp},
+		{name: "multipart", method: "POST", contentType: "multipart/form-data; boundary=x", body: "--x--",
+			wantStatus: 415, wantCode: graph.CodeUnsupportedTyp},
+		{name: "too large", method: "POST", contentType: "application/json", body: `{"query": "{ __typename }", "x": "` + strings.Repeat("a", 4096) + `"}`,
+			wantStatus: 413, wantCode: graph.CodeTooLarge},
+		{name: "PUT", method: "PUT", contentType: "application/json", body: `{"query": "{ __typename }"}`,
+			wantStatus: 405, wantCode: graph.CodeBadRequest},
+		{name: "parse error, application/json", method: "POST", contentType: "application/json", body: `{"query": "{ room(id: "}`,
+			wantStatus: 200, wantCode: "GRAPHQL_PARSE_FAILED", wantData: true},
+		{name: "parse error, graphql-response+json", method: "POST", contentType: "application/json",
+			accept: "application/graphql-response+json, application/json;q=0.9", body: `{"query": "{ room(id: "}`,
+			wantStatus: 400, wantCode: "GRAPHQL_PARSE_FAILED", wantType: "application/graphql-response+json"},
+		{name: "validation error", method: "POST", contentType: "application/json", body: `{"query": "{ nope }"}`,
+			wantStatus: 200, wantCode: "GRAPHQL_VALIDATION_FAILED", wantData: true},
+		{name: "variable of the wrong type", method: "POST", contentType: "application/json",
+			body: `{"query": "query($ids: [ID!]!) { rooms(ids: $ids) { id } }", "variables": {"ids": [true]}}`,
+			wantStatus: 200, wantCode: "GRAPHQL_VALIDATION_FAILED", wantData: true},
+		{name: "GET query", method: "GET", query: url.Values{"query": {`query($id: ID!) { room(id: $id) { id } }`}, "variables": {`{"id": "3"}`}},
+			wantStatus: 200, wantData: true},
+		{name: "GET bad variables", method: "GET", query: url.Values{"query": {`{ __typename }`}, "variables": {`{"id": ` + echo}},
+			wantStatus: 400, wantCode: graph.CodeBadRequest},
+		{name: "GET without query", method: "GET", query: url.Values{},
+			wantStatus: 400, wantCode: graph.CodeBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := env.endpoint
+			if tt.query != nil {
+				u += "?" + tt.query.Encode()
+			}
+			req, err := http.NewRequest(tt.method, u, strings.NewReader(tt.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.accept != "" {
+				req.Header.Set("Accept", tt.accept)
+			}
+			resp := do(t, req)
+			if resp.Status != tt.wantStatus {
+				t.Errorf("status = %d, want %d: %s", resp.Status, tt.wantStatus, resp.Raw)
+			}
+			if tt.wantCode != "" {
+				if len(resp.Errors) == 0 || resp.Errors[0].Extensions["code"] != tt.wantCode {
+					t.Errorf("errors = %v, want code %s", resp.Errors, tt.wantCode)
+				}
+			} else if len(resp.Errors) > 0 {
+				t.Errorf("unexpected errors: %v", resp.Errors)
+			}
+			if got := strings.Contains(resp.Raw, `"data"`); got != tt.wantData {
+				t.Errorf("data member present = %v, want %v: %s", got, tt.wantData, resp.Raw)
+			}
+			if strings.Contains(resp.Raw, echo) {
+				t.Errorf("the response echoes the request: %s", resp.Raw)
+			}
+			if tt.wantType != "" && !strings.HasPrefix(resp.Header.Get("Content-Type"), tt.wantType) {
+				t.Errorf("Content-Type = %q, want %s", resp.Header.Get("Content-Type"), tt.wantType)
+			}
+			if got := resp.Header.Get("Cache-Control"); got != "private, no-store" {
+				t.Errorf("Cache-Control = %q, want private, no-store", got)
+			}
+		})
+	}
+}
+
+func TestGraphiQLPage(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	resp, err := http.Get(strings.TrimSuffix(env.endpoint, "/query") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET / = %d %s, want the GraphiQL page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
