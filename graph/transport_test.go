@@ -50,7 +50,7 @@ func TestTransport(t *testing.T) {
 		{name: "validation error", method: "POST", contentType: "application/json", body: `{"query": "{ nope }"}`,
 			wantStatus: 200, wantCode: "GRAPHQL_VALIDATION_FAILED", wantData: true},
 		{name: "variable of the wrong type", method: "POST", contentType: "application/json",
-			body: `{"query": "query($ids: [ID!]!) { rooms(ids: $ids) { id } }", "variables": {"ids": [true]}}`,
+			body:       `{"query": "query($ids: [ID!]!) { rooms(ids: $ids) { id } }", "variables": {"ids": [true]}}`,
 			wantStatus: 200, wantCode: "GRAPHQL_VALIDATION_FAILED", wantData: true},
 		{name: "GET query", method: "GET", query: url.Values{"query": {`query($id: ID!) { room(id: $id) { id } }`}, "variables": {`{"id": "3"}`}},
 			wantStatus: 200, wantData: true},
