@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadConfigRefusesBadValues(t *testing.T) {
+	tests := []struct {
+		vars    map[string]string
+		wantVar string
+	}{
+		{map[string]string{"QF_ENV": "staging"}, "QF_ENV"},
+		{map[string]string{"QF_API_BASE_URL": "not a url"}, "QF_API_BASE_URL"},
+		{map[string]string{"QF_API_BASE_URL": "ftp://example.org"}, "QF_API_BASE_URL"},
+		{map[string]string{"QF_AUTH_BASE_URL": "http://"}, "QF_AUTH_BASE_URL"},
+		{map[string]string{"PORT": "http"}, "PORT"},
+		{map[string]string{"UPSTREAM_CONCURRENCY": "-1"}, "UPSTREAM_CONCURRENCY"},
+		{map[string]string{"UPSTREAM_TIMEOUT": "3"}, "UPSTREAM_TIMEOUT"},
+		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantVar, func(t *testing.T) {
+			_, err := loadConfig(env(tt.vars))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.wantVar+":") || strings.Contains(err.Error(), "\n") {
+				t.Errorf("err = %v, want one line starting with %s:", err, tt.wantVar)
+			}
+		})
+	}
+}
+
+func TestLoadConfigEnvironments(t *testing.T) {
+	tests := []struct {
+		vars          map[string]string
+		wantAPI, auth string
+		demo          bool
+	}{
+		{map[string]string{}, "https://apis-prelive.quran.foundation", "https://prelive-oauth2.quran.foundation", true},
+		{map[string]string{"QF_ENV": "production", "QF_CLIENT_ID": "c"}, "https://apis.quran.foundation", "https://oauth2.quran.foundation", false},
+		{map[string]string{"QF_CLIENT_ID": "c", "QF_API_BASE_URL": "http://127.0.0.1:9000/", "QF_AUTH_BASE_URL": "http://127.0.0.1:9001"},
+			"http://127.0.0.1:9000", "http://127.0.0.1:9001", false},
+	}
+	for _, tt := range tests {
+		c, err := loadConfig(env(tt.vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.apiBaseURL != tt.wantAPI || c.authBaseURL != tt.auth || c.demo != tt.demo {
+			t.Errorf("%v: api %q auth %q demo %v; want %q %q %v", tt.vars, c.apiBaseURL, c.authBaseURL, c.demo, tt.wantAPI, tt.auth, tt.demo)
+		}
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	err := run(context.Background(), env(map[string]string{"QF_ENV": "nope"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "QF_ENV") {
+		t.Errorf("err = %v, want one naming QF_ENV", err)
+	}
+}
+
+// TestRunDemoMode starts the whole service as `go run .` would, on a free port
+// with the embedded fake, queries it, and shuts it down.
+func TestRunDemoMode(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	logs := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"PORT": "0"}), w, logs)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start line: %v", err)
+	}
+	go io.Copy(io.Discard, out)
+	_, rest, _ := strings.Cut(line, "GraphQL: ")
+	endpoint := strings.TrimSpace(rest)
+	if endpoint == "" {
+		t.Fatalf("start line %q has no endpoint", line)
+	}
+
+	req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(`{"query":"{ room(id: \"9007199254740993\") { id name } rooms(ids: [\"1\",\"20\"]) { id } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Data struct {
+			Room  struct{ ID, Name string }
+			Rooms []struct{ ID string }
+		}
+		Errors []any
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if err != nil || len(body.Errors) > 0 {
+		t.Fatalf("decode %v, errors %v", err, body.Errors)
+	}
+	if body.Data.Room.ID != "9007199254740993" || len(body.Data.Rooms) != 2 {
+		t.Errorf("demo data = %+v", body.Data)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run returned %v after shutdown, want nil", err)
+	}
+	if !strings.Contains(logs.String(), "DEMO DATA") {
+		t.Errorf("the log does not say plainly that it serves demo data:\n%s", logs)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
