@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -393,13 +392,12 @@ func TestUpstreamFailuresMapToCodes(t *testing.T) {
 }
 
 func TestUnreachableUpstream(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, release, err := fake.RefusingAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := "http://" + ln.Addr().String()
-	ln.Close()
-	env := newEnv(t, envOptions{apiBase: closed})
+	defer release()
+	env := newEnv(t, envOptions{apiBase: "http://" + addr})
 	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
 	if got := resp.code("room"); got != graph.CodeUpstream {
 		t.Errorf("code = %q, want UPSTREAM_ERROR (%v)", got, resp.Errors)
