@@ -275,12 +275,10 @@ func orDefault[T any](p *T, def T) T {
 	return *p
 }
 
-// timeLayouts are the forms the upstream uses: ISO 8601 for rooms, and for users
+// parseTime reads the forms the upstream uses: ISO 8601 for rooms, and for users
 // "2000-01-21 00:00:00" with no zone, which the docs say is UTC.
-var timeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00"}
-
 func parseTime(s string) (time.Time, error) {
-	for _, layout := range timeLayouts {
+	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
