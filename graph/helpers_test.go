@@ -18,19 +18,6 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
-// clock is a test clock shared by the fake upstream and the token cache.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // syncBuffer collects log output from many goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -54,7 +41,7 @@ type testEnv struct {
 	fake     *fake.Server
 	upstream *httptest.Server
 	endpoint string
-	clock    *clock
+	clock    *fake.Clock
 	logs     *syncBuffer
 }
 
@@ -68,7 +55,7 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	clk := fake.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	f := fake.New(fake.Options{Now: clk.Now, Latency: o.latency})
 	up := httptest.NewServer(f)
 	t.Cleanup(up.Close)

@@ -11,20 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
-
-// clock is a test clock that only moves when told to.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // tokenServer is a token endpoint that issues tok-1, tok-2, ... valid for an hour,
 // and can hold its answers until released.
@@ -63,7 +52,7 @@ func newTokenServer(t *testing.T) *tokenServer {
 	return ts
 }
 
-func newTestTokens(ts *tokenServer, clk *clock) *ServiceTokens {
+func newTestTokens(ts *tokenServer, clk *fake.Clock) *ServiceTokens {
 	return NewServiceTokens(context.Background(), ServiceTokensConfig{
 		AuthBaseURL:  ts.URL,
 		ClientID:     "the-client",
@@ -87,7 +76,7 @@ func (s *ServiceTokens) waitIdle() {
 func TestServiceTokensOneFetchForConcurrentCallers(t *testing.T) {
 	ts := newTokenServer(t)
 	ts.gate = make(chan struct{})
-	clk := &clock{now: time.Unix(1_700_000_000, 0)}
+	clk := fake.NewClock(time.Unix(1_700_000_000, 0))
 	s := newTestTokens(ts, clk)
 
 	const callers = 50
@@ -126,7 +115,7 @@ func TestServiceTokensOneFetchForConcurrentCallers(t *testing.T) {
 
 func TestServiceTokensRenewBeforeExpiry(t *testing.T) {
 	ts := newTokenServer(t)
-	clk := &clock{now: time.Unix(1_700_000_000, 0)}
+	clk := fake.NewClock(time.Unix(1_700_000_000, 0))
 	s := newTestTokens(ts, clk)
 	if tok, err := s.Token(context.Background()); tok != "tok-1" || err != nil {
 		t.Fatalf("first token = %q, %v", tok, err)
@@ -155,7 +144,7 @@ func TestServiceTokensRenewBeforeExpiry(t *testing.T) {
 
 func TestServiceTokensExpiredTokenIsNeverServed(t *testing.T) {
 	ts := newTokenServer(t)
-	clk := &clock{now: time.Unix(1_700_000_000, 0)}
+	clk := fake.NewClock(time.Unix(1_700_000_000, 0))
 	s := newTestTokens(ts, clk)
 	if _, err := s.Token(context.Background()); err != nil {
 		t.Fatal(err)
@@ -169,7 +158,7 @@ func TestServiceTokensExpiredTokenIsNeverServed(t *testing.T) {
 func TestServiceTokensFailureKeepsSecretsOut(t *testing.T) {
 	ts := newTokenServer(t)
 	ts.status = http.StatusUnauthorized
-	s := newTestTokens(ts, &clock{now: time.Unix(1_700_000_000, 0)})
+	s := newTestTokens(ts, fake.NewClock(time.Unix(1_700_000_000, 0)))
 	_, err := s.Token(context.Background())
 	var te *TokenError
 	if !errors.As(err, &te) {
@@ -191,7 +180,7 @@ func TestServiceTokensFailureKeepsSecretsOut(t *testing.T) {
 func TestServiceTokensCallerGivesUpAloneOnCancel(t *testing.T) {
 	ts := newTokenServer(t)
 	ts.gate = make(chan struct{})
-	s := newTestTokens(ts, &clock{now: time.Unix(1_700_000_000, 0)})
+	s := newTestTokens(ts, fake.NewClock(time.Unix(1_700_000_000, 0)))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := s.Token(ctx); !errors.Is(err, context.Canceled) {
