@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -20,7 +23,18 @@ type Options struct {
 	MaxBodyBytes int64
 	// QueryCacheSize is how many parsed documents are kept (default 1000).
 	QueryCacheSize int
+	// Limits bound the documents a caller may send.
+	Limits Limits
+	// NoIntrospection turns introspection off, and with it field suggestions in
+	// validation errors (they would let a caller map the schema anyway).
+	NoIntrospection bool
+	// NoGraphiQL stops serving GraphiQL at /.
+	NoGraphiQL bool
 }
+
+// mutualFollowersWeight is the complexity weight of a room's mutual followers: the
+// upstream does not say how many it sends, so assume a page of them.
+const mutualFollowersWeight = 10
 
 func (c Options) withDefaults() Options {
 	if c.BatchConcurrency <= 0 {
@@ -32,31 +46,72 @@ func (c Options) withDefaults() Options {
 	if c.QueryCacheSize <= 0 {
 		c.QueryCacheSize = 1000
 	}
+	c.Limits = c.Limits.withDefaults()
 	return c
 }
 
 // NewServer returns the service's whole HTTP surface: GraphQL at /query and
 // GraphiQL at /.
 func NewServer(logger *slog.Logger, rooms RoomFetcher, cfg Options) http.Handler {
+	cfg = cfg.withDefaults()
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, newGraphQLHandler(logger, rooms, cfg.withDefaults()))
-	return mux
+	addRoutes(mux, logger, newGraphQLHandler(logger, rooms, cfg), !cfg.NoGraphiQL)
+	return recoverHTTP(logger, mux)
 }
 
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler) {
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, graphiql bool) {
 	mux.Handle("/query", withViewer(logger, gql))
-	mux.Handle("GET /{$}", playground.Handler("Quran Reflect rooms", "/query"))
+	if graphiql {
+		mux.Handle("GET /{$}", playground.Handler("Quran Reflect rooms", "/query"))
+	}
 }
 
 func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{Logger: logger}}))
+	schema := Config{Resolvers: &Resolver{Logger: logger}}
+	// List fields weigh as many times their children as they may return items.
+	schema.Complexity.Query.Rooms = func(child int, ids []string) int { return 1 + max(len(ids), 1)*child }
+	schema.Complexity.Room.MutualFollowers = func(child int) int { return 1 + mutualFollowersWeight*child }
+
+	srv := handler.New(NewExecutableSchema(schema))
 	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.QueryCacheSize))
+	cache := lru.New[*ast.QueryDocument](cfg.QueryCacheSize)
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetErrorPresenter(presentError(logger))
 	srv.SetRecoverFunc(recoverPanic(logger))
-	srv.Use(extension.Introspection{})
+	// The guard runs before validation; the complexity limit after it, on a
+	// document the guard has already bounded.
+	srv.Use(queryGuard{limits: cfg.Limits, validated: func(ctx context.Context, q string) bool {
+		_, ok := cache.Get(ctx, q)
+		return ok
+	}})
+	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
+	if cfg.NoIntrospection {
+		srv.SetDisableSuggestion(true)
+	} else {
+		srv.Use(extension.Introspection{})
+	}
 	srv.Use(roomBatching{logger: logger, fetch: rooms, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
+}
+
+// recoverHTTP answers a panic outside GraphQL execution with a GraphQL error
+// instead of a dropped connection. (Resolver panics are caught per field by
+// gqlgen; see recoverPanic.)
+func recoverHTTP(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				logger.ErrorContext(r.Context(), "http: panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				w.Header().Set("Content-Type", mediaJSON+"; charset=utf-8")
+				writeRequestError(w, http.StatusInternalServerError, codedError(CodeInternal, errInternal.Error()))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withViewer resolves the caller's token once, for the whole request, and marks

@@ -1,0 +1,200 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+)
+
+// introspectionQuery has the shape GraphiQL sends: three nested lists (types,
+// fields, args) and ofType chains nine levels deep.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name kind } mutationType { name kind } subscriptionType { name kind }
+    types { ...FullType }
+    directives { name description isRepeatable locations args(includeDeprecated: true) { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description specifiedByURL
+  fields(includeDeprecated: true) { name description args(includeDeprecated: true) { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields(includeDeprecated: true) { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue isDeprecated deprecationReason }
+fragment TypeRef on __Type {
+  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType {
+  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }
+}`
+
+// abuse is one class of abusive request and the code it must get.
+type abuse struct {
+	name     string
+	body     string // the whole POST body
+	wantCode string
+	status   int
+}
+
+func gqlBody(query string, vars map[string]any) string {
+	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return string(b)
+}
+
+func abuses() []abuse {
+	repeat := func(s string, n int) string { return strings.Repeat(s, n) }
+	var aliases, directives, rootFields, deep strings.Builder
+	for i := range 31 {
+		fmt.Fprintf(&aliases, " a%d: id", i)
+	}
+	for range 21 {
+		directives.WriteString(" @include(if: true)")
+	}
+	for i := range 21 {
+		fmt.Fprintf(&rootFields, " t%d: __typename", i)
+	}
+	for i := range 11 {
+		fmt.Fprintf(&deep, "f%d { ", i)
+	}
+	deep.WriteString("x" + repeat(" }", 11))
+
+	var bomb strings.Builder
+	bomb.WriteString(`{ room(id: "1") { ...F12 } } fragment F0 on Room { id name }`)
+	for i := 1; i <= 12; i++ {
+		fmt.Fprintf(&bomb, " fragment F%d on Room { ...F%d ...F%d }", i, i-1, i-1)
+	}
+	ids := make([]string, 10_000)
+	for i := range ids {
+		ids[i] = "1"
+	}
+	literal := make([]string, 101)
+	for i := range literal {
+		literal[i] = fmt.Sprintf("%q", fmt.Sprint(i+1))
+	}
+	return []abuse{
+		{"field duplication", gqlBody(`{ room(id: "1") {`+repeat(" id", 10_000)+` } }`, nil), graph.CodeTooManyTokens, 200},
+		{"fragment bomb", gqlBody(bomb.String(), nil), graph.CodeTooManySelections, 200},
+		{"alias flood", gqlBody(`{ room(id: "1") {`+aliases.String()+` } }`, nil), graph.CodeTooManyAliases, 200},
+		{"directive flood", gqlBody(`{ room(id: "1") { id`+directives.String()+` } }`, nil), graph.CodeTooManyDirectives, 200},
+		{"root field flood", gqlBody(`{`+rootFields.String()+` }`, nil), graph.CodeTooManyRootFields, 200},
+		{"deep nesting", gqlBody(`{ `+deep.String()+` }`, nil), graph.CodeTooDeep, 200},
+		{"oversized body", gqlBody(`{ room(id: "1") { id } }`+repeat(" ", 70_000), nil), graph.CodeTooLarge, 413},
+		{"oversized variables", gqlBody(`query($x: String) { room(id: "1") { id } }`, map[string]any{"x": repeat("v", 70_000)}), graph.CodeTooLarge, 413},
+		{"10,000 ids in a variable", gqlBody(`query($ids: [ID!]!) { rooms(ids: $ids) { id } }`, map[string]any{"ids": ids}), graph.CodeTooManyIDs, 200},
+		{"101 literal ids", gqlBody(`{ rooms(ids: [`+strings.Join(literal, ",")+`]) { id } }`, nil), graph.CodeTooManyIDs, 200},
+		{"introspection fan-out", gqlBody(`{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`, nil), graph.CodeIntrospectionDeep, 200},
+		{"complexity", gqlBody(`query($ids: [ID!]!) { rooms(ids: $ids) { id name description mutualFollowers { id username bio avatarUrls { small medium large } settings { ayahLanguages } } } }`,
+			map[string]any{"ids": ids[:100]}), graph.CodeTooComplex, 200},
+	}
+}
+
+func TestAbuseIsRejectedBeforeAnyUpstreamCall(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	for _, a := range abuses() {
+		t.Run(a.name, func(t *testing.T) {
+			env.fake.ResetStats()
+			req, _ := http.NewRequest(http.MethodPost, env.endpoint, strings.NewReader(a.body))
+			req.Header.Set("Content-Type", "application/json")
+			resp := do(t, req)
+			if resp.Status != a.status {
+				t.Errorf("status = %d, want %d", resp.Status, a.status)
+			}
+			if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != a.wantCode {
+				t.Errorf("errors = %v, want one with code %s", resp.Errors, a.wantCode)
+			}
+			if resp.Data != nil {
+				t.Errorf("data = %v, want none: nothing may run", resp.Data)
+			}
+			if st := env.fake.Stats(); st.RoomCalls != 0 || st.TokenRequests != 0 {
+				t.Errorf("upstream saw %d room calls and %d token requests, want none", st.RoomCalls, st.TokenRequests)
+			}
+		})
+	}
+}
+
+func TestLegitimateQueriesPassTheGuard(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i%20 + 1)
+	}
+	var twenty strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&twenty, " r%d: room(id: \"%d\") { id name }", i, i%5+1)
+	}
+	for name, q := range map[string]gqlResponse{
+		"GraphiQL's introspection": env.post(t, introspectionQuery, nil),
+		"every field":              env.post(t, everyField, map[string]any{"big": "1"}, "Authorization: Bearer demo-aisha"),
+		"100 ids":                  env.post(t, `query($ids: [ID!]!) { rooms(ids: $ids) { id name roomType } }`, map[string]any{"ids": ids}),
+		"20 aliases":               env.post(t, "{"+twenty.String()+" }", nil),
+	} {
+		if len(q.Errors) > 0 || q.Data == nil {
+			t.Errorf("%s: errors %v", name, q.Errors)
+		}
+	}
+}
+
+func TestIntrospectionSwitch(t *testing.T) {
+	env := newEnv(t, envOptions{graphOpts: graph.Options{NoIntrospection: true}})
+	resp := env.post(t, `{ __schema { types { name } } }`, nil)
+	if len(resp.Errors) == 0 || resp.Data["__schema"] != nil {
+		t.Errorf("introspection answered while off: %s", resp.Raw)
+	}
+	resp = env.post(t, `{ rom(id: "1") { id } }`, nil)
+	if strings.Contains(resp.Raw, "Did you mean") {
+		t.Errorf("a field suggestion leaks the schema while introspection is off: %s", resp.Raw)
+	}
+	if resp := env.post(t, `{ room(id: "2") { id } }`, nil); at(resp.Data, "room", "id") != "2" {
+		t.Errorf("ordinary queries broke: %s", resp.Raw)
+	}
+	r, err := http.Get(strings.TrimSuffix(env.endpoint, "/query") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Errorf("GraphiQL = %d with only introspection off, want 200", r.StatusCode)
+	}
+
+	off := newEnv(t, envOptions{graphOpts: graph.Options{NoGraphiQL: true}})
+	r, err = http.Get(strings.TrimSuffix(off.endpoint, "/query") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusNotFound {
+		t.Errorf("GraphiQL = %d while off, want 404", r.StatusCode)
+	}
+}
+
+// BenchmarkRejectAbuse reports the server-side cost of refusing each class of
+// abuse: the handler is called in-process, so the network is not measured.
+func BenchmarkRejectAbuse(b *testing.B) {
+	h := graph.NewServer(slog.New(slog.DiscardHandler), panicky{}, graph.Options{})
+	for _, a := range abuses() {
+		b.Run(strings.ReplaceAll(a.name, " ", "_"), func(b *testing.B) {
+			body := []byte(a.body)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != a.status {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+				_, _ = io.Copy(io.Discard, w.Body)
+			}
+		})
+	}
+}
