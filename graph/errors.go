@@ -66,8 +66,14 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			Extensions: map[string]any{"code": code},
 		}
 		var se *upstream.StatusError
-		if code == CodeRateLimited && errors.As(cause, &se) && se.RetryAfter > 0 {
+		var cl *errCallerLimited
+		switch {
+		case errors.As(cause, &cl):
+			out.Extensions["retryAfter"] = int(math.Ceil(cl.retryAfter.Seconds()))
+		case code == CodeRateLimited && errors.As(cause, &se) && se.RetryAfter > 0:
 			out.Extensions["retryAfter"] = int(math.Ceil(se.RetryAfter.Seconds()))
+		case errors.Is(cause, upstream.ErrCircuitOpen):
+			out.Extensions["circuitOpen"] = true
 		}
 		logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String(), "err", cause.Error())
 		return out
@@ -77,6 +83,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 // classify maps a resolver's error to a code, a client message and a log level.
 func classify(err error) (code, msg string, level slog.Level) {
 	var (
+		cl *errCallerLimited
 		in *inputError
 		se *upstream.StatusError
 		te *upstream.TokenError
@@ -85,6 +92,12 @@ func classify(err error) (code, msg string, level slog.Level) {
 	switch {
 	case errors.As(err, &in):
 		return CodeBadUserInput, in.msg, slog.LevelDebug
+	case errors.As(err, &cl):
+		return CodeRateLimited, "too many upstream calls from this caller; retry later", slog.LevelInfo
+	case errors.Is(err, upstream.ErrCircuitOpen):
+		return CodeUpstream, "Quran Reflect is failing; calls are paused for a moment", slog.LevelWarn
+	case errors.Is(err, upstream.ErrBusy):
+		return CodeUpstream, "the service is too busy to reach Quran Reflect; retry later", slog.LevelWarn
 	case errors.Is(err, upstream.ErrNoCredentials):
 		return CodeUnauthn, "sign-in required: send the user's access token as \"Authorization: Bearer <token>\"", slog.LevelDebug
 	case errors.As(err, &te):

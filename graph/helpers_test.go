@@ -81,6 +81,7 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		ClientID:      fake.DemoClientID,
 		ServiceTokens: tokens,
 		Logger:        logger,
+		Sleep:         func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 	}, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}})
 	if o.fetcher != nil {
 		rooms = o.fetcher(rooms)

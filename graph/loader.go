@@ -55,6 +55,7 @@ func loadersFor(ctx context.Context) *loaders {
 type roomBatching struct {
 	logger       *slog.Logger
 	fetch        RoomFetcher
+	limits       *callerLimits
 	concurrency  int
 	fallbackWait time.Duration
 }
@@ -89,6 +90,10 @@ func (b roomBatching) newRoomLoader(v Viewer, planned int) *dataloader.Loader[st
 					results[i] = &dataloader.Result[*upstream.Room]{Error: errInternal}
 				}
 			}()
+			if err := b.limits.take(v.Key); err != nil {
+				results[i] = &dataloader.Result[*upstream.Room]{Error: err}
+				return
+			}
 			room, err := b.fetch.Room(ctx, ids[i], v.Token)
 			results[i] = &dataloader.Result[*upstream.Room]{Data: room, Error: err}
 		}

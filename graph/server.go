@@ -30,6 +30,10 @@ type Options struct {
 	NoIntrospection bool
 	// NoGraphiQL stops serving GraphiQL at /.
 	NoGraphiQL bool
+	// CallerLimit bounds the upstream calls of one caller.
+	CallerLimit CallerLimit
+	// Now is the clock for the per-caller limit (default time.Now).
+	Now func() time.Time
 }
 
 // mutualFollowersWeight is the complexity weight of a room's mutual followers: the
@@ -47,6 +51,9 @@ func (c Options) withDefaults() Options {
 		c.QueryCacheSize = 1000
 	}
 	c.Limits = c.Limits.withDefaults()
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return c
 }
 
@@ -91,7 +98,7 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	} else {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(roomBatching{logger: logger, fetch: rooms, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
+	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: newCallerLimits(cfg.CallerLimit, cfg.Now), concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
 }
 

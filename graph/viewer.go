@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -15,16 +16,17 @@ import (
 // It is resolved once per request; nothing below the HTTP handler reads headers.
 type Viewer struct {
 	Token string
+	// Key names the caller for per-caller limits: a hash of the token, or the
+	// client's IP address for anonymous callers. Never the token itself.
+	Key string
 }
 
-// LogValue keeps the token out of logs: a viewer logs as "anonymous" or as a
-// short hash that tells viewers apart without revealing anything.
-func (v Viewer) LogValue() slog.Value {
-	if v.Token == "" {
-		return slog.StringValue("anonymous")
-	}
-	sum := sha256.Sum256([]byte(v.Token))
-	return slog.StringValue("user:" + hex.EncodeToString(sum[:6]))
+// LogValue keeps the token out of logs: a viewer logs as its Key.
+func (v Viewer) LogValue() slog.Value { return slog.StringValue(v.Key) }
+
+func tokenKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return "user:" + hex.EncodeToString(sum[:12])
 }
 
 type viewerKey struct{}
@@ -52,7 +54,16 @@ func viewerFromRequest(r *http.Request) (Viewer, error) {
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return Viewer{}, errAuthScheme
 		}
-		return Viewer{Token: token}, nil
+		return Viewer{Token: token, Key: tokenKey(token)}, nil
 	}
-	return Viewer{Token: strings.TrimSpace(r.Header.Get("X-Auth-Token"))}, nil
+	if token := strings.TrimSpace(r.Header.Get("X-Auth-Token")); token != "" {
+		return Viewer{Token: token, Key: tokenKey(token)}, nil
+	}
+	// Anonymous: the peer's address. Behind a proxy that is the proxy's, so a
+	// deployment there should raise the limit (or limit at the proxy).
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return Viewer{Key: "ip:" + host}, nil
 }

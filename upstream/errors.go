@@ -18,6 +18,11 @@ var (
 	// ErrNoCredentials means a caller without a user token asked for data and the
 	// service has no client credentials of its own to use instead.
 	ErrNoCredentials = errors.New("upstream: no user token and no client credentials configured")
+	// ErrCircuitOpen means the upstream has been failing and calls are refused
+	// without being sent until the circuit breaker lets a trial call through.
+	ErrCircuitOpen = errors.New("upstream: circuit breaker open")
+	// ErrBusy means no upstream slot came free within the lookup's budget.
+	ErrBusy = errors.New("upstream: too many calls in flight")
 )
 
 // RoomError is any failure to fetch a room: every error Client.Room returns is one.

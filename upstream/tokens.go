@@ -109,6 +109,17 @@ func (s *ServiceTokens) Token(ctx context.Context) (string, error) {
 	}
 }
 
+// Invalidate drops token from the cache if it is the current one, so that the
+// next caller fetches a new one. The client calls it when the upstream refuses
+// the service's token; concurrent calls for the same token cost one fetch.
+func (s *ServiceTokens) Invalidate(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if token != "" && s.token == token {
+		s.token = ""
+	}
+}
+
 // Fetches reports how many token requests have been started.
 func (s *ServiceTokens) Fetches() int {
 	s.mu.Lock()
