@@ -51,7 +51,13 @@ type envOptions struct {
 	apiBase   string // overrides the fake's URL for room calls
 	latency   time.Duration
 	graphOpts graph.Options
+	// attemptTimeout and breakerFailures tune the upstream client (defaults:
+	// the client's own).
+	attemptTimeout  time.Duration
+	breakerFailures int
 }
+
+func jsonNumber(s string) json.Number { return json.Number(s) }
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
@@ -77,11 +83,13 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		api = o.apiBase
 	}
 	var rooms graph.RoomFetcher = upstream.New(upstream.Config{
-		APIBaseURL:    api,
-		ClientID:      fake.DemoClientID,
-		ServiceTokens: tokens,
-		Logger:        logger,
-		Sleep:         func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		APIBaseURL:      api,
+		ClientID:        fake.DemoClientID,
+		ServiceTokens:   tokens,
+		Logger:          logger,
+		Sleep:           func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		AttemptTimeout:  o.attemptTimeout,
+		BreakerFailures: o.breakerFailures,
 	}, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}})
 	if o.fetcher != nil {
 		rooms = o.fetcher(rooms)

@@ -39,6 +39,9 @@ type Fault struct {
 	Body        string
 	ContentType string
 	RetryAfter  string
+	Reset       bool // drop the connection without an answer
+	Hang        bool // never answer; wait for the caller to give up
+	Times       int  // answer this way the next Times requests only (0: always)
 }
 
 // Server is the emulator. It is an http.Handler; the zero value is not usable.
@@ -53,6 +56,9 @@ type Server struct {
 	issued        map[string]time.Time // client-credentials token -> expiry
 	tokenRequests int
 	tokenFault    int
+	tokenHold     chan struct{}
+	cancelled     int
+	cancelledCh   chan struct{}
 	roomCalls     int
 	callsByID     map[string]int
 	inFlight      int
@@ -93,6 +99,8 @@ func New(opts Options) *Server {
 		callsByID: make(map[string]int),
 		faults:    make(map[string]Fault),
 		tamper:    make(map[string]func(map[string]any)),
+		// Buffered so that a handler never blocks on it; tests drain it.
+		cancelledCh: make(chan struct{}, 4096),
 	}
 	s.mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	s.mux.HandleFunc("GET /quran-reflect/v1/rooms/{id}", s.handleRoom)
@@ -116,8 +124,15 @@ func (s *Server) RoomIDs() []string {
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokenRequests++
-	fault := s.tokenFault
+	fault, hold := s.tokenFault, s.tokenHold
 	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if fault != 0 {
 		writeOAuthError(w, fault, "server_error", "The token endpoint is failing on purpose.")
 		return
@@ -153,6 +168,7 @@ func (s *Server) handleRoom(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-h.release:
 		case <-r.Context().Done():
+			s.noteCancelled()
 			return
 		}
 	}
@@ -183,9 +199,25 @@ func (s *Server) handleRoom(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	fault, faulty := s.faults[id]
+	if faulty && fault.Times > 0 {
+		if fault.Times == 1 {
+			delete(s.faults, id)
+		} else {
+			fault.Times--
+			s.faults[id] = fault
+		}
+	}
 	tamper := s.tamper[id]
 	s.mu.Unlock()
 	if faulty {
+		switch {
+		case fault.Reset:
+			panic(http.ErrAbortHandler) // net/http drops the connection
+		case fault.Hang:
+			<-r.Context().Done()
+			s.noteCancelled()
+			return
+		}
 		if fault.ContentType != "" {
 			w.Header().Set("Content-Type", fault.ContentType)
 		}
@@ -344,6 +376,20 @@ func (s *Server) leave() {
 	s.mu.Unlock()
 }
 
+func (s *Server) noteCancelled() {
+	s.mu.Lock()
+	s.cancelled++
+	s.mu.Unlock()
+	select {
+	case s.cancelledCh <- struct{}{}:
+	default:
+	}
+}
+
+// Cancelled receives once for each held or hanging room request whose caller
+// went away: tests wait on it to see cancellation reach the upstream.
+func (s *Server) Cancelled() <-chan struct{} { return s.cancelledCh }
+
 // HoldRooms makes room requests wait until release is called. reached is closed
 // once want requests are waiting at the same time: a test of concurrency that
 // needs no clock.
@@ -384,12 +430,32 @@ func (s *Server) FailTokens(status int) {
 	s.tokenFault = status
 }
 
+// HoldTokens makes the token endpoint wait until release is called: a slow
+// token endpoint.
+func (s *Server) HoldTokens() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.tokenHold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.tokenHold = nil
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
 // Stats is a snapshot of the emulator's counters.
 type Stats struct {
 	RoomCalls     int
 	CallsByID     map[string]int
 	MaxInFlight   int
+	InFlight      int
 	TokenRequests int
+	Cancelled     int // room requests whose caller went away while held
 }
 
 // Stats returns the counters since the start or the last ResetStats.
@@ -400,14 +466,15 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.callsByID {
 		by[k] = v
 	}
-	return Stats{RoomCalls: s.roomCalls, CallsByID: by, MaxInFlight: s.maxInFlight, TokenRequests: s.tokenRequests}
+	return Stats{RoomCalls: s.roomCalls, CallsByID: by, MaxInFlight: s.maxInFlight, InFlight: s.inFlight,
+		TokenRequests: s.tokenRequests, Cancelled: s.cancelled}
 }
 
 // ResetStats zeroes the counters.
 func (s *Server) ResetStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.roomCalls, s.maxInFlight, s.tokenRequests = 0, 0, 0
+	s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled = 0, 0, 0, 0
 	s.callsByID = make(map[string]int)
 }
 

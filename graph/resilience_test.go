@@ -1,0 +1,138 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+)
+
+// TestFaultsInOneQuery: flaky, failing, reset, slow and rate-limited rooms next
+// to healthy ones. Each gets its code after the expected attempts, and the
+// healthy fields are served.
+func TestFaultsInOneQuery(t *testing.T) {
+	env := newEnv(t, envOptions{attemptTimeout: 50 * time.Millisecond})
+	env.fake.SetFault("1", fake.Fault{Status: 503, Times: 2}) // flaky, then fine
+	env.fake.SetFault("2", fake.Fault{Status: 503})           // down
+	env.fake.SetFault("3", fake.Fault{Reset: true})           // connection reset
+	env.fake.SetFault("4", fake.Fault{Hang: true})            // slow: every attempt times out
+	env.fake.SetFault("5", fake.Fault{Status: 429, RetryAfter: "3600"})
+	env.fake.SetFault("6", fake.Fault{Status: 200, Body: "{\"id\": 6, \"na"})
+	resp := env.post(t, `{
+		flaky: room(id: "1") { id } down: room(id: "2") { id } reset: room(id: "3") { id }
+		slow: room(id: "4") { id } limited: room(id: "5") { id } garbage: room(id: "6") { id }
+		ok: rooms(ids: ["7", "8"]) { id name }
+	}`, nil, "Authorization: Bearer demo-aisha")
+
+	for _, c := range []struct {
+		path     string
+		code     string
+		attempts int
+	}{
+		{"flaky", "", 3}, {"down", graph.CodeUpstream, 3}, {"reset", graph.CodeUpstream, 3},
+		{"slow", graph.CodeUpstream, 3}, {"limited", graph.CodeRateLimited, 1}, {"garbage", graph.CodeUpstream, 1},
+	} {
+		if got := resp.code(c.path); got != c.code {
+			t.Errorf("%s: code %q, want %q", c.path, got, c.code)
+		}
+		id := map[string]string{"flaky": "1", "down": "2", "reset": "3", "slow": "4", "limited": "5", "garbage": "6"}[c.path]
+		got := env.fake.Stats().CallsByID[id]
+		// net/http itself replays a GET once when a reused keep-alive
+		// connection dies, so a reset may be seen more often than we attempt.
+		if got != c.attempts && !(c.path == "reset" && got >= c.attempts) {
+			t.Errorf("%s: %d attempts, want %d", c.path, got, c.attempts)
+		}
+	}
+	if at(resp.Data, "flaky", "id") != "1" {
+		t.Errorf("the flaky room was not served after its retries: %v", resp.Errors)
+	}
+	if at(resp.Data, "ok", 0, "name") == nil || at(resp.Data, "ok", 1, "name") == nil {
+		t.Errorf("healthy rooms suffered: %s", resp.Raw)
+	}
+	for _, e := range resp.Errors {
+		if pathString(e.Path) == "limited" && e.Extensions["retryAfter"] != any(jsonNumber("3600")) {
+			t.Errorf("retryAfter = %v, want 3600", e.Extensions["retryAfter"])
+		}
+	}
+}
+
+func TestCircuitOpenFailsFast(t *testing.T) {
+	env := newEnv(t, envOptions{breakerFailures: 3})
+	env.fake.SetFault("2", fake.Fault{Status: 500})
+	for range 3 {
+		env.post(t, `{ room(id: "2") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	}
+	env.fake.ResetStats()
+	resp := env.post(t, `{ room(id: "3") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if resp.code("room") != graph.CodeUpstream || len(resp.Errors) != 1 || resp.Errors[0].Extensions["circuitOpen"] != true {
+		t.Errorf("errors %v, want UPSTREAM_ERROR with circuitOpen", resp.Errors)
+	}
+	if st := env.fake.Stats(); st.RoomCalls != 0 {
+		t.Errorf("%d calls went upstream while the circuit was open", st.RoomCalls)
+	}
+}
+
+func TestPerCallerLimit(t *testing.T) {
+	env := newEnv(t, envOptions{graphOpts: graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 1, Burst: 3}}})
+	resp := env.post(t, `{ rooms(ids: ["1","2","3","4","5"]) { id } }`, nil, "Authorization: Bearer demo-aisha")
+	limited := 0
+	for _, e := range resp.Errors {
+		if e.Extensions["code"] == graph.CodeRateLimited {
+			limited++
+			if e.Extensions["retryAfter"] != any(jsonNumber("1")) {
+				t.Errorf("retryAfter = %v, want 1", e.Extensions["retryAfter"])
+			}
+		}
+	}
+	if limited != 2 || env.fake.Stats().RoomCalls != 3 {
+		t.Errorf("%d limited, %d calls; want 2 and 3: %v", limited, env.fake.Stats().RoomCalls, resp.Errors)
+	}
+	// Another caller has its own bucket.
+	resp = env.post(t, `{ rooms(ids: ["1","2","3"]) { id } }`, nil, "Authorization: Bearer demo-bilal")
+	if len(resp.Errors) > 0 {
+		t.Errorf("another viewer was limited: %v", resp.Errors)
+	}
+}
+
+// TestCancelledRequestCancelsUpstreamCalls: a client that goes away takes its
+// upstream calls with it, and no goroutine of the request outlives it.
+func TestCancelledRequestCancelsUpstreamCalls(t *testing.T) {
+	env := newEnv(t, envOptions{})
+	env.post(t, `{ room(id: "1") { id } }`, nil) // warm the token and connections
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+
+	reached, release := env.fake.HoldRooms(3)
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.endpoint,
+		bytes.NewReader([]byte(`{"query":"{ rooms(ids: [\"2\",\"3\",\"4\"]) { id } }"}`)))
+	req.Header.Set("Content-Type", "application/json")
+	client := &http.Client{Transport: &http.Transport{}}
+	done := make(chan error, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	<-reached
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("the request finished although it was cancelled")
+	}
+	client.CloseIdleConnections()
+	for i := range 3 {
+		select {
+		case <-env.fake.Cancelled():
+		case <-time.After(10 * time.Second): // a guard, not a synchronisation
+			t.Fatalf("only %d of 3 upstream calls saw the cancellation", i)
+		}
+	}
+}
