@@ -56,9 +56,18 @@ type config struct {
 	demo             bool
 	batchConcurrency int
 	maxBodyBytes     int64
-	upstreamTimeout  time.Duration
+	attemptTimeout   time.Duration
+	budget           time.Duration
+	maxRetries       int
+	maxInFlight      int
+	breakerFailures  int
+	breakerOpenFor   time.Duration
 	tokenTimeout     time.Duration
 	shutdownTimeout  time.Duration
+	limits           graph.Limits
+	callerLimit      graph.CallerLimit
+	introspection    bool
+	graphiql         bool
 	logFormat        string
 	logLevel         slog.Level
 }
@@ -96,8 +105,31 @@ func loadConfig(getenv func(string) string) (config, error) {
 		*o.dst = strings.TrimRight(v, "/")
 	}
 	c.demo = c.clientID == ""
+	ints := []struct {
+		name string
+		dst  *int
+		def  int
+	}{
+		{"UPSTREAM_CONCURRENCY", &c.batchConcurrency, 10},
+		{"UPSTREAM_MAX_IN_FLIGHT", &c.maxInFlight, 64},
+		{"UPSTREAM_BREAKER_FAILURES", &c.breakerFailures, 10},
+		{"MAX_TOKENS", &c.limits.Tokens, 2000},
+		{"MAX_DEPTH", &c.limits.Depth, 10},
+		{"MAX_ALIASES", &c.limits.Aliases, 30},
+		{"MAX_ROOT_FIELDS", &c.limits.RootFields, 20},
+		{"MAX_DIRECTIVES", &c.limits.Directives, 20},
+		{"MAX_SELECTIONS", &c.limits.Selections, 500},
+		{"MAX_ROOM_IDS", &c.limits.RoomIDs, 100},
+		{"MAX_COMPLEXITY", &c.limits.Complexity, 5000},
+		{"CALLER_BURST", &c.callerLimit.Burst, 200},
+	}
 	var err error
-	if c.batchConcurrency, err = intVar(getenv, "UPSTREAM_CONCURRENCY", 10); err != nil {
+	for _, v := range ints {
+		if *v.dst, err = intVar(getenv, v.name, v.def); err != nil {
+			return c, err
+		}
+	}
+	if c.maxRetries, err = countVar(getenv, "UPSTREAM_RETRIES", 2); err != nil {
 		return c, err
 	}
 	body, err := intVar(getenv, "MAX_BODY_BYTES", 64<<10)
@@ -105,13 +137,31 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	c.maxBodyBytes = int64(body)
-	if c.upstreamTimeout, err = durationVar(getenv, "UPSTREAM_TIMEOUT", 8*time.Second); err != nil {
+	rps, err := intVar(getenv, "CALLER_RATE", 50)
+	if err != nil {
 		return c, err
 	}
-	if c.tokenTimeout, err = durationVar(getenv, "TOKEN_TIMEOUT", 5*time.Second); err != nil {
+	c.callerLimit.PerSecond = float64(rps)
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+	}{
+		{"UPSTREAM_ATTEMPT_TIMEOUT", &c.attemptTimeout, 3 * time.Second},
+		{"UPSTREAM_BUDGET", &c.budget, 8 * time.Second},
+		{"UPSTREAM_BREAKER_OPEN_FOR", &c.breakerOpenFor, 10 * time.Second},
+		{"TOKEN_TIMEOUT", &c.tokenTimeout, 5 * time.Second},
+		{"SHUTDOWN_TIMEOUT", &c.shutdownTimeout, 15 * time.Second},
+	}
+	for _, v := range durations {
+		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil {
+			return c, err
+		}
+	}
+	if c.introspection, err = boolVar(getenv, "INTROSPECTION", true); err != nil {
 		return c, err
 	}
-	if c.shutdownTimeout, err = durationVar(getenv, "SHUTDOWN_TIMEOUT", 15*time.Second); err != nil {
+	if c.graphiql, err = boolVar(getenv, "GRAPHIQL", true); err != nil {
 		return c, err
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
@@ -140,6 +190,31 @@ func intVar(getenv func(string) string, name string, def int) (int, error) {
 		return 0, fmt.Errorf("%s: %q is not a positive integer", name, v)
 	}
 	return n, nil
+}
+
+// countVar reads a count that may be zero.
+func countVar(getenv func(string) string, name string, def int) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s: %q is not a count (0 or more)", name, v)
+	}
+	return n, nil
+}
+
+func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", name, v)
+	}
+	return b, nil
 }
 
 func durationVar(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
@@ -190,18 +265,32 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	} else {
 		logger.Warn("QF_CLIENT_SECRET is not set: callers without a user token get UNAUTHENTICATED")
 	}
+	retries := cfg.maxRetries
+	if retries == 0 {
+		retries = -1 // upstream.Config reads 0 as "the default"
+	}
 	client := upstream.New(upstream.Config{
-		APIBaseURL:    cfg.apiBaseURL,
-		ClientID:      cfg.clientID,
-		ServiceTokens: tokens,
-		Logger:        logger,
-	}, upstreamHTTPClient(cfg.upstreamTimeout))
+		APIBaseURL:      cfg.apiBaseURL,
+		ClientID:        cfg.clientID,
+		ServiceTokens:   tokens,
+		Logger:          logger,
+		AttemptTimeout:  cfg.attemptTimeout,
+		Budget:          cfg.budget,
+		MaxRetries:      retries,
+		MaxConcurrent:   int64(cfg.maxInFlight),
+		BreakerFailures: cfg.breakerFailures,
+		BreakerOpenFor:  cfg.breakerOpenFor,
+	}, upstreamHTTPClient(cfg.attemptTimeout, cfg.maxInFlight))
 
 	srv := &http.Server{
 		Addr: cfg.addr,
 		Handler: graph.NewServer(logger, client, graph.Options{
 			BatchConcurrency: cfg.batchConcurrency,
 			MaxBodyBytes:     cfg.maxBodyBytes,
+			Limits:           cfg.limits,
+			CallerLimit:      cfg.callerLimit,
+			NoIntrospection:  !cfg.introspection,
+			NoGraphiQL:       !cfg.graphiql,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -216,6 +305,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "http://"+displayAddr(ln.Addr())+"/",
 		"env", cfg.env, "api", cfg.apiBaseURL, "demo", cfg.demo)
+	logger.Info("limits", "maxBodyBytes", cfg.maxBodyBytes, "tokens", cfg.limits.Tokens, "depth", cfg.limits.Depth,
+		"aliases", cfg.limits.Aliases, "rootFields", cfg.limits.RootFields, "directives", cfg.limits.Directives,
+		"selections", cfg.limits.Selections, "roomIDs", cfg.limits.RoomIDs, "complexity", cfg.limits.Complexity,
+		"introspection", cfg.introspection, "graphiql", cfg.graphiql)
 	fmt.Fprintf(stdout, "GraphiQL: http://%s/  GraphQL: http://%s/query\n", displayAddr(ln.Addr()), displayAddr(ln.Addr()))
 
 	errc := make(chan error, 1)
@@ -254,21 +347,23 @@ func startDemoUpstream(ctx context.Context, logger *slog.Logger, cfg *config) (s
 	return func() { _ = demo.Close() }, nil
 }
 
-// upstreamHTTPClient is the one client for every upstream call: keep-alive
-// connections enough for a batch's concurrency, and a timeout per call.
-func upstreamHTTPClient(timeout time.Duration) *http.Client {
+// upstreamHTTPClient is the one client for every upstream call: as many idle
+// keep-alive connections per host as calls may be in flight, so a load reuses
+// connections instead of churning ports. Each attempt's own deadline comes from
+// the upstream client; these timeouts bound the phases below it.
+func upstreamHTTPClient(attempt time.Duration, inFlight int) *http.Client {
 	t := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 3 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
+		MaxIdleConns:          max(256, inFlight),
+		MaxIdleConnsPerHost:   inFlight,
 		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   3 * time.Second,
-		ResponseHeaderTimeout: timeout,
+		TLSHandshakeTimeout:   2 * time.Second,
+		ResponseHeaderTimeout: attempt,
 		ExpectContinueTimeout: time.Second,
 	}
-	return &http.Client{Transport: t, Timeout: timeout}
+	return &http.Client{Transport: t}
 }
 
 func displayAddr(a net.Addr) string {

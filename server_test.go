@@ -27,7 +27,10 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 		{map[string]string{"QF_AUTH_BASE_URL": "http://"}, "QF_AUTH_BASE_URL"},
 		{map[string]string{"PORT": "http"}, "PORT"},
 		{map[string]string{"UPSTREAM_CONCURRENCY": "-1"}, "UPSTREAM_CONCURRENCY"},
-		{map[string]string{"UPSTREAM_TIMEOUT": "3"}, "UPSTREAM_TIMEOUT"},
+		{map[string]string{"UPSTREAM_BUDGET": "3"}, "UPSTREAM_BUDGET"},
+		{map[string]string{"INTROSPECTION": "maybe"}, "INTROSPECTION"},
+		{map[string]string{"UPSTREAM_RETRIES": "-1"}, "UPSTREAM_RETRIES"},
+		{map[string]string{"MAX_DEPTH": "0"}, "MAX_DEPTH"},
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 	}
 	for _, tt := range tests {
