@@ -64,6 +64,7 @@ type config struct {
 	breakerOpenFor   time.Duration
 	tokenTimeout     time.Duration
 	shutdownTimeout  time.Duration
+	requestTimeout   time.Duration
 	limits           graph.Limits
 	callerLimit      graph.CallerLimit
 	introspection    bool
@@ -152,6 +153,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"UPSTREAM_BREAKER_OPEN_FOR", &c.breakerOpenFor, 10 * time.Second},
 		{"TOKEN_TIMEOUT", &c.tokenTimeout, 5 * time.Second},
 		{"SHUTDOWN_TIMEOUT", &c.shutdownTimeout, 15 * time.Second},
+		{"REQUEST_TIMEOUT", &c.requestTimeout, 20 * time.Second},
 	}
 	for _, v := range durations {
 		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil {
@@ -291,10 +293,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			CallerLimit:      cfg.callerLimit,
 			NoIntrospection:  !cfg.introspection,
 			NoGraphiQL:       !cfg.graphiql,
+			RequestTimeout:   cfg.requestTimeout,
 		}),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      cfg.requestTimeout + 10*time.Second, // a late request still gets its answer
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

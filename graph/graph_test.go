@@ -101,7 +101,9 @@ func TestFieldSemantics(t *testing.T) {
 		{"isMember for a signed-in member", at(user.Data, "big", "isMember"), true},
 		{"mutual follower nested", at(user.Data, "big", "mutualFollowers", 0, "username"), "fatima"},
 		{"user date without zone read as UTC", at(user.Data, "big", "mutualFollowers", 0, "createdAt"), "2000-01-21T00:00:00Z"},
-		{"verified default when omitted", at(user.Data, "big", "mutualFollowers", 1, "postsCount"), json.Number("0")},
+		{"verified default when omitted", at(user.Data, "one", "mutualFollowers", 1, "verified"), false},
+		{"postsCount default when omitted", at(user.Data, "one", "mutualFollowers", 1, "postsCount"), json.Number("0")},
+		{"the omitting user", at(user.Data, "one", "mutualFollowers", 1, "username"), "yusuf"},
 		{"languageIsoCode default", at(user.Data, "big", "mutualFollowers", 0, "languageIsoCode"), "en"},
 		{"settings null when omitted", at(user.Data, "big", "mutualFollowers", 0, "settings"), nil},
 		{"postAs default", at(user.Data, "big", "mutualFollowers", 0, "postAs"), false},
@@ -244,12 +246,21 @@ func TestBatchConcurrencyIsBounded(t *testing.T) {
 	env := newEnv(t, envOptions{graphOpts: graph.Options{BatchConcurrency: 3}})
 	env.post(t, `{ room(id: "1") { id } }`, nil)
 	env.fake.ResetStats()
-	resp := env.post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil)
+	reached, release := env.fake.HoldRooms(3) // 3 at once must happen: not sequential
+	done := make(chan gqlResponse, 1)
+	go func() { done <- env.post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil) }()
+	select {
+	case <-reached:
+	case <-time.After(10 * time.Second): // a guard, not a synchronisation
+		t.Fatalf("never 3 calls in flight (max %d)", env.fake.Stats().MaxInFlight)
+	}
+	release()
+	resp := <-done
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %v", resp.Errors)
 	}
-	if st := env.fake.Stats(); st.MaxInFlight > 3 || st.RoomCalls != 10 {
-		t.Errorf("max in flight %d, calls %d; want at most 3, and 10", st.MaxInFlight, st.RoomCalls)
+	if st := env.fake.Stats(); st.MaxInFlight != 3 || st.RoomCalls != 10 {
+		t.Errorf("max in flight %d, calls %d; want exactly 3, and 10", st.MaxInFlight, st.RoomCalls)
 	}
 }
 

@@ -62,6 +62,22 @@ func TestFaultsInOneQuery(t *testing.T) {
 	}
 }
 
+// TestRequestDeadline: a request that runs out of time answers with codes, and
+// its upstream calls are cancelled.
+func TestRequestDeadline(t *testing.T) {
+	env := newEnv(t, envOptions{attemptTimeout: time.Minute, graphOpts: graph.Options{RequestTimeout: 50 * time.Millisecond}})
+	env.fake.SetFault("4", fake.Fault{Hang: true})
+	resp := env.post(t, `{ slow: room(id: "4") { id } ok: room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if resp.Status != 200 || resp.code("slow") != graph.CodeUpstream || at(resp.Data, "ok", "id") != "5" {
+		t.Errorf("status %d: %s", resp.Status, resp.Raw)
+	}
+	select {
+	case <-env.fake.Cancelled():
+	case <-time.After(10 * time.Second): // a guard, not a synchronisation
+		t.Fatal("the hanging upstream call was never cancelled")
+	}
+}
+
 func TestCircuitOpenFailsFast(t *testing.T) {
 	env := newEnv(t, envOptions{breakerFailures: 3})
 	env.fake.SetFault("2", fake.Fault{Status: 500})

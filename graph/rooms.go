@@ -37,7 +37,12 @@ func loadRoom(ctx context.Context, raw string) (*upstream.Room, error) {
 
 // loadRooms looks up rooms in the order of raw. A failed item is nil and its
 // error is reported at the item's own path, so the other items are still served.
-func loadRooms(ctx context.Context, raw []string) []*upstream.Room {
+func loadRooms(ctx context.Context, raw []string) ([]*upstream.Room, error) {
+	if raw == nil {
+		// [ID!]! cannot be null, but gqlgen lets an explicit null through when it
+		// comes from a variable that has a default.
+		return nil, &inputError{msg: "ids must be a list of room ids, not null"}
+	}
 	l := loadersFor(ctx)
 	thunks := make([]dataloader.Thunk[*upstream.Room], len(raw))
 	errs := make([]error, len(raw))
@@ -59,5 +64,5 @@ func loadRooms(ctx context.Context, raw []string) []*upstream.Room {
 			graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(path), ast.PathIndex(i)), errs[i]))
 		}
 	}
-	return out
+	return out, nil
 }

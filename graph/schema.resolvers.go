@@ -18,7 +18,7 @@ func (r *queryResolver) Room(ctx context.Context, id string) (*upstream.Room, er
 
 // Rooms is the resolver for the rooms field.
 func (r *queryResolver) Rooms(ctx context.Context, ids []string) ([]*upstream.Room, error) {
-	return loadRooms(ctx, ids), nil
+	return loadRooms(ctx, ids)
 }
 
 // Query returns QueryResolver implementation.

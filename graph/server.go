@@ -34,6 +34,10 @@ type Options struct {
 	CallerLimit CallerLimit
 	// Now is the clock for the per-caller limit (default time.Now).
 	Now func() time.Time
+	// RequestTimeout bounds one GraphQL request, upstream calls included
+	// (default 20s). Keep it under the http.Server's WriteTimeout, so that a
+	// slow request still ends with an answer, not a dropped connection.
+	RequestTimeout time.Duration
 }
 
 // mutualFollowersWeight is the complexity weight of a room's mutual followers: the
@@ -54,6 +58,9 @@ func (c Options) withDefaults() Options {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 20 * time.Second
+	}
 	return c
 }
 
@@ -62,13 +69,13 @@ func (c Options) withDefaults() Options {
 func NewServer(logger *slog.Logger, rooms RoomFetcher, cfg Options) http.Handler {
 	cfg = cfg.withDefaults()
 	mux := http.NewServeMux()
-	addRoutes(mux, logger, newGraphQLHandler(logger, rooms, cfg), !cfg.NoGraphiQL)
+	addRoutes(mux, logger, newGraphQLHandler(logger, rooms, cfg), cfg)
 	return recoverHTTP(logger, mux)
 }
 
-func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, graphiql bool) {
-	mux.Handle("/query", withViewer(logger, gql))
-	if graphiql {
+func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, cfg Options) {
+	mux.Handle("/query", withViewer(logger, withDeadline(cfg.RequestTimeout, gql)))
+	if !cfg.NoGraphiQL {
 		mux.Handle("GET /{$}", playground.Handler("Quran Reflect rooms", "/query"))
 	}
 }
@@ -118,6 +125,17 @@ func recoverHTTP(logger *slog.Logger, next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(w, r)
+	})
+}
+
+// withDeadline gives the request a deadline. Every wait below it (upstream calls,
+// retries, the token, a free upstream slot) honours the context, so a request
+// that runs out of time still answers, with UPSTREAM_ERROR for what it missed.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

@@ -32,9 +32,12 @@ type httpTransport struct {
 
 var _ graphql.Transport = httpTransport{}
 
-// Supports claims every plain HTTP request to the endpoint, so that a wrong method
-// or content type is answered here, in GraphQL's shape, not by gqlgen's fallback.
-func (httpTransport) Supports(r *http.Request) bool { return r.Header.Get("Upgrade") == "" }
+// Supports claims every request to the endpoint, so that a wrong method or content
+// type is answered here, in GraphQL's shape, not by gqlgen's codeless fallback.
+// That includes requests with an Upgrade header: this service serves no
+// websockets, and curl --http2 sends "Upgrade: h2c" on plain HTTP, which Go
+// answers as HTTP/1.1.
+func (httpTransport) Supports(*http.Request) bool { return true }
 
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media := responseMediaType(r.Header.Get("Accept"))

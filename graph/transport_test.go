@@ -17,6 +17,7 @@ func TestTransport(t *testing.T) {
 		method      string
 		contentType string
 		accept      string
+		upgrade     string
 		body        string
 		query       url.Values
 		wantStatus  int
@@ -52,6 +53,10 @@ func TestTransport(t *testing.T) {
 		{name: "variable of the wrong type", method: "POST", contentType: "application/json",
 			body:       `{"query": "query($ids: [ID!]!) { rooms(ids: $ids) { id } }", "variables": {"ids": [true]}}`,
 			wantStatus: 200, wantCode: "GRAPHQL_VALIDATION_FAILED", wantData: true},
+		{name: "Upgrade header (curl --http2)", method: "POST", contentType: "application/json", upgrade: "h2c",
+			body: `{"query": "{ __typename }"}`, wantStatus: 200, wantData: true},
+		{name: "Upgrade to websocket", method: "GET", upgrade: "websocket", query: url.Values{"query": {"{ __typename }"}},
+			wantStatus: 200, wantData: true},
 		{name: "GET query", method: "GET", query: url.Values{"query": {`query($id: ID!) { room(id: $id) { id } }`}, "variables": {`{"id": "3"}`}},
 			wantStatus: 200, wantData: true},
 		{name: "GET bad variables", method: "GET", query: url.Values{"query": {`{ __typename }`}, "variables": {`{"id": ` + echo}},
@@ -71,6 +76,10 @@ func TestTransport(t *testing.T) {
 			}
 			if tt.contentType != "" {
 				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.upgrade != "" {
+				req.Header.Set("Connection", "Upgrade")
+				req.Header.Set("Upgrade", tt.upgrade)
 			}
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)

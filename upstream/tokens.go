@@ -45,7 +45,15 @@ type ServiceTokens struct {
 	expireAt time.Time
 	inflight *tokenFetch
 	fetches  int
+	// After a failed fetch, callers get the same error until failedUntil
+	// instead of each starting a fetch: an outage of the token endpoint must not
+	// become one token request per GraphQL request.
+	failedUntil time.Time
+	failure     error
 }
+
+// retryTokenAfter is how long a failed token fetch is remembered.
+const retryTokenAfter = 2 * time.Second
 
 type tokenFetch struct {
 	done  chan struct{}
@@ -53,9 +61,11 @@ type tokenFetch struct {
 	err   error
 }
 
-// NewServiceTokens returns a token cache. ctx must outlive every request (use the
-// process's context): renewals run on it, not on the request that noticed them.
+// NewServiceTokens returns a token cache. Renewals run on ctx's values, never on
+// the request that noticed them; ctx's cancellation is ignored, so that requests
+// still draining after a shutdown signal can get a token.
 func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceTokens {
+	ctx = context.WithoutCancel(ctx)
 	if cfg.HTTPClient != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, cfg.HTTPClient)
 	}
@@ -93,6 +103,11 @@ func (s *ServiceTokens) Token(ctx context.Context) (string, error) {
 	}
 	f := s.inflight
 	if f == nil {
+		if now.Before(s.failedUntil) && !(s.token != "" && now.Before(s.expireAt)) {
+			err := s.failure
+			s.mu.Unlock()
+			return "", err
+		}
 		f = s.startFetchLocked()
 	}
 	if s.token != "" && now.Before(s.expireAt) {
@@ -140,6 +155,7 @@ func (s *ServiceTokens) startFetchLocked() *tokenFetch {
 		defer s.mu.Unlock()
 		if err != nil {
 			f.err = tokenError(err)
+			s.failure, s.failedUntil = f.err, s.now().Add(retryTokenAfter)
 		} else {
 			f.token = tok.AccessToken
 			s.token = tok.AccessToken

@@ -158,7 +158,8 @@ func TestServiceTokensExpiredTokenIsNeverServed(t *testing.T) {
 func TestServiceTokensFailureKeepsSecretsOut(t *testing.T) {
 	ts := newTokenServer(t)
 	ts.status = http.StatusUnauthorized
-	s := newTestTokens(ts, fake.NewClock(time.Unix(1_700_000_000, 0)))
+	clk := fake.NewClock(time.Unix(1_700_000_000, 0))
+	s := newTestTokens(ts, clk)
 	_, err := s.Token(context.Background())
 	var te *TokenError
 	if !errors.As(err, &te) {
@@ -170,8 +171,18 @@ func TestServiceTokensFailureKeepsSecretsOut(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("error %q carries the secret or the response body", err)
 	}
-	// A failure is not cached: the next caller tries again.
+	// For a moment the failure is remembered: callers do not each start a fetch.
 	ts.status = 0
+	for range 5 {
+		if _, err := s.Token(context.Background()); !errors.As(err, &te) {
+			t.Fatalf("during the pause: err = %v, want the remembered failure", err)
+		}
+	}
+	if g := ts.requests.Load(); g != 1 {
+		t.Errorf("token requests during the pause = %d, want 1", g)
+	}
+	// Then the next caller tries again.
+	clk.Add(retryTokenAfter)
 	if tok, err := s.Token(context.Background()); tok != "tok-2" || err != nil {
 		t.Errorf("after recovery: %q, %v; want tok-2", tok, err)
 	}

@@ -35,7 +35,7 @@ type room struct {
 	country     string
 	createdAt   string
 	posts       int
-	private     string // the invite token, shown only to the owner and admins
+	private     string // the invite token, shown only to the owner
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1,7 +1,7 @@
 // Package fake is an in-process emulator of the Quran Reflect room API and its
 // OAuth2 token endpoint, built from the provider's documentation: both auth headers
 // required, the gateway's error envelope, mutual followers only for signed-in users,
-// privateToken only for a room's owner and admins, and the documented oddities of
+// privateToken only for a room's owner, and the documented oddities of
 // the JSON (user dates without a zone, omitted defaults, unknown extra fields).
 //
 // The service's demo mode serves it, and the project's tests run against it. Tests
@@ -288,7 +288,7 @@ func (s *Server) roomJSON(rm *room, viewer string) map[string]any {
 	if rm.country != "" {
 		m["country"] = rm.country
 	}
-	if isOwner || isAdmin {
+	if isOwner {
 		m["privateToken"] = rm.private
 	}
 	if viewer != "" {
