@@ -65,6 +65,7 @@ type config struct {
 	tokenTimeout     time.Duration
 	shutdownTimeout  time.Duration
 	requestTimeout   time.Duration
+	demoLatency      time.Duration
 	limits           graph.Limits
 	callerLimit      graph.CallerLimit
 	introspection    bool
@@ -154,6 +155,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"TOKEN_TIMEOUT", &c.tokenTimeout, 5 * time.Second},
 		{"SHUTDOWN_TIMEOUT", &c.shutdownTimeout, 15 * time.Second},
 		{"REQUEST_TIMEOUT", &c.requestTimeout, 20 * time.Second},
+		{"DEMO_LATENCY", &c.demoLatency, time.Nanosecond},
 	}
 	for _, v := range durations {
 		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil {
@@ -340,7 +342,11 @@ func startDemoUpstream(ctx context.Context, logger *slog.Logger, cfg *config) (s
 	if err != nil {
 		return nil, fmt.Errorf("demo upstream: %w", err)
 	}
-	demo := &http.Server{Handler: fake.New(fake.Options{}), ReadHeaderTimeout: 5 * time.Second}
+	latency := cfg.demoLatency
+	if latency <= time.Nanosecond {
+		latency = 0
+	}
+	demo := &http.Server{Handler: fake.New(fake.Options{Latency: latency}), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = demo.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
 	cfg.apiBaseURL, cfg.authBaseURL = base, base

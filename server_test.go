@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
 func env(m map[string]string) func(string) string {
@@ -123,6 +126,70 @@ func TestRunDemoMode(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "DEMO DATA") {
 		t.Errorf("the log does not say plainly that it serves demo data:\n%s", logs)
+	}
+}
+
+// TestShutdownDrainsInFlightRequests: a request in flight when the signal comes
+// (here, ctx's cancellation) is answered in full, and run returns nil (exit 0).
+// The upstream is a fake the test holds, so "in flight" is an event, not a guess.
+func TestShutdownDrainsInFlightRequests(t *testing.T) {
+	f := fake.New(fake.Options{})
+	up := httptest.NewServer(f)
+	defer up.Close()
+	reached, release := f.HoldRooms(1)
+	defer release()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
+			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL}), w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, out)
+	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(`{"query":"{ room(id: \"3\") { id } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer demo-fatima")
+		resp, err := (&http.Client{}).Do(req)
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- result{status: resp.StatusCode, body: string(b)}
+	}()
+	<-reached // the request is inside the service, waiting on the upstream
+	cancel()  // SIGTERM
+	select {
+	case r := <-got:
+		t.Fatalf("the in-flight request ended before the upstream answered: %+v", r)
+	case err := <-done:
+		t.Fatalf("run returned %v with a request in flight", err)
+	default:
+	}
+	release()
+	r := <-got
+	if r.err != nil || r.status != 200 || !strings.Contains(r.body, `"id":"3"`) {
+		t.Errorf("in-flight request: %v %d %s", r.err, r.status, r.body)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("run = %v, want nil", err)
 	}
 }
 

@@ -75,7 +75,13 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		case errors.Is(cause, upstream.ErrCircuitOpen):
 			out.Extensions["circuitOpen"] = true
 		}
-		logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String(), "err", cause.Error())
+		if code == CodeBadUserInput {
+			// The message quotes the caller's input, which may be a variable's
+			// value: logs never carry those.
+			logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String())
+		} else {
+			logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String(), "err", cause.Error())
+		}
 		return out
 	}
 }

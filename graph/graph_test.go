@@ -504,8 +504,12 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	env.post(t, everyField, map[string]any{"big": "1234567890123456789"})
 	env.post(t, `{ a: room(id: "3") { id } b: room(id: "999") { id } }`, nil, "x-auth-token: demo-aisha")
 	env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer wrong-token-value")
+	env.post(t, `query($id: ID!, $ids: [ID!]!) { room(id: $id) { id } rooms(ids: $ids) { id } }`,
+		map[string]any{"id": "VARIABLE-VALUE-1", "ids": []string{"3", "VARIABLE-VALUE-2"}})
+	env.post(t, `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": map[string]any{"VARIABLE-VALUE-3": 1}})
 	logs := env.logs.String()
-	for _, secret := range []string{"demo-fatima", "demo-aisha", "wrong-token-value", "fake-cc-", fake.DemoClientSecret, "invite-"} {
+	for _, secret := range []string{"demo-fatima", "demo-aisha", "wrong-token-value", "fake-cc-", fake.DemoClientSecret,
+		"invite-", "VARIABLE-VALUE"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log contains %q:\n%s", secret, logs)
 		}
