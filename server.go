@@ -16,8 +16,20 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/quranfoundation/reflect-graphql/graph"
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -66,6 +78,8 @@ type config struct {
 	shutdownTimeout  time.Duration
 	requestTimeout   time.Duration
 	demoLatency      time.Duration
+	shutdownDelay    time.Duration
+	metricsAddr      string
 	limits           graph.Limits
 	callerLimit      graph.CallerLimit
 	introspection    bool
@@ -156,6 +170,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"SHUTDOWN_TIMEOUT", &c.shutdownTimeout, 15 * time.Second},
 		{"REQUEST_TIMEOUT", &c.requestTimeout, 20 * time.Second},
 		{"DEMO_LATENCY", &c.demoLatency, time.Nanosecond},
+		{"SHUTDOWN_DELAY", &c.shutdownDelay, time.Nanosecond},
 	}
 	for _, v := range durations {
 		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil {
@@ -167,6 +182,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.graphiql, err = boolVar(getenv, "GRAPHIQL", true); err != nil {
 		return c, err
+	}
+	if c.shutdownDelay <= time.Nanosecond {
+		c.shutdownDelay = 0
+	}
+	if c.metricsAddr = getenv("METRICS_ADDR"); c.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
+			return c, fmt.Errorf("METRICS_ADDR: %q is not host:port (such as :9090)", c.metricsAddr)
+		}
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.logFormat)
@@ -234,19 +257,21 @@ func durationVar(getenv func(string) string, name string, def time.Duration) (ti
 }
 
 // run builds every dependency from the environment, serves until ctx is
-// cancelled, then shuts down gracefully.
+// cancelled, then shuts down gracefully: /readyz turns not-ready first, then,
+// after SHUTDOWN_DELAY, the listener closes and in-flight requests drain.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
 	opts := &slog.HandlerOptions{Level: cfg.logLevel}
-	var logger *slog.Logger
+	var handler slog.Handler
 	if cfg.logFormat == "json" {
-		logger = slog.New(slog.NewJSONHandler(stderr, opts))
+		handler = slog.NewJSONHandler(stderr, opts)
 	} else {
-		logger = slog.New(slog.NewTextHandler(stderr, opts))
+		handler = slog.NewTextHandler(stderr, opts)
 	}
+	logger := slog.New(graph.WithRequestIDs(handler))
 
 	if cfg.demo {
 		stopDemo, err := startDemoUpstream(ctx, logger, &cfg)
@@ -255,8 +280,20 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		defer stopDemo()
 	}
+	logger.Info("configuration", cfg.logAttrs()...)
 
-	var tokens upstream.TokenProvider
+	tracer, stopTracing, err := setupTracing(ctx, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopTracing()
+
+	registry := prometheus.NewRegistry()
+	metrics := graph.NewMetrics(registry)
+	metricsHandler := promhttp.HandlerFor(registry, promhttp.HandlerOpts{Registry: registry})
+
+	var tokens *upstream.ServiceTokens
+	var tokenProvider upstream.TokenProvider
 	if cfg.clientSecret != "" {
 		tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
 			AuthBaseURL:  cfg.authBaseURL,
@@ -265,7 +302,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			Scopes:       cfg.scopes,
 			HTTPClient:   &http.Client{Timeout: cfg.tokenTimeout},
 			FetchTimeout: cfg.tokenTimeout,
+			Observer:     metrics,
 		})
+		tokenProvider = tokens
+		_ = tokens.Ready() // fetch the first token now, not on the first request
 	} else {
 		logger.Warn("QF_CLIENT_SECRET is not set: callers without a user token get UNAUTHENTICATED")
 	}
@@ -276,7 +316,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	client := upstream.New(upstream.Config{
 		APIBaseURL:      cfg.apiBaseURL,
 		ClientID:        cfg.clientID,
-		ServiceTokens:   tokens,
+		ServiceTokens:   tokenProvider,
 		Logger:          logger,
 		AttemptTimeout:  cfg.attemptTimeout,
 		Budget:          cfg.budget,
@@ -284,48 +324,84 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		MaxConcurrent:   int64(cfg.maxInFlight),
 		BreakerFailures: cfg.breakerFailures,
 		BreakerOpenFor:  cfg.breakerOpenFor,
+		Observer:        metrics,
+		Tracer:          tracer.Tracer("upstream"),
 	}, upstreamHTTPClient(cfg.attemptTimeout, cfg.maxInFlight))
 
+	var shuttingDown atomic.Bool
+	ready := func(context.Context) error {
+		if shuttingDown.Load() {
+			return errors.New("shutting down")
+		}
+		if tokens != nil {
+			return tokens.Ready()
+		}
+		return nil
+	}
+	gopts := graph.Options{
+		BatchConcurrency: cfg.batchConcurrency,
+		MaxBodyBytes:     cfg.maxBodyBytes,
+		Limits:           cfg.limits,
+		CallerLimit:      cfg.callerLimit,
+		NoIntrospection:  !cfg.introspection,
+		NoGraphiQL:       !cfg.graphiql,
+		RequestTimeout:   cfg.requestTimeout,
+		Metrics:          metrics,
+		Tracer:           tracer.Tracer("graphql"),
+		Ready:            ready,
+	}
+	if cfg.metricsAddr == "" {
+		gopts.MetricsHandler = metricsHandler
+	}
 	srv := &http.Server{
-		Addr: cfg.addr,
-		Handler: graph.NewServer(logger, client, graph.Options{
-			BatchConcurrency: cfg.batchConcurrency,
-			MaxBodyBytes:     cfg.maxBodyBytes,
-			Limits:           cfg.limits,
-			CallerLimit:      cfg.callerLimit,
-			NoIntrospection:  !cfg.introspection,
-			NoGraphiQL:       !cfg.graphiql,
-			RequestTimeout:   cfg.requestTimeout,
-		}),
+		Addr:              cfg.addr,
+		Handler:           graph.NewServer(logger, client, gopts),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 10*time.Second, // a late request still gets its answer
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
-	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "http://"+displayAddr(ln.Addr())+"/",
-		"env", cfg.env, "api", cfg.apiBaseURL, "demo", cfg.demo)
-	logger.Info("limits", "maxBodyBytes", cfg.maxBodyBytes, "tokens", cfg.limits.Tokens, "depth", cfg.limits.Depth,
-		"aliases", cfg.limits.Aliases, "rootFields", cfg.limits.RootFields, "directives", cfg.limits.Directives,
-		"selections", cfg.limits.Selections, "roomIDs", cfg.limits.RoomIDs, "complexity", cfg.limits.Complexity,
-		"introspection", cfg.introspection, "graphiql", cfg.graphiql)
+	errc := make(chan error, 2)
+	var admin *http.Server
+	if cfg.metricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metricsHandler)
+		admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+		go func() { errc <- admin.Serve(mln) }()
+		logger.Info("serving metrics", "addr", mln.Addr().String())
+	}
+	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "graphiql", "http://"+displayAddr(ln.Addr())+"/", "demo", cfg.demo)
 	fmt.Fprintf(stdout, "GraphiQL: http://%s/  GraphQL: http://%s/query\n", displayAddr(ln.Addr()), displayAddr(ln.Addr()))
 
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining in-flight requests", "timeout", cfg.shutdownTimeout.String())
+	shuttingDown.Store(true)
+	logger.Info("shutting down: not ready; draining in-flight requests",
+		"delay", cfg.shutdownDelay.String(), "timeout", cfg.shutdownTimeout.String())
+	if cfg.shutdownDelay > 0 {
+		// Let load balancers see /readyz fail before the listener closes.
+		time.Sleep(cfg.shutdownDelay)
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
+	if admin != nil {
+		defer admin.Shutdown(sctx)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -333,6 +409,77 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 	return nil
+}
+
+// logAttrs is the effective configuration for the start-up log line, with the
+// secret reduced to whether it is set.
+func (c config) logAttrs() []any {
+	secret := "unset"
+	if c.clientSecret != "" {
+		secret = "[redacted]"
+	}
+	return []any{
+		"addr", c.addr, "env", c.env, "api", c.apiBaseURL, "auth", c.authBaseURL, "clientID", c.clientID,
+		"clientSecret", secret, "scopes", c.scopes, "demo", c.demo,
+		"batchConcurrency", c.batchConcurrency, "maxInFlight", c.maxInFlight, "attemptTimeout", c.attemptTimeout.String(),
+		"budget", c.budget.String(), "retries", c.maxRetries, "breakerFailures", c.breakerFailures,
+		"breakerOpenFor", c.breakerOpenFor.String(), "tokenTimeout", c.tokenTimeout.String(),
+		"requestTimeout", c.requestTimeout.String(), "shutdownDelay", c.shutdownDelay.String(),
+		"shutdownTimeout", c.shutdownTimeout.String(), "maxBodyBytes", c.maxBodyBytes,
+		"limits", fmt.Sprintf("%+v", c.limits), "callerRate", c.callerLimit.PerSecond, "callerBurst", c.callerLimit.Burst,
+		"introspection", c.introspection, "graphiql", c.graphiql, "metricsAddr", c.metricsAddr,
+		"logFormat", c.logFormat, "logLevel", c.logLevel.String(),
+	}
+}
+
+// setupTracing turns tracing on with the standard OpenTelemetry variables:
+// OTEL_TRACES_EXPORTER=otlp (or an OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT) sends
+// spans over OTLP (OTEL_EXPORTER_OTLP_PROTOCOL http/protobuf, the default, or
+// grpc); OTEL_TRACES_EXPORTER=console writes them to stdout. Otherwise tracing
+// is off and costs nothing. The exporters read their other OTEL_* settings
+// themselves.
+func setupTracing(ctx context.Context, getenv func(string) string, stdout io.Writer) (trace.TracerProvider, func(), error) {
+	off := func() {}
+	kind := strings.ToLower(getenv("OTEL_TRACES_EXPORTER"))
+	if kind == "" && (getenv("OTEL_EXPORTER_OTLP_ENDPOINT") != "" || getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != "") {
+		kind = "otlp"
+	}
+	var exp sdktrace.SpanExporter
+	var err error
+	switch kind {
+	case "", "none":
+		return noop.NewTracerProvider(), off, nil
+	case "console":
+		exp, err = stdouttrace.New(stdouttrace.WithWriter(stdout))
+	case "otlp":
+		protocol := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+		if protocol == "" {
+			protocol = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
+		}
+		switch protocol {
+		case "", "http/protobuf":
+			exp, err = otlptracehttp.New(ctx)
+		case "grpc":
+			exp, err = otlptracegrpc.New(ctx)
+		default:
+			return nil, off, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL: %q is not http/protobuf or grpc", protocol)
+		}
+	default:
+		return nil, off, fmt.Errorf("OTEL_TRACES_EXPORTER: %q is not otlp, console or none", kind)
+	}
+	if err != nil {
+		return nil, off, fmt.Errorf("OTEL_TRACES_EXPORTER: %w", err)
+	}
+	res, err := resource.New(ctx, resource.WithFromEnv(), resource.WithAttributes(attribute.String("service.name", "quran-reflect-graphql")))
+	if err != nil {
+		return nil, off, fmt.Errorf("OTEL_RESOURCE_ATTRIBUTES: %w", err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	return tp, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(sctx)
+	}, nil
 }
 
 // startDemoUpstream serves the embedded fake upstream on a loopback port and

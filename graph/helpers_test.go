@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/quranfoundation/reflect-graphql/graph"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
@@ -55,9 +57,23 @@ type envOptions struct {
 	// the client's own).
 	attemptTimeout  time.Duration
 	breakerFailures int
+	// metrics and tracer, when set, observe the client and the handler.
+	metrics *graph.Metrics
+	tracer  trace.TracerProvider
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
+
+// observer: a nil *graph.Metrics still counts each request's upstream calls for
+// the access log.
+func observer(m *graph.Metrics) upstream.Observer { return m }
+
+func tracerOf(tp trace.TracerProvider, name string) trace.Tracer {
+	if tp == nil {
+		return nil
+	}
+	return tp.Tracer(name)
+}
 
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
@@ -76,6 +92,7 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 			ClientSecret: fake.DemoClientSecret,
 			HTTPClient:   up.Client(),
 			Now:          clk.Now,
+			Observer:     observer(o.metrics),
 		})
 	}
 	api := up.URL
@@ -90,11 +107,20 @@ func newEnv(t testing.TB, o envOptions) *testEnv {
 		Sleep:           func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
 		AttemptTimeout:  o.attemptTimeout,
 		BreakerFailures: o.breakerFailures,
+		Observer:        observer(o.metrics),
+		Tracer:          tracerOf(o.tracer, "upstream"),
 	}, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}})
 	if o.fetcher != nil {
 		rooms = o.fetcher(rooms)
 	}
-	srv := httptest.NewServer(graph.NewServer(logger, rooms, o.graphOpts))
+	gopts := o.graphOpts
+	if o.metrics != nil {
+		gopts.Metrics = o.metrics
+	}
+	if o.tracer != nil {
+		gopts.Tracer = o.tracer.Tracer("graphql")
+	}
+	srv := httptest.NewServer(graph.NewServer(logger, rooms, gopts))
 	t.Cleanup(srv.Close)
 	return &testEnv{fake: f, upstream: up, endpoint: srv.URL + "/query", clock: clk, logs: logs}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -56,6 +58,8 @@ type roomBatching struct {
 	logger       *slog.Logger
 	fetch        RoomFetcher
 	limits       *callerLimits
+	metrics      *Metrics
+	tracer       trace.Tracer
 	concurrency  int
 	fallbackWait time.Duration
 }
@@ -69,7 +73,10 @@ func (roomBatching) ExtensionName() string                          { return "Ro
 func (roomBatching) Validate(schema graphql.ExecutableSchema) error { return nil }
 
 func (b roomBatching) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	ids := plannedRoomIDs(graphql.GetOperationContext(ctx))
+	ids, lookups := plannedRoomIDs(graphql.GetOperationContext(ctx))
+	if len(ids) > 0 {
+		b.metrics.batch(len(ids), lookups)
+	}
 	l := &loaders{rooms: b.newRoomLoader(viewerFrom(ctx), len(ids))}
 	ctx = context.WithValue(ctx, loadersKey{}, l)
 	for _, id := range ids {
@@ -80,6 +87,8 @@ func (b roomBatching) InterceptOperation(ctx context.Context, next graphql.Opera
 
 func (b roomBatching) newRoomLoader(v Viewer, planned int) *dataloader.Loader[string, *upstream.Room] {
 	fetch := func(ctx context.Context, ids []string) []*dataloader.Result[*upstream.Room] {
+		ctx, span := b.tracer.Start(ctx, "rooms batch", trace.WithAttributes(attribute.Int("batch.size", len(ids))))
+		defer span.End()
 		results := make([]*dataloader.Result[*upstream.Room], len(ids))
 		get := func(i int) {
 			// A panic is caught here, per room, rather than by dataloader, which
@@ -123,13 +132,13 @@ func (b roomBatching) newRoomLoader(v Viewer, planned int) *dataloader.Loader[st
 }
 
 // plannedRoomIDs lists, once each, the valid room ids that the root fields room
-// and rooms of the operation will look up. It reads arguments exactly as the
-// generated code does; invalid ids are left for the resolvers to report.
-func plannedRoomIDs(opCtx *graphql.OperationContext) []string {
+// and rooms of the operation will look up, and how many lookups ask for them
+// (duplicates included). It reads arguments exactly as the generated code does;
+// invalid ids are left for the resolvers to report.
+func plannedRoomIDs(opCtx *graphql.OperationContext) (ids []string, lookups int) {
 	if opCtx == nil || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
-		return nil
+		return nil, 0
 	}
-	var ids []string
 	seen := make(map[string]struct{})
 	add := func(v any) {
 		raw, err := graphql.UnmarshalID(v)
@@ -140,6 +149,7 @@ func plannedRoomIDs(opCtx *graphql.OperationContext) []string {
 		if !ok {
 			return
 		}
+		lookups++
 		if _, dup := seen[id]; !dup {
 			seen[id] = struct{}{}
 			ids = append(ids, id)
@@ -155,5 +165,5 @@ func plannedRoomIDs(opCtx *graphql.OperationContext) []string {
 			}
 		}
 	}
-	return ids
+	return ids, lookups
 }

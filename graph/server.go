@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Options tunes the GraphQL endpoint. Zero values take the defaults.
@@ -38,6 +42,19 @@ type Options struct {
 	// (default 20s). Keep it under the http.Server's WriteTimeout, so that a
 	// slow request still ends with an answer, not a dropped connection.
 	RequestTimeout time.Duration
+
+	// Metrics records Prometheus metrics (nil: none); MetricsHandler, when
+	// set, is served at /metrics on this handler (leave it nil to serve
+	// metrics on a separate admin port instead).
+	Metrics        *Metrics
+	MetricsHandler http.Handler
+	// Tracer makes the spans of operations and batches (nil: none);
+	// Propagator reads the caller's trace context (nil: W3C trace context).
+	Tracer     trace.Tracer
+	Propagator propagation.TextMapPropagator
+	// Ready reports whether the service can serve (nil: always); /readyz
+	// answers 503 with its error.
+	Ready func(ctx context.Context) error
 }
 
 // mutualFollowersWeight is the complexity weight of a room's mutual followers: the
@@ -61,20 +78,48 @@ func (c Options) withDefaults() Options {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 20 * time.Second
 	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider().Tracer("")
+	}
+	if c.Propagator == nil {
+		c.Propagator = propagation.TraceContext{}
+	}
 	return c
 }
 
-// NewServer returns the service's whole HTTP surface: GraphQL at /query and
-// GraphiQL at /.
+// NewServer returns the service's whole HTTP surface: GraphQL at /query,
+// GraphiQL at /, probes at /healthz and /readyz, and /metrics when asked.
 func NewServer(logger *slog.Logger, rooms RoomFetcher, cfg Options) http.Handler {
 	cfg = cfg.withDefaults()
+	logger = slog.New(WithRequestIDs(logger.Handler()))
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, newGraphQLHandler(logger, rooms, cfg), cfg)
 	return recoverHTTP(logger, mux)
 }
 
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, cfg Options) {
-	mux.Handle("/query", withViewer(logger, withDeadline(cfg.RequestTimeout, gql)))
+	mux.Handle("/query", withAccessLog(logger, cfg.Metrics, cfg.Propagator,
+		withViewer(logger, withDeadline(cfg.RequestTimeout, gql))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if cfg.Ready != nil {
+			if err := cfg.Ready(r.Context()); err != nil {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				b, _ := json.Marshal(map[string]string{"status": "not ready", "reason": err.Error()})
+				_, _ = w.Write(append(b, '\n'))
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	if cfg.MetricsHandler != nil {
+		mux.Handle("GET /metrics", cfg.MetricsHandler)
+	}
 	if !cfg.NoGraphiQL {
 		mux.Handle("GET /{$}", playground.Handler("Quran Reflect rooms", "/query"))
 	}
@@ -87,7 +132,7 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	schema.Complexity.Room.MutualFollowers = func(child int) int { return 1 + mutualFollowersWeight*child }
 
 	srv := handler.New(NewExecutableSchema(schema))
-	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes})
+	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes, metrics: cfg.Metrics})
 	cache := lru.New[*ast.QueryDocument](cfg.QueryCacheSize)
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
@@ -105,7 +150,9 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	} else {
 		srv.Use(extension.Introspection{})
 	}
-	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: newCallerLimits(cfg.CallerLimit, cfg.Now), concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
+	srv.Use(observeOperations{tracer: cfg.Tracer})
+	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: newCallerLimits(cfg.CallerLimit, cfg.Now),
+		metrics: cfg.Metrics, tracer: cfg.Tracer, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
 }
 

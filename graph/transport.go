@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -28,6 +29,7 @@ const (
 // repeated.
 type httpTransport struct {
 	maxBodyBytes int64
+	metrics      *Metrics
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -48,11 +50,13 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	switch r.Method {
 	case http.MethodPost:
 		if status, err := t.readPOST(w, r, params); err != nil {
+			t.rejected(r.Context(), gqlerror.List{err})
 			writeRequestError(w, status, err)
 			return
 		}
 	case http.MethodGet:
 		if err := readGET(r.URL.RawQuery, params); err != nil {
+			t.rejected(r.Context(), gqlerror.List{err})
 			writeRequestError(w, http.StatusBadRequest, err)
 			return
 		}
@@ -74,6 +78,7 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		// application/json answers 200 with the errors; the newer media type
 		// answers 400 and, as its spec asks, no data member.
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		t.rejected(ctx, resp.Errors)
 		if media == mediaGraphQLResponse {
 			writeRequestError(w, http.StatusBadRequest, resp.Errors...)
 			return
@@ -88,6 +93,21 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeJSON(w, http.StatusOK, responses(ctx))
+}
+
+// rejected notes errors that stopped a request before execution on its record,
+// and counts the guard's refusals.
+func (t httpTransport) rejected(ctx context.Context, errs gqlerror.List) {
+	if rec := recordFrom(ctx); rec != nil {
+		rec.addErrors(errs)
+	}
+	for _, e := range errs {
+		switch c, _ := e.Extensions["code"].(string); c {
+		case CodeTooManyTokens, CodeTooDeep, CodeTooManyAliases, CodeTooManyRootFields, CodeTooManyDirectives,
+			CodeTooManySelections, CodeTooManyIDs, CodeIntrospectionDeep, CodeTooComplex, CodeTooLarge:
+			t.metrics.guardRejected(c)
+		}
+	}
 }
 
 func (t httpTransport) readPOST(w http.ResponseWriter, r *http.Request, params *graphql.RawParams) (int, *gqlerror.Error) {

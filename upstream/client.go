@@ -18,6 +18,11 @@ import (
 	"time"
 
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -71,6 +76,13 @@ type Config struct {
 	BreakerOpenFor  time.Duration
 	// Sleep waits between retries; nil waits on a timer. Tests record instead.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Observer hears about every attempt, retry and breaker change (nil: none).
+	Observer Observer
+	// Tracer makes a client span per attempt (nil: no spans), and Propagator
+	// writes the span's W3C traceparent into the upstream request (nil: W3C
+	// trace context). Neither ever sees a token.
+	Tracer     trace.Tracer
+	Propagator propagation.TextMapPropagator
 }
 
 func (c Config) withDefaults() Config {
@@ -100,6 +112,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
+	}
+	if c.Tracer == nil {
+		c.Tracer = noop.NewTracerProvider().Tracer("")
+	}
+	if c.Propagator == nil {
+		c.Propagator = propagation.TraceContext{}
 	}
 	return c
 }
@@ -142,6 +163,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 		IsExcluded:   func(err error) bool { return errors.As(err, new(*callerGone)) || errors.Is(err, ErrBusy) },
 		OnStateChange: func(name string, from, to gobreaker.State) {
 			c.log.Warn("upstream: circuit breaker "+to.String(), "breaker", name, "from", from.String())
+			cfg.Observer.Breaker(hostOf(cfg.APIBaseURL), to.String())
 		},
 	})
 	return c
@@ -210,6 +232,7 @@ func (c *Client) room(ctx context.Context, id, userToken string) (*Room, error) 
 		if c.cfg.Sleep(ctx, wait) != nil {
 			return nil, err
 		}
+		c.cfg.Observer.Retry(ctx, EndpointRoom)
 		retry++
 	}
 }
@@ -222,7 +245,25 @@ func (c *Client) attempt(ctx context.Context, id, token string) (*Room, error) {
 	defer c.slots.Release(1)
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
-	room, err := c.get(actx, id, token)
+	actx, span := c.cfg.Tracer.Start(actx, "GET /quran-reflect/v1/rooms/{id}", trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(
+			attribute.String("http.request.method", http.MethodGet),
+			attribute.String("url.template", "/quran-reflect/v1/rooms/{id}"),
+			attribute.String("server.address", hostOf(c.cfg.APIBaseURL)),
+			attribute.String("quran_reflect.room.id", id),
+		))
+	defer span.End()
+	c.cfg.Observer.InFlight(1)
+	start := time.Now()
+	room, status, err := c.get(actx, id, token)
+	c.cfg.Observer.InFlight(-1)
+	c.cfg.Observer.Attempt(ctx, EndpointRoom, status, time.Since(start))
+	if status != 0 {
+		span.SetAttributes(attribute.Int("http.response.status_code", status))
+	}
+	if err != nil {
+		span.SetStatus(codes.Error, errorKind(err))
+	}
 	if err != nil && ctx.Err() != nil {
 		// The caller gave up (or the budget ran out): not the host's fault.
 		return nil, &callerGone{err}
@@ -230,32 +271,52 @@ func (c *Client) attempt(ctx context.Context, id, token string) (*Room, error) {
 	return room, err
 }
 
-func (c *Client) get(ctx context.Context, id, token string) (*Room, error) {
+// get makes the HTTP call; status is 0 when no answer came.
+func (c *Client) get(ctx context.Context, id, token string) (*Room, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.roomsURL+url.PathEscape(id), nil)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	c.cfg.Propagator.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	req.Header.Set("x-auth-token", token)
 	req.Header.Set("x-client-id", c.cfg.ClientID)
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, c.statusError(resp)
+		return nil, resp.StatusCode, c.statusError(resp)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRoomBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
+		return nil, resp.StatusCode, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
 	}
 	if len(body) > maxRoomBody {
-		return nil, fmt.Errorf("%w: body over %d bytes", ErrMalformed, maxRoomBody)
+		return nil, resp.StatusCode, fmt.Errorf("%w: body over %d bytes", ErrMalformed, maxRoomBody)
 	}
-	return decodeRoom(body, func(msg string, args ...any) {
+	room, err := decodeRoom(body, func(msg string, args ...any) {
 		c.log.Warn("upstream: room "+id+": "+msg, args...)
 	})
+	return room, resp.StatusCode, err
+}
+
+// errorKind names an attempt's failure for a span's status, without details
+// that could carry anything from the upstream body.
+func errorKind(err error) string {
+	var se *StatusError
+	switch {
+	case errors.As(err, &se):
+		return http.StatusText(se.Status)
+	case errors.Is(err, ErrMalformed):
+		return "malformed response"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return "transport error"
 }
 
 // backoff is exponential with full jitter: a random wait up to base·2^retry.

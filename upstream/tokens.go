@@ -24,6 +24,8 @@ type ServiceTokensConfig struct {
 	FetchTimeout time.Duration
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
+	// Observer hears about each fetch (nil: nobody).
+	Observer Observer
 }
 
 // ServiceTokens caches the service's client-credentials token and renews it well
@@ -34,10 +36,11 @@ type ServiceTokensConfig struct {
 // x/oauth2's own cache renews only 10 s before expiry and makes every caller wait
 // on that fetch, which is why this type exists; the fetch itself is x/oauth2's.
 type ServiceTokens struct {
-	cfg     clientcredentials.Config
-	ctx     context.Context // long-lived: carries HTTPClient for x/oauth2
-	timeout time.Duration
-	now     func() time.Time
+	cfg      clientcredentials.Config
+	ctx      context.Context // long-lived: carries HTTPClient for x/oauth2
+	timeout  time.Duration
+	now      func() time.Time
+	observer Observer
 
 	mu       sync.Mutex
 	token    string
@@ -77,9 +80,13 @@ func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceToke
 			Scopes:       cfg.Scopes,
 			AuthStyle:    oauth2.AuthStyleInHeader,
 		},
-		ctx:     ctx,
-		timeout: cfg.FetchTimeout,
-		now:     cfg.Now,
+		ctx:      ctx,
+		timeout:  cfg.FetchTimeout,
+		now:      cfg.Now,
+		observer: cfg.Observer,
+	}
+	if s.observer == nil {
+		s.observer = nopObserver{}
 	}
 	if s.timeout <= 0 {
 		s.timeout = 10 * time.Second
@@ -135,6 +142,25 @@ func (s *ServiceTokens) Invalidate(token string) {
 	}
 }
 
+// Ready reports whether a valid token is cached; if not, it says why and, unless
+// a fetch is running or a failure is being remembered, starts one in the
+// background. It never waits: readiness probes call it.
+func (s *ServiceTokens) Ready() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if s.token != "" && now.Before(s.expireAt) {
+		return nil
+	}
+	if s.inflight == nil && !now.Before(s.failedUntil) {
+		s.startFetchLocked()
+	}
+	if s.failure != nil {
+		return s.failure
+	}
+	return errors.New("upstream: service token: not fetched yet")
+}
+
 // Fetches reports how many token requests have been started.
 func (s *ServiceTokens) Fetches() int {
 	s.mu.Lock()
@@ -150,7 +176,9 @@ func (s *ServiceTokens) startFetchLocked() *tokenFetch {
 		ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 		defer cancel()
 		started := s.now()
+		wall := time.Now()
 		tok, err := s.cfg.Token(ctx)
+		s.observer.TokenFetch(err, time.Since(wall))
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if err != nil {
@@ -159,6 +187,7 @@ func (s *ServiceTokens) startFetchLocked() *tokenFetch {
 		} else {
 			f.token = tok.AccessToken
 			s.token = tok.AccessToken
+			s.failure, s.failedUntil = nil, time.Time{}
 			s.renewAt, s.expireAt = renewalTimes(started, expiry(started, tok))
 		}
 		s.inflight = nil

@@ -61,6 +61,7 @@ type Server struct {
 	cancelledCh   chan struct{}
 	roomCalls     int
 	callsByID     map[string]int
+	traceparents  map[string]string
 	inFlight      int
 	maxInFlight   int
 	faults        map[string]Fault
@@ -90,15 +91,16 @@ func New(opts Options) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{
-		opts:      opts,
-		mux:       http.NewServeMux(),
-		users:     demoUsers(),
-		rooms:     demoRooms(),
-		demo:      DemoTokens(),
-		issued:    make(map[string]time.Time),
-		callsByID: make(map[string]int),
-		faults:    make(map[string]Fault),
-		tamper:    make(map[string]func(map[string]any)),
+		opts:         opts,
+		mux:          http.NewServeMux(),
+		users:        demoUsers(),
+		rooms:        demoRooms(),
+		demo:         DemoTokens(),
+		issued:       make(map[string]time.Time),
+		callsByID:    make(map[string]int),
+		traceparents: make(map[string]string),
+		faults:       make(map[string]Fault),
+		tamper:       make(map[string]func(map[string]any)),
 		// Buffered so that a handler never blocks on it; tests drain it.
 		cancelledCh: make(chan struct{}, 4096),
 	}
@@ -162,7 +164,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRoom(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	h := s.enter(id)
+	h := s.enter(id, r.Header.Get("traceparent"))
 	defer s.leave()
 	if h != nil {
 		select {
@@ -355,11 +357,14 @@ func (s *Server) userJSON(u *user) map[string]any {
 	return m
 }
 
-func (s *Server) enter(id string) *hold {
+func (s *Server) enter(id, traceparent string) *hold {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.roomCalls++
 	s.callsByID[id]++
+	if traceparent != "" {
+		s.traceparents[id] = traceparent
+	}
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	h := s.hold
@@ -455,7 +460,8 @@ type Stats struct {
 	MaxInFlight   int
 	InFlight      int
 	TokenRequests int
-	Cancelled     int // room requests whose caller went away while held
+	Cancelled     int               // room requests whose caller went away while held
+	Traceparents  map[string]string // the W3C traceparent of the last call per room id
 }
 
 // Stats returns the counters since the start or the last ResetStats.
@@ -466,8 +472,12 @@ func (s *Server) Stats() Stats {
 	for k, v := range s.callsByID {
 		by[k] = v
 	}
+	tp := make(map[string]string, len(s.traceparents))
+	for k, v := range s.traceparents {
+		tp[k] = v
+	}
 	return Stats{RoomCalls: s.roomCalls, CallsByID: by, MaxInFlight: s.maxInFlight, InFlight: s.inFlight,
-		TokenRequests: s.tokenRequests, Cancelled: s.cancelled}
+		TokenRequests: s.tokenRequests, Cancelled: s.cancelled, Traceparents: tp}
 }
 
 // ResetStats zeroes the counters.
@@ -476,6 +486,7 @@ func (s *Server) ResetStats() {
 	defer s.mu.Unlock()
 	s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled = 0, 0, 0, 0
 	s.callsByID = make(map[string]int)
+	s.traceparents = make(map[string]string)
 }
 
 func writeEnvelope(w http.ResponseWriter, status int, typ, msg string) {

@@ -1,0 +1,224 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Metrics are the service's Prometheus metrics. It also serves as the upstream
+// client's Observer. A nil *Metrics records nothing.
+type Metrics struct {
+	operations     *prometheus.CounterVec
+	opDuration     *prometheus.HistogramVec
+	guard          *prometheus.CounterVec
+	upstreamCalls  *prometheus.CounterVec
+	upstreamTime   *prometheus.HistogramVec
+	retries        *prometheus.CounterVec
+	inFlight       prometheus.Gauge
+	breaker        *prometheus.GaugeVec
+	tokenFetches   *prometheus.CounterVec
+	batchSize      prometheus.Histogram
+	lookups        prometheus.Counter
+	dedupeSaved    prometheus.Counter
+	operationNames operationNames
+}
+
+// NewMetrics registers the metrics, with the Go runtime and process collectors,
+// on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		operations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "graphql_operations_total",
+			Help: "GraphQL requests by operation name (unknown names folded into \"other\") and outcome: ok, partial (data with errors), error (no data), rejected (refused before execution).",
+		}, []string{"operation", "outcome"}),
+		opDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "graphql_operation_duration_seconds",
+			Help:    "Time to answer a GraphQL request, by operation name.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"operation"}),
+		guard: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "graphql_guard_rejections_total",
+			Help: "Requests refused by a query guard, by the code of the limit hit.",
+		}, []string{"limit"}),
+		upstreamCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "upstream_requests_total",
+			Help: "HTTP calls (attempts) to the upstream, by endpoint and status class (2xx, 4xx, 5xx, or error when no answer came).",
+		}, []string{"endpoint", "status_class"}),
+		upstreamTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "upstream_request_duration_seconds",
+			Help:    "Duration of upstream calls, by endpoint.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"endpoint"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "upstream_retries_total",
+			Help: "Upstream lookups tried again after a retryable failure, by endpoint.",
+		}, []string{"endpoint"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "upstream_in_flight",
+			Help: "Upstream calls in flight.",
+		}),
+		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "upstream_circuit_breaker_state",
+			Help: "Circuit breaker state per upstream host: 0 closed, 1 half-open, 2 open.",
+		}, []string{"host"}),
+		tokenFetches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "upstream_token_fetches_total",
+			Help: "Requests for the service's own client-credentials token, by result (ok, error).",
+		}, []string{"result"}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "loader_batch_size",
+			Help:    "Distinct room ids fetched per loader batch.",
+			Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
+		}),
+		lookups: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loader_room_lookups_total",
+			Help: "Room lookups that operations asked for (aliases and duplicate ids included).",
+		}),
+		dedupeSaved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "loader_dedupe_saved_total",
+			Help: "Room lookups served from another lookup of the same operation instead of an upstream call.",
+		}),
+		operationNames: operationNames{max: 100, known: make(map[string]struct{})},
+	}
+	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
+		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+var _ upstream.Observer = (*Metrics)(nil)
+
+// Attempt implements upstream.Observer; it also counts the call on the request's
+// log record.
+func (m *Metrics) Attempt(ctx context.Context, endpoint string, status int, d time.Duration) {
+	if rec := recordFrom(ctx); rec != nil {
+		rec.upstreamCalls.Add(1)
+	}
+	if m == nil {
+		return
+	}
+	m.upstreamCalls.WithLabelValues(endpoint, statusClass(status)).Inc()
+	m.upstreamTime.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+// Retry implements upstream.Observer.
+func (m *Metrics) Retry(_ context.Context, endpoint string) {
+	if m != nil {
+		m.retries.WithLabelValues(endpoint).Inc()
+	}
+}
+
+// InFlight implements upstream.Observer.
+func (m *Metrics) InFlight(delta int) {
+	if m != nil {
+		m.inFlight.Add(float64(delta))
+	}
+}
+
+// Breaker implements upstream.Observer.
+func (m *Metrics) Breaker(host, state string) {
+	if m == nil {
+		return
+	}
+	v := map[string]float64{"closed": 0, "half-open": 1, "open": 2}[state]
+	m.breaker.WithLabelValues(host).Set(v)
+}
+
+// TokenFetch implements upstream.Observer.
+func (m *Metrics) TokenFetch(err error, d time.Duration) {
+	if m == nil {
+		return
+	}
+	result, class := "ok", "2xx"
+	if err != nil {
+		result, class = "error", "error"
+		var te *upstream.TokenError
+		if errors.As(err, &te) && te.Status != 0 {
+			class = statusClass(te.Status)
+		}
+	}
+	m.tokenFetches.WithLabelValues(result).Inc()
+	m.upstreamCalls.WithLabelValues(upstream.EndpointToken, class).Inc()
+	m.upstreamTime.WithLabelValues(upstream.EndpointToken).Observe(d.Seconds())
+}
+
+func (m *Metrics) operation(name, outcome string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	name = m.operationNames.fold(name)
+	m.operations.WithLabelValues(name, outcome).Inc()
+	m.opDuration.WithLabelValues(name).Observe(d.Seconds())
+}
+
+func (m *Metrics) guardRejected(code string) {
+	if m != nil {
+		m.guard.WithLabelValues(code).Inc()
+	}
+}
+
+func (m *Metrics) batch(size, lookups int) {
+	if m == nil {
+		return
+	}
+	m.batchSize.Observe(float64(size))
+	m.lookups.Add(float64(lookups))
+	m.dedupeSaved.Add(float64(lookups - size))
+}
+
+func statusClass(status int) string {
+	if status == 0 {
+		return "error"
+	}
+	return strconv.Itoa(status/100) + "xx"
+}
+
+// operationNames bounds the operation label: the first max well-formed names seen
+// keep their own series; later ones, and names no client would write, are
+// "other"; an operation without a name is "anonymous".
+type operationNames struct {
+	mu    sync.Mutex
+	max   int
+	known map[string]struct{}
+}
+
+// wellFormedName: a GraphQL name of at most 64 characters.
+func wellFormedName(s string) bool {
+	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (o *operationNames) fold(name string) string {
+	switch {
+	case name == "":
+		return "anonymous"
+	case !wellFormedName(name):
+		return "other"
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.known[name]; ok {
+		return name
+	}
+	if len(o.known) >= o.max {
+		return "other"
+	}
+	o.known[name] = struct{}{}
+	return name
+}

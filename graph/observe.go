@@ -1,0 +1,208 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// requestRecord is what the access log and metrics learn about one request as it
+// runs: filled in by the transport, the operation interceptor and the upstream
+// observer, written out once at the end.
+type requestRecord struct {
+	id            string
+	upstreamCalls atomic.Int64
+
+	mu        sync.Mutex
+	operation string
+	executed  bool // the operation ran (it was not refused before execution)
+	hadData   bool
+	codes     []string
+}
+
+func (r *requestRecord) addErrors(errs gqlerror.List) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range errs {
+		if c, ok := e.Extensions["code"].(string); ok && !slices.Contains(r.codes, c) {
+			r.codes = append(r.codes, c)
+		}
+	}
+}
+
+type recordKey struct{}
+
+func recordFrom(ctx context.Context) *requestRecord {
+	r, _ := ctx.Value(recordKey{}).(*requestRecord)
+	return r
+}
+
+// requestID accepts a caller's X-Request-ID when it is short and plain, and
+// otherwise makes one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 64 && wellFormedID(id) {
+		return id
+	}
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func wellFormedID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '-' || c == '_' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusWriter remembers the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withAccessLog gives the request an id (echoed in X-Request-ID), accepts the
+// caller's W3C trace context, and at the end writes one log line and the
+// operation metrics.
+func withAccessLog(logger *slog.Logger, m *Metrics, prop propagation.TextMapPropagator, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &requestRecord{id: requestID(r)}
+		w.Header().Set("X-Request-ID", rec.id)
+		ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx = context.WithValue(ctx, recordKey{}, rec)
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		d := time.Since(start)
+
+		rec.mu.Lock()
+		op, codes, executed, hadData := rec.operation, slices.Clone(rec.codes), rec.executed, rec.hadData
+		rec.mu.Unlock()
+		outcome := "ok"
+		switch {
+		case !executed:
+			outcome = "rejected"
+		case !hadData:
+			outcome = "error"
+		case len(codes) > 0:
+			outcome = "partial"
+		}
+		m.operation(op, outcome, d)
+		logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("operation", op),
+			slog.Int("status", sw.status),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.Int64("upstream_calls", rec.upstreamCalls.Load()),
+			slog.String("outcome", outcome),
+			slog.Any("codes", codes),
+		)
+	})
+}
+
+// logHandler adds the request id to every record logged with a request's context.
+type logHandler struct{ slog.Handler }
+
+// WithRequestIDs wraps h so that records logged with a request's context carry
+// its request_id.
+func WithRequestIDs(h slog.Handler) slog.Handler { return logHandler{h} }
+
+func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if rec := recordFrom(ctx); rec != nil {
+		r.AddAttrs(slog.String("request_id", rec.id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h logHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return logHandler{h.Handler.WithAttrs(as)}
+}
+func (h logHandler) WithGroup(name string) slog.Handler { return logHandler{h.Handler.WithGroup(name)} }
+
+// observeOperations is a gqlgen extension: a span per operation, and the
+// operation's name, errors and data on the request's record.
+type observeOperations struct {
+	tracer trace.Tracer
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+	graphql.ResponseInterceptor
+} = observeOperations{}
+
+func (observeOperations) ExtensionName() string                   { return "Observe" }
+func (observeOperations) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (o observeOperations) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	opCtx := graphql.GetOperationContext(ctx)
+	kind, opName := "query", ""
+	if opCtx.Operation != nil {
+		kind, opName = string(opCtx.Operation.Operation), opCtx.Operation.Name
+	}
+	if rec := recordFrom(ctx); rec != nil {
+		rec.mu.Lock()
+		rec.operation, rec.executed = opName, true
+		rec.mu.Unlock()
+	}
+	name := kind
+	if opName != "" && wellFormedName(opName) {
+		name += " " + opName
+	}
+	// The span ends when the response is written (in InterceptResponse).
+	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", kind)}
+	if opName != "" && wellFormedName(opName) {
+		attrs = append(attrs, attribute.String("graphql.operation.name", opName))
+	}
+	ctx, _ = o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	return next(ctx)
+}
+
+func (o observeOperations) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	span := trace.SpanFromContext(ctx)
+	if rec := recordFrom(ctx); rec != nil && resp != nil {
+		rec.addErrors(resp.Errors)
+		rec.mu.Lock()
+		rec.hadData = rec.hadData || (len(resp.Data) > 0 && string(resp.Data) != "null")
+		rec.mu.Unlock()
+	}
+	if resp != nil && len(resp.Errors) > 0 {
+		span.SetStatus(codes.Error, "the response has errors")
+		span.SetAttributes(attribute.Int("graphql.errors", len(resp.Errors)))
+	}
+	span.End()
+	return resp
+}
