@@ -136,17 +136,28 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	f := fake.New(fake.Options{})
 	up := httptest.NewServer(f)
 	defer up.Close()
-	reached, release := f.HoldRooms(1)
-	defer release()
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, w := io.Pipe()
+	logs, logw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, env(map[string]string{"PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
-			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL}), w, io.Discard)
+			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
+			"SHUTDOWN_DELAY": "2s"}), w, logw)
 		w.Close()
+		logw.Close()
+	}()
+	shuttingDown := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(logs)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "shutting down") {
+				close(shuttingDown)
+				break
+			}
+		}
+		io.Copy(io.Discard, logs)
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
@@ -154,6 +165,23 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	go io.Copy(io.Discard, out)
 	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	base := strings.TrimSuffix(endpoint, "/query")
+	probe := func(path string) int {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// An anonymous query waits for the service token, so readiness is settled.
+	warm, err := http.Post(endpoint, "application/json", strings.NewReader(`{"query":"{ room(id: \"2\") { id } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	warm.Body.Close()
+	reached, release := f.HoldRooms(1)
+	defer release()
 
 	type result struct {
 		status int
@@ -175,7 +203,17 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		got <- result{status: resp.StatusCode, body: string(b)}
 	}()
 	<-reached // the request is inside the service, waiting on the upstream
-	cancel()  // SIGTERM
+	if got := probe("/readyz"); got != http.StatusOK {
+		t.Errorf("/readyz before shutdown = %d, want 200 (the token was fetched at start)", got)
+	}
+	cancel() // SIGTERM
+	<-shuttingDown
+	if got := probe("/readyz"); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz during shutdown = %d, want 503", got)
+	}
+	if got := probe("/healthz"); got != http.StatusOK {
+		t.Errorf("/healthz during shutdown = %d, want 200", got)
+	}
 	select {
 	case r := <-got:
 		t.Fatalf("the in-flight request ended before the upstream answered: %+v", r)
@@ -190,6 +228,60 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("run = %v, want nil", err)
+	}
+}
+
+func TestReadinessFollowsTheServiceToken(t *testing.T) {
+	f := fake.New(fake.Options{})
+	f.FailTokens(http.StatusInternalServerError)
+	up := httptest.NewServer(f)
+	defer up.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
+			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
+			"METRICS_ADDR": "127.0.0.1:0"}), w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, out)
+	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	resp, err := http.Get(strings.TrimSuffix(endpoint, "/query") + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), fake.DemoClientSecret) {
+		t.Errorf("/readyz with a failing token endpoint = %d %s, want 503 without secrets", resp.StatusCode, body)
+	}
+	before := f.Stats().TokenRequests
+	for range 5 {
+		r, err := http.Get(strings.TrimSuffix(endpoint, "/query") + "/readyz")
+		if err == nil {
+			r.Body.Close()
+		}
+	}
+	if got := f.Stats().TokenRequests - before; got > 0 {
+		t.Errorf("5 probes made %d token requests, want 0 (the failure is remembered)", got)
+	}
+	// With METRICS_ADDR set, /metrics is not on the public port.
+	r, err := http.Get(strings.TrimSuffix(endpoint, "/query") + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the public port = %d, want 404 with METRICS_ADDR set", r.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run = %v", err)
 	}
 }
 
