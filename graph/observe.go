@@ -137,7 +137,12 @@ type logHandler struct{ slog.Handler }
 
 // WithRequestIDs wraps h so that records logged with a request's context carry
 // its request_id.
-func WithRequestIDs(h slog.Handler) slog.Handler { return logHandler{h} }
+func WithRequestIDs(h slog.Handler) slog.Handler {
+	if _, ok := h.(logHandler); ok {
+		return h
+	}
+	return logHandler{h}
+}
 
 func (h logHandler) Handle(ctx context.Context, r slog.Record) error {
 	if rec := recordFrom(ctx); rec != nil {

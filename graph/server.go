@@ -14,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -197,7 +198,11 @@ func withViewer(logger *slog.Logger, next http.Handler) http.Handler {
 		if err != nil {
 			h.Set("Content-Type", mediaJSON+"; charset=utf-8")
 			h.Set("WWW-Authenticate", `Bearer realm="quran-reflect"`)
-			writeRequestError(w, http.StatusUnauthorized, codedError(CodeUnauthn, err.Error()))
+			e := codedError(CodeUnauthn, err.Error())
+			if rec := recordFrom(r.Context()); rec != nil {
+				rec.addErrors(gqlerror.List{e})
+			}
+			writeRequestError(w, http.StatusUnauthorized, e)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithViewer(r.Context(), v)))

@@ -50,24 +50,22 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	switch r.Method {
 	case http.MethodPost:
 		if status, err := t.readPOST(w, r, params); err != nil {
-			t.rejected(r.Context(), gqlerror.List{err})
-			writeRequestError(w, status, err)
+			t.fail(w, r, status, err)
 			return
 		}
 	case http.MethodGet:
 		if err := readGET(r.URL.RawQuery, params); err != nil {
-			t.rejected(r.Context(), gqlerror.List{err})
-			writeRequestError(w, http.StatusBadRequest, err)
+			t.fail(w, r, http.StatusBadRequest, err)
 			return
 		}
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		writeRequestError(w, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GraphQL is served over GET and POST only"))
+		t.fail(w, r, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GraphQL is served over GET and POST only"))
 		return
 	}
 	params.ReadTime.End = graphql.Now()
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
-		writeRequestError(w, http.StatusBadRequest, codedError(CodeBadRequest, "the request has no query"))
+		t.fail(w, r, http.StatusBadRequest, codedError(CodeBadRequest, "the request has no query"))
 		return
 	}
 
@@ -88,11 +86,17 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
-		writeRequestError(w, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GET serves queries only; send other operations with POST"))
+		t.fail(w, r, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GET serves queries only; send other operations with POST"))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	writeJSON(w, http.StatusOK, responses(ctx))
+}
+
+// fail answers a request that is refused before execution.
+func (t httpTransport) fail(w http.ResponseWriter, r *http.Request, status int, err *gqlerror.Error) {
+	t.rejected(r.Context(), gqlerror.List{err})
+	writeRequestError(w, status, err)
 }
 
 // rejected notes errors that stopped a request before execution on its record,

@@ -166,6 +166,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 			cfg.Observer.Breaker(hostOf(cfg.APIBaseURL), to.String())
 		},
 	})
+	cfg.Observer.Breaker(hostOf(cfg.APIBaseURL), gobreaker.StateClosed.String())
 	return c
 }
 
