@@ -39,6 +39,8 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal, a second one kills the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
@@ -167,7 +169,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"UPSTREAM_BUDGET", &c.budget, 8 * time.Second},
 		{"UPSTREAM_BREAKER_OPEN_FOR", &c.breakerOpenFor, 10 * time.Second},
 		{"TOKEN_TIMEOUT", &c.tokenTimeout, 5 * time.Second},
-		{"SHUTDOWN_TIMEOUT", &c.shutdownTimeout, 15 * time.Second},
+		{"SHUTDOWN_TIMEOUT", &c.shutdownTimeout, time.Nanosecond},
 		{"REQUEST_TIMEOUT", &c.requestTimeout, 20 * time.Second},
 		{"DEMO_LATENCY", &c.demoLatency, time.Nanosecond},
 		{"SHUTDOWN_DELAY", &c.shutdownDelay, time.Nanosecond},
@@ -185,6 +187,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.shutdownDelay <= time.Nanosecond {
 		c.shutdownDelay = 0
+	}
+	// The drain must outlast any request, or shutdown cuts one short.
+	switch {
+	case c.shutdownTimeout <= time.Nanosecond:
+		c.shutdownTimeout = c.requestTimeout + 5*time.Second
+	case c.shutdownTimeout <= c.requestTimeout:
+		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %s must be longer than REQUEST_TIMEOUT (%s), or shutdown cuts requests short", c.shutdownTimeout, c.requestTimeout)
 	}
 	if c.metricsAddr = getenv("METRICS_ADDR"); c.metricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {

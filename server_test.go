@@ -34,6 +34,7 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 		{map[string]string{"INTROSPECTION": "maybe"}, "INTROSPECTION"},
 		{map[string]string{"UPSTREAM_RETRIES": "-1"}, "UPSTREAM_RETRIES"},
 		{map[string]string{"MAX_DEPTH": "0"}, "MAX_DEPTH"},
+		{map[string]string{"SHUTDOWN_TIMEOUT": "10s", "REQUEST_TIMEOUT": "20s"}, "SHUTDOWN_TIMEOUT"},
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,22 @@ func (e *errCallerLimited) Error() string {
 	return "graph: caller over its upstream call limit; retry after " + e.retryAfter.String()
 }
 
+// allows reports whether key's bucket has a call left, without spending it.
+func (l *callerLimits) allows(key string) error {
+	l.mu.Lock()
+	b, ok := l.buckets.Get(key)
+	l.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	now := l.now()
+	if b.TokensAt(now) >= 1 {
+		return nil
+	}
+	d := time.Duration((1 - b.TokensAt(now)) / float64(l.rate) * float64(time.Second))
+	return &errCallerLimited{retryAfter: max(time.Second, time.Duration(math.Ceil(d.Seconds()))*time.Second)}
+}
+
 // take spends one upstream call from key's bucket, or says how long to wait.
 func (l *callerLimits) take(key string) error {
 	l.mu.Lock()

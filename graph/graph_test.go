@@ -464,9 +464,12 @@ func TestAnonymousWithoutClientSecret(t *testing.T) {
 func TestTokenEndpointFailure(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	env.fake.FailTokens(http.StatusInternalServerError)
-	resp := env.post(t, `{ a: room(id: "1") { id } b: room(id: "2") { id } }`, nil)
+	resp := env.post(t, `{ a: room(id: "1") { id } b: room(id: "2") { id } __typename }`, nil)
 	if resp.code("a") != graph.CodeUpstream || resp.code("b") != graph.CodeUpstream {
 		t.Errorf("errors %v, want UPSTREAM_ERROR for both", resp.Errors)
+	}
+	if at(resp.Data, "__typename") != "Query" {
+		t.Errorf("a field that needs no upstream failed too: %s", resp.Raw)
 	}
 	if !strings.Contains(env.logs.String(), "server_error") {
 		t.Errorf("the log lacks the token endpoint's error code:\n%s", env.logs)

@@ -103,12 +103,23 @@ func (g queryGuard) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 	if opCtx.Operation == nil {
 		return nil
 	}
+	total := 0
 	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"}) {
-		if f.Name == "rooms" {
-			if n := len(graphql.CoerceList(f.ArgumentMap(opCtx.Variables)["ids"])); n > g.limits.RoomIDs {
+		switch f.Name {
+		case "room":
+			total++
+		case "rooms":
+			n := len(graphql.CoerceList(f.ArgumentMap(opCtx.Variables)["ids"]))
+			if n > g.limits.RoomIDs {
 				return limitError(CodeTooManyIDs, "rooms accepts at most %d ids, got %d", g.limits.RoomIDs, n)
 			}
+			total += n
 		}
+	}
+	// Across all of an operation's room and rooms fields too: twenty rooms
+	// fields of a hundred ids each are one request's worth of two thousand.
+	if total > g.limits.RoomIDs {
+		return limitError(CodeTooManyIDs, "an operation may look up at most %d rooms, it asks for %d", g.limits.RoomIDs, total)
 	}
 	return nil
 }
@@ -157,10 +168,26 @@ func (g queryGuard) check(doc *ast.QueryDocument) *gqlerror.Error {
 		memo:      make(map[string]measure, len(doc.Fragments)),
 		active:    make(map[string]bool),
 	}
-	for _, f := range doc.Fragments {
-		w.fragments[f.Name] = f
-	}
 	l := g.limits
+	// Validation walks every definition, used or not, and its overlapping-fields
+	// rule is quadratic in a selection set's size: so the document's own fields,
+	// counted as written, are bounded too, and a fragment name defined twice
+	// (which would hide one definition from the walk below) is refused here.
+	written := 0
+	for _, op := range doc.Operations {
+		written = sat(written, countWritten(op.SelectionSet))
+	}
+	for _, f := range doc.Fragments {
+		if _, dup := w.fragments[f.Name]; dup {
+			return &gqlerror.Error{Message: fmt.Sprintf("there are two fragments named %q", f.Name),
+				Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}}
+		}
+		w.fragments[f.Name] = f
+		written = sat(written, countWritten(f.SelectionSet))
+	}
+	if written > l.Selections {
+		return limitError(CodeTooManySelections, "the document has more than %d fields", l.Selections)
+	}
 	for _, op := range doc.Operations {
 		m := w.set(op.SelectionSet)
 		m.directives = sat(m.directives, len(op.Directives))
@@ -182,6 +209,21 @@ func (g queryGuard) check(doc *ast.QueryDocument) *gqlerror.Error {
 		}
 	}
 	return nil
+}
+
+// countWritten counts the fields of a selection set as written, without
+// following fragment spreads.
+func countWritten(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			n = sat(n, sat(1, countWritten(s.SelectionSet)))
+		case *ast.InlineFragment:
+			n = sat(n, countWritten(s.SelectionSet))
+		}
+	}
+	return n
 }
 
 func (w *guardWalk) set(set ast.SelectionSet) measure {

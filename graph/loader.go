@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"time"
 
@@ -55,9 +57,13 @@ func loadersFor(ctx context.Context) *loaders {
 // fallbackWait only matters for a lookup the planner did not foresee; none exists
 // in this schema, but if one appears it is still batched, after that short wait.
 type roomBatching struct {
-	logger       *slog.Logger
-	fetch        RoomFetcher
-	limits       *callerLimits
+	logger *slog.Logger
+	fetch  RoomFetcher
+	limits *callerLimits
+	// badTokens is a per-IP budget of tokens the upstream refused: a caller
+	// that invents tokens gets a fresh per-token bucket each time, but not a
+	// fresh IP.
+	badTokens    *callerLimits
 	metrics      *Metrics
 	tracer       trace.Tracer
 	concurrency  int
@@ -99,11 +105,21 @@ func (b roomBatching) newRoomLoader(v Viewer, planned int) *dataloader.Loader[st
 					results[i] = &dataloader.Result[*upstream.Room]{Error: errInternal}
 				}
 			}()
+			if v.Token != "" {
+				if err := b.badTokens.allows(v.IP); err != nil {
+					results[i] = &dataloader.Result[*upstream.Room]{Error: err}
+					return
+				}
+			}
 			if err := b.limits.take(v.Key); err != nil {
 				results[i] = &dataloader.Result[*upstream.Room]{Error: err}
 				return
 			}
 			room, err := b.fetch.Room(ctx, ids[i], v.Token)
+			var se *upstream.StatusError
+			if v.Token != "" && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
+				_ = b.badTokens.take(v.IP)
+			}
 			results[i] = &dataloader.Result[*upstream.Room]{Data: room, Error: err}
 		}
 		if len(ids) == 1 {

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -110,9 +111,29 @@ func TestPerCallerLimit(t *testing.T) {
 		t.Errorf("%d limited, %d calls; want 2 and 3: %v", limited, env.fake.Stats().RoomCalls, resp.Errors)
 	}
 	// Another caller has its own bucket.
+	env.fake.ResetStats()
 	resp = env.post(t, `{ rooms(ids: ["1","2","3"]) { id } }`, nil, "Authorization: Bearer demo-bilal")
 	if len(resp.Errors) > 0 {
 		t.Errorf("another viewer was limited: %v", resp.Errors)
+	}
+}
+
+// TestInventedTokensAreChargedToTheIP: each invented token would get a fresh
+// bucket, so the tokens the upstream refuses are charged to the client's IP.
+func TestInventedTokensAreChargedToTheIP(t *testing.T) {
+	env := newEnv(t, envOptions{graphOpts: graph.Options{BadTokenLimit: graph.CallerLimit{PerSecond: 0.001, Burst: 5}}})
+	limited := 0
+	for i := range 8 {
+		resp := env.post(t, `{ room(id: "1") { id } }`, nil, fmt.Sprintf("Authorization: Bearer invented-%d", i))
+		if resp.code("room") == graph.CodeRateLimited {
+			limited++
+		}
+	}
+	if got := env.fake.Stats().RoomCalls; got != 5 || limited != 3 {
+		t.Errorf("%d upstream calls and %d refusals, want 5 and 3", got, limited)
+	}
+	if resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha"); resp.code("room") != graph.CodeRateLimited {
+		t.Errorf("a real token from the same IP: %v; the IP's budget of refused tokens is spent, so it waits too", resp.Errors)
 	}
 }
 

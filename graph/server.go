@@ -35,8 +35,10 @@ type Options struct {
 	NoIntrospection bool
 	// NoGraphiQL stops serving GraphiQL at /.
 	NoGraphiQL bool
-	// CallerLimit bounds the upstream calls of one caller.
-	CallerLimit CallerLimit
+	// CallerLimit bounds the upstream calls of one caller; BadTokenLimit bounds
+	// the tokens the upstream refuses per client IP (default 2 a second, burst 20).
+	CallerLimit   CallerLimit
+	BadTokenLimit CallerLimit
 	// Now is the clock for the per-caller limit (default time.Now).
 	Now func() time.Time
 	// RequestTimeout bounds one GraphQL request, upstream calls included
@@ -134,7 +136,7 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 
 	srv := handler.New(NewExecutableSchema(schema))
 	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes, metrics: cfg.Metrics})
-	cache := lru.New[*ast.QueryDocument](cfg.QueryCacheSize)
+	cache := smallQueries{lru.New[*ast.QueryDocument](cfg.QueryCacheSize)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetErrorPresenter(presentError(logger))
@@ -152,9 +154,33 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(observeOperations{tracer: cfg.Tracer})
+	bad := cfg.BadTokenLimit
+	if bad.PerSecond <= 0 {
+		bad.PerSecond = 2
+	}
+	if bad.Burst <= 0 {
+		bad.Burst = 20
+	}
 	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: newCallerLimits(cfg.CallerLimit, cfg.Now),
-		metrics: cfg.Metrics, tracer: cfg.Tracer, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
+		badTokens: newCallerLimits(bad, cfg.Now),
+		metrics:   cfg.Metrics, tracer: cfg.Tracer, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
+}
+
+// maxCachedQuery is the largest document the query cache keeps: the cache is
+// bounded by entries, so without it a thousand 60 KB documents would hold 60 MB.
+// Larger documents are parsed and validated each time (the guard bounds that).
+const maxCachedQuery = 8 << 10
+
+// smallQueries is gqlgen's LRU that declines to keep large documents.
+type smallQueries struct {
+	*lru.LRU[*ast.QueryDocument]
+}
+
+func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	if len(query) <= maxCachedQuery {
+		c.LRU.Add(ctx, query, doc)
+	}
 }
 
 // recoverHTTP answers a panic outside GraphQL execution with a GraphQL error

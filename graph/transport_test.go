@@ -107,6 +107,9 @@ func TestTransport(t *testing.T) {
 			if got := resp.Header.Get("Cache-Control"); got != "private, no-store" {
 				t.Errorf("Cache-Control = %q, want private, no-store", got)
 			}
+			if got := resp.Header.Get("Vary"); got != "Authorization, X-Auth-Token" {
+				t.Errorf("Vary = %q, want Authorization, X-Auth-Token", got)
+			}
 		})
 	}
 }

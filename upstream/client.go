@@ -159,8 +159,10 @@ func New(cfg Config, httpClient *http.Client) *Client {
 		// Only signs of a sick host count: 5xx, timeouts, transport errors. A
 		// 4xx says the host is fine (one user's bad token must not open the
 		// circuit for everyone), and a caller that gave up says nothing.
-		IsSuccessful: func(err error) bool { return !hostFailure(err) },
-		IsExcluded:   func(err error) bool { return errors.As(err, new(*callerGone)) || errors.Is(err, ErrBusy) },
+		// 4xx, garbage and the rest are excluded rather than successes, so that
+		// a 404 amid an outage does not reset the count of failures.
+		IsSuccessful: func(err error) bool { return err == nil },
+		IsExcluded:   func(err error) bool { return err != nil && !hostFailure(err) },
 		OnStateChange: func(name string, from, to gobreaker.State) {
 			c.log.Warn("upstream: circuit breaker "+to.String(), "breaker", name, "from", from.String())
 			cfg.Observer.Breaker(hostOf(cfg.APIBaseURL), to.String())

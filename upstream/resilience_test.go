@@ -216,12 +216,21 @@ func TestCircuitBreaker(t *testing.T) {
 }
 
 func TestCancelledCallersDoNotOpenTheBreaker(t *testing.T) {
-	s := &script{step: func(_ int, w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }}
+	received := make(chan struct{})
+	s := &script{step: func(_ int, w http.ResponseWriter, r *http.Request) {
+		received <- struct{}{}
+		<-r.Context().Done()
+	}}
 	c, _ := scriptedClient(t, s, upstream.Config{MaxRetries: -1, BreakerFailures: 2, BreakerOpenFor: time.Hour})
 	for range 5 {
 		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { _, err := c.Room(ctx, "42", "user"); done <- err }()
+		<-received // the call is at the upstream: now the caller gives up
 		cancel()
-		c.Room(ctx, "42", "user")
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
 	}
 	if got := c.BreakerState(); got != "closed" {
 		t.Errorf("after cancelled callers the breaker is %s, want closed", got)

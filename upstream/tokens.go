@@ -103,24 +103,27 @@ func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceToke
 func (s *ServiceTokens) Token(ctx context.Context) (string, error) {
 	s.mu.Lock()
 	now := s.now()
-	if s.token != "" && now.Before(s.renewAt) {
+	usable := s.token != "" && now.Before(s.expireAt)
+	if usable && now.Before(s.renewAt) {
 		t := s.token
 		s.mu.Unlock()
 		return t, nil
 	}
 	f := s.inflight
-	if f == nil {
-		if now.Before(s.failedUntil) && !(s.token != "" && now.Before(s.expireAt)) {
-			err := s.failure
-			s.mu.Unlock()
-			return "", err
-		}
+	if f == nil && !now.Before(s.failedUntil) {
 		f = s.startFetchLocked()
 	}
-	if s.token != "" && now.Before(s.expireAt) {
-		t := s.token // due for renewal, still good: serve it while the renewal runs
+	if usable {
+		// Due for renewal, still good: serve it while a renewal runs, or
+		// while a failed renewal is being remembered.
+		t := s.token
 		s.mu.Unlock()
 		return t, nil
+	}
+	if f == nil {
+		err := s.failure // no token, and the last fetch failed a moment ago
+		s.mu.Unlock()
+		return "", err
 	}
 	s.mu.Unlock()
 	select {

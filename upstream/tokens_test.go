@@ -188,6 +188,29 @@ func TestServiceTokensFailureKeepsSecretsOut(t *testing.T) {
 	}
 }
 
+// TestServiceTokensFailedRenewalIsRemembered: between renewal and expiry, a
+// failing token endpoint is asked once per pause, not once per call.
+func TestServiceTokensFailedRenewalIsRemembered(t *testing.T) {
+	ts := newTokenServer(t)
+	clk := fake.NewClock(time.Unix(1_700_000_000, 0))
+	s := newTestTokens(ts, clk)
+	if _, err := s.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(50 * time.Minute)
+	ts.status = http.StatusInternalServerError
+	for range 20 {
+		tok, err := s.Token(context.Background())
+		if tok != "tok-1" || err != nil {
+			t.Fatalf("token = %q, %v; want the still-valid tok-1", tok, err)
+		}
+		s.waitIdle()
+	}
+	if g := ts.requests.Load(); g != 2 {
+		t.Errorf("token requests = %d, want 2 (the first, and one failed renewal)", g)
+	}
+}
+
 func TestServiceTokensCallerGivesUpAloneOnCancel(t *testing.T) {
 	ts := newTokenServer(t)
 	ts.gate = make(chan struct{})
