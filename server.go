@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
@@ -82,6 +84,13 @@ type config struct {
 	demoLatency      time.Duration
 	shutdownDelay    time.Duration
 	metricsAddr      string
+	redisURL         string
+	apqTTL           time.Duration
+	manifestPath     string
+	onlyTrusted      bool
+	corsOrigins      []string
+	publicMaxAge     time.Duration
+	graphiqlAssets   string
 	limits           graph.Limits
 	callerLimit      graph.CallerLimit
 	introspection    bool
@@ -173,6 +182,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"REQUEST_TIMEOUT", &c.requestTimeout, 20 * time.Second},
 		{"DEMO_LATENCY", &c.demoLatency, time.Nanosecond},
 		{"SHUTDOWN_DELAY", &c.shutdownDelay, time.Nanosecond},
+		{"APQ_TTL", &c.apqTTL, 24 * time.Hour},
+		{"PUBLIC_CACHE_MAX_AGE", &c.publicMaxAge, time.Nanosecond},
 	}
 	for _, v := range durations {
 		if *v.dst, err = durationVar(getenv, v.name, v.def); err != nil {
@@ -194,6 +205,39 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.shutdownTimeout = c.requestTimeout + 5*time.Second
 	case c.shutdownTimeout <= c.requestTimeout:
 		return c, fmt.Errorf("SHUTDOWN_TIMEOUT: %s must be longer than REQUEST_TIMEOUT (%s), or shutdown cuts requests short", c.shutdownTimeout, c.requestTimeout)
+	}
+	if c.publicMaxAge <= time.Nanosecond {
+		c.publicMaxAge = 0
+	}
+	if c.redisURL = getenv("REDIS_URL"); c.redisURL != "" {
+		if _, err := redis.ParseURL(c.redisURL); err != nil {
+			return c, fmt.Errorf("REDIS_URL: not a redis:// , rediss:// or unix:// URL")
+		}
+	}
+	c.manifestPath = getenv("PERSISTED_DOCUMENTS")
+	if c.onlyTrusted, err = boolVar(getenv, "TRUSTED_DOCUMENTS_ONLY", false); err != nil {
+		return c, err
+	}
+	if c.onlyTrusted && c.manifestPath == "" {
+		return c, fmt.Errorf("TRUSTED_DOCUMENTS_ONLY: needs PERSISTED_DOCUMENTS, the manifest of trusted documents")
+	}
+	for o := range strings.SplitSeq(getenv("CORS_ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
+			return c, fmt.Errorf("CORS_ALLOWED_ORIGINS: %q is not an origin such as https://app.example.org", o)
+		}
+		c.corsOrigins = append(c.corsOrigins, o)
+	}
+	c.graphiqlAssets = getenv("GRAPHIQL_ASSETS")
+	if c.graphiqlAssets == "" {
+		// The e2e folder's packages, when installed (npm ci in e2e/).
+		if _, err := os.Stat("e2e/node_modules/graphiql/graphiql.min.js"); err == nil {
+			c.graphiqlAssets = "e2e/node_modules"
+		}
+	} else if _, err := os.Stat(filepath.Join(c.graphiqlAssets, "graphiql", "graphiql.min.js")); err != nil {
+		return c, fmt.Errorf("GRAPHIQL_ASSETS: %q has no graphiql/graphiql.min.js (run npm ci in e2e/)", c.graphiqlAssets)
 	}
 	if c.metricsAddr = getenv("METRICS_ADDR"); c.metricsAddr != "" {
 		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
@@ -337,10 +381,32 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		Tracer:          tracer.Tracer("upstream"),
 	}, upstreamHTTPClient(cfg.attemptTimeout, cfg.maxInFlight))
 
+	var manifest graph.Manifest
+	if cfg.manifestPath != "" {
+		if manifest, err = graph.LoadManifest(cfg.manifestPath); err != nil {
+			return fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
+		}
+		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.onlyTrusted)
+	}
+	var store graph.QueryStore = graph.NewMemoryStore(2000)
+	var redisStore *graph.RedisStore
+	if cfg.redisURL != "" {
+		if redisStore, err = graph.NewRedisStore(cfg.redisURL, cfg.apqTTL, 300*time.Millisecond); err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		defer redisStore.Close()
+		store = redisStore
+	}
+
 	var shuttingDown atomic.Bool
-	ready := func(context.Context) error {
+	ready := func(ctx context.Context) error {
 		if shuttingDown.Load() {
 			return errors.New("shutting down")
+		}
+		if redisStore != nil {
+			if err := redisStore.Ping(ctx); err != nil {
+				return errors.New("redis does not answer")
+			}
 		}
 		if tokens != nil {
 			return tokens.Ready()
@@ -358,6 +424,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		Metrics:          metrics,
 		Tracer:           tracer.Tracer("graphql"),
 		Ready:            ready,
+		Persisted:        store,
+		Manifest:         manifest,
+		OnlyTrusted:      cfg.onlyTrusted,
+		CORSOrigins:      cfg.corsOrigins,
+		PublicMaxAge:     cfg.publicMaxAge,
+		GraphiQLAssets:   cfg.graphiqlAssets,
 	}
 	if cfg.metricsAddr == "" {
 		gopts.MetricsHandler = metricsHandler
@@ -436,7 +508,9 @@ func (c config) logAttrs() []any {
 		"requestTimeout", c.requestTimeout.String(), "shutdownDelay", c.shutdownDelay.String(),
 		"shutdownTimeout", c.shutdownTimeout.String(), "maxBodyBytes", c.maxBodyBytes,
 		"limits", fmt.Sprintf("%+v", c.limits), "callerRate", c.callerLimit.PerSecond, "callerBurst", c.callerLimit.Burst,
-		"introspection", c.introspection, "graphiql", c.graphiql, "metricsAddr", c.metricsAddr,
+		"introspection", c.introspection, "graphiql", c.graphiql, "graphiqlAssets", c.graphiqlAssets, "metricsAddr", c.metricsAddr,
+		"redis", c.redisURL != "", "apqTTL", c.apqTTL.String(), "persistedDocuments", c.manifestPath, "onlyTrusted", c.onlyTrusted,
+		"corsOrigins", c.corsOrigins, "publicCacheMaxAge", c.publicMaxAge.String(),
 		"logFormat", c.logFormat, "logLevel", c.logLevel.String(),
 	}
 }

@@ -28,6 +28,7 @@ type Metrics struct {
 	batchSize      prometheus.Histogram
 	lookups        prometheus.Counter
 	dedupeSaved    prometheus.Counter
+	persistedOps   *prometheus.CounterVec
 	operationNames operationNames
 }
 
@@ -86,10 +87,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "loader_dedupe_saved_total",
 			Help: "Room lookups served from another lookup of the same operation instead of an upstream call.",
 		}),
+		persistedOps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "graphql_persisted_queries_total",
+			Help: "Persisted-query lookups by result: hit, miss (PERSISTED_QUERY_NOT_FOUND), register (a document sent with its hash), trusted (served from the manifest).",
+		}, []string{"result"}),
 		operationNames: operationNames{max: 100, known: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
-		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved,
+		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -157,6 +162,12 @@ func (m *Metrics) operation(name, outcome string, d time.Duration) {
 	name = m.operationNames.fold(name)
 	m.operations.WithLabelValues(name, outcome).Inc()
 	m.opDuration.WithLabelValues(name).Observe(d.Seconds())
+}
+
+func (m *Metrics) persisted(result string) {
+	if m != nil {
+		m.persistedOps.WithLabelValues(result).Inc()
+	}
 }
 
 func (m *Metrics) guardRejected(code string) {

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/klauspost/compress/gzhttp"
+	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/propagation"
@@ -58,6 +60,20 @@ type Options struct {
 	// Ready reports whether the service can serve (nil: always); /readyz
 	// answers 503 with its error.
 	Ready func(ctx context.Context) error
+
+	// Persisted keeps automatic persisted queries (default: in memory, 2,000);
+	// Manifest lists trusted documents; OnlyTrusted refuses everything else.
+	Persisted   QueryStore
+	Manifest    Manifest
+	OnlyTrusted bool
+	// CORSOrigins may call from browsers ("*": any, without credentials).
+	CORSOrigins []string
+	// PublicMaxAge lets shared caches keep answers to GET queries without a
+	// user token that have no errors, for this long (0: never).
+	PublicMaxAge time.Duration
+	// GraphiQLAssets is a node_modules folder to serve GraphiQL's assets from
+	// (empty: from a CDN).
+	GraphiQLAssets string
 }
 
 // mutualFollowersWeight is the complexity weight of a room's mutual followers: the
@@ -87,6 +103,9 @@ func (c Options) withDefaults() Options {
 	if c.Propagator == nil {
 		c.Propagator = propagation.TraceContext{}
 	}
+	if c.Persisted == nil {
+		c.Persisted = NewMemoryStore(2000)
+	}
 	return c
 }
 
@@ -97,7 +116,7 @@ func NewServer(logger *slog.Logger, rooms RoomFetcher, cfg Options) http.Handler
 	logger = slog.New(WithRequestIDs(logger.Handler()))
 	mux := http.NewServeMux()
 	addRoutes(mux, logger, newGraphQLHandler(logger, rooms, cfg), cfg)
-	return recoverHTTP(logger, mux)
+	return recoverHTTP(logger, compress(withCORS(cfg.CORSOrigins, mux)))
 }
 
 func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, cfg Options) {
@@ -123,8 +142,12 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, cfg Op
 	if cfg.MetricsHandler != nil {
 		mux.Handle("GET /metrics", cfg.MetricsHandler)
 	}
+	mux.HandleFunc("GET /schema.graphql", serveSchema)
 	if !cfg.NoGraphiQL {
-		mux.Handle("GET /{$}", playground.Handler("Quran Reflect rooms", "/query"))
+		if err := graphiqlHandlers(mux, cfg.GraphiQLAssets); err != nil {
+			logger.Error("graphiql: assets not found; serving them from the CDN", "dir", cfg.GraphiQLAssets, "err", err.Error())
+			_ = graphiqlHandlers(mux, "")
+		}
 	}
 }
 
@@ -135,7 +158,7 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	schema.Complexity.Room.MutualFollowers = func(child int) int { return 1 + mutualFollowersWeight*child }
 
 	srv := handler.New(NewExecutableSchema(schema))
-	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes, metrics: cfg.Metrics})
+	srv.AddTransport(httpTransport{maxBodyBytes: cfg.MaxBodyBytes, metrics: cfg.Metrics, publicMaxAge: cfg.PublicMaxAge})
 	cache := smallQueries{lru.New[*ast.QueryDocument](cfg.QueryCacheSize)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
@@ -143,11 +166,15 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	srv.SetRecoverFunc(recoverPanic(logger))
 	// The guard runs before validation; the complexity limit after it, on a
 	// document the guard has already bounded.
+	// Persisted queries first: the guard must see the document they resolve to.
+	srv.Use(persistedQueries{store: cfg.Persisted, manifest: cfg.Manifest, onlyTrusted: cfg.OnlyTrusted,
+		metrics: cfg.Metrics, logger: logger})
 	srv.Use(queryGuard{limits: cfg.Limits, validated: func(ctx context.Context, q string) bool {
 		_, ok := cache.Get(ctx, q)
 		return ok
 	}})
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
+	srv.Use(registerPersisted{store: cfg.Persisted, logger: logger})
 	if cfg.NoIntrospection {
 		srv.SetDisableSuggestion(true)
 	} else {
@@ -181,6 +208,33 @@ func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocum
 	if len(query) <= maxCachedQuery {
 		c.LRU.Add(ctx, query, doc)
 	}
+}
+
+// withCORS answers browsers' preflights for the allowed origins and caches them
+// for ten minutes. Credentials (cookies) are allowed only with a list of origins,
+// never with "*".
+func withCORS(origins []string, next http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return next
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowCredentials: !slices.Contains(origins, "*"),
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Content-Type", "Authorization", "X-Auth-Token", "X-Request-ID", "traceparent",
+			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version"},
+		ExposedHeaders: []string{"X-Request-ID"},
+		MaxAge:         600,
+	}).Handler(next)
+}
+
+// compress gzips answers of 1 KiB and more for clients that accept it.
+func compress(next http.Handler) http.Handler {
+	wrap, err := gzhttp.NewWrapper(gzhttp.MinSize(1024))
+	if err != nil {
+		return next // only for invalid options, which these are not
+	}
+	return wrap(next)
 }
 
 // recoverHTTP answers a panic outside GraphQL execution with a GraphQL error

@@ -9,7 +9,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -30,6 +32,7 @@ const (
 type httpTransport struct {
 	maxBodyBytes int64
 	metrics      *Metrics
+	publicMaxAge time.Duration
 }
 
 var _ graphql.Transport = httpTransport{}
@@ -90,7 +93,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
-	writeJSON(w, http.StatusOK, responses(ctx))
+	resp := responses(ctx)
+	if t.publicMaxAge > 0 && r.Method == http.MethodGet && viewerFrom(ctx).Token == "" && len(resp.Errors) == 0 {
+		// Nothing in it belongs to a viewer, and nothing failed: a CDN may keep it.
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.publicMaxAge.Seconds())))
+	}
+	writeJSON(w, http.StatusOK, resp)
 }
 
 // fail answers a request that is refused before execution.

@@ -1,0 +1,61 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// RedisStore is a QueryStore in Redis, so that replicas share persisted queries:
+// a document registered through one is found by hash through any other.
+type RedisStore struct {
+	client  *redis.Client
+	ttl     time.Duration
+	timeout time.Duration
+}
+
+// NewRedisStore connects to url (redis://, rediss:// or unix://). Entries live
+// for ttl after their last registration; each Redis call gives up after timeout
+// (a slow Redis makes a lookup a miss, never a slow request).
+func NewRedisStore(url string, ttl, timeout time.Duration) (*RedisStore, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	return &RedisStore{client: redis.NewClient(opts), ttl: ttl, timeout: timeout}, nil
+}
+
+const redisPrefix = "reflect-graphql:apq:"
+
+// Get implements QueryStore.
+func (r *RedisStore) Get(ctx context.Context, hash string) (string, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	q, err := r.client.Get(ctx, redisPrefix+hash).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return q, true, nil
+}
+
+// Add implements QueryStore.
+func (r *RedisStore) Add(ctx context.Context, hash, query string) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.client.Set(ctx, redisPrefix+hash, query, r.ttl).Err()
+}
+
+// Ping reports whether Redis answers, for readiness.
+func (r *RedisStore) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	return r.client.Ping(ctx).Err()
+}
+
+// Close closes the connections.
+func (r *RedisStore) Close() error { return r.client.Close() }
