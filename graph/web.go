@@ -79,6 +79,7 @@ func graphiqlHandlers(mux *http.ServeMux, assetsDir string) error {
 		}
 		_, _ = w.Write(body)
 	})
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /graphiql/app.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		_, _ = w.Write(graphiqlApp)

@@ -2,11 +2,51 @@
 // Headers typed by the user (a token) are not saved to localStorage unless the
 // user turns "Persist headers" on in GraphiQL's settings.
 (function () {
+  // GraphiQL honours that switch for its headers editor, but its history and
+  // tab state still write each query's headers to localStorage. This storage
+  // blanks every "headers" member of what GraphiQL saves, unless the user opted
+  // in.
+  function persistHeaders() {
+    return window.localStorage.getItem('graphiql:shouldPersistHeaders') === 'true';
+  }
+  function blankHeaders(v) {
+    if (Array.isArray(v)) {
+      v.forEach(blankHeaders);
+    } else if (v && typeof v === 'object') {
+      Object.keys(v).forEach(function (k) {
+        if (k === 'headers' && typeof v[k] === 'string') {
+          v[k] = '';
+        } else {
+          blankHeaders(v[k]);
+        }
+      });
+    }
+    return v;
+  }
+  var storage = {
+    getItem: function (k) { return window.localStorage.getItem(k); },
+    setItem: function (k, value) {
+      // The switch itself is always saved, so that opting in takes effect.
+      if (k !== 'graphiql:shouldPersistHeaders' && !persistHeaders()) {
+        if (k === 'graphiql:headers') {
+          return; // the headers editor's own key
+        }
+        try {
+          value = JSON.stringify(blankHeaders(JSON.parse(value)));
+        } catch (e) { /* not JSON: nothing to blank */ }
+      }
+      window.localStorage.setItem(k, value);
+    },
+    removeItem: function (k) { window.localStorage.removeItem(k); },
+    clear: function () { window.localStorage.clear(); },
+    get length() { return window.localStorage.length; }
+  };
+
   var query = [
     '# A room with its mutual followers. The Authorization header (below, in',
     '# Headers) signs in as a demo user; remove it to query anonymously.',
-    'query Room($id: ID!) {',
-    '  room(id: $id) {',
+    'query Room {',
+    '  room(id: "1") {',
     '    id name description roomType membersCount createdAt',
     '    isOwner isMember privateToken',
     '    mutualFollowersCount',
@@ -21,9 +61,9 @@
   root.render(React.createElement(GraphiQL, {
     fetcher: fetcher,
     defaultQuery: query,
-    defaultVariables: '{ "id": "1" }',
     defaultHeaders: '{ "Authorization": "Bearer demo-aisha" }',
     shouldPersistHeaders: false,
+    storage: storage,
     defaultEditorToolsVisibility: true
   }));
 })();
