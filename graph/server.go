@@ -273,7 +273,7 @@ func withViewer(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "private, no-store")
-		h.Set("Vary", "Authorization, X-Auth-Token")
+		h.Set("Vary", "Authorization, X-Auth-Token, Accept")
 		v, err := viewerFromRequest(r)
 		if err != nil {
 			h.Set("Content-Type", mediaJSON+"; charset=utf-8")
