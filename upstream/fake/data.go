@@ -90,17 +90,21 @@ func roomNames() []string {
 	}
 }
 
-// demoRooms seeds rooms 1 to 20, plus two with ids beyond 2^53 that a float64
+// demoRooms seeds rooms 1 to n, plus two with ids beyond 2^53 that a float64
 // cannot hold: 9007199254740993 (2^53 + 1) and a 19-digit one.
-func demoRooms() map[string]*room {
+func demoRooms(n int) map[string]*room {
 	names := roomNames()
 	everyone := []string{aisha, bilal, fatima, omar, yusuf, zainab, harun, maryam}
-	m := make(map[string]*room, 22)
-	for i := 1; i <= 20; i++ {
+	m := make(map[string]*room, n+2)
+	for i := 1; i <= n; i++ {
+		name := names[(i-1)%len(names)]
+		if i > len(names) {
+			name = fmt.Sprintf("%s %d", name, i)
+		}
 		r := &room{
 			id:          fmt.Sprint(i),
-			name:        names[i-1],
-			description: fmt.Sprintf("Demo room %d: %s.", i, names[i-1]),
+			name:        name,
+			description: fmt.Sprintf("Demo room %d: %s.", i, name),
 			roomType:    "group",
 			public:      i%5 != 0,
 			verified:    i%3 == 0,

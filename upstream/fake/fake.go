@@ -24,6 +24,7 @@ type Options struct {
 	ClientSecret  string        // default DemoClientSecret
 	TokenLifetime time.Duration // expires_in of issued tokens; default one hour
 	Latency       time.Duration // added to every room answer (demos and measurements)
+	Rooms         int           // seed rooms 1 to Rooms (default, and at least, 20)
 	Now           func() time.Time
 }
 
@@ -94,7 +95,7 @@ func New(opts Options) *Server {
 		opts:         opts,
 		mux:          http.NewServeMux(),
 		users:        demoUsers(),
-		rooms:        demoRooms(),
+		rooms:        demoRooms(max(opts.Rooms, 20)),
 		demo:         DemoTokens(),
 		issued:       make(map[string]time.Time),
 		callsByID:    make(map[string]int),

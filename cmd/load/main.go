@@ -1,0 +1,364 @@
+// Command load measures the service against two baselines in one run, all on
+// loopback: the fake upstream hit directly, and a bare one-hop proxy (the ceiling
+// of any facade that makes one upstream call per request). It starts the fake,
+// the proxy and the service as child processes in its own session and process
+// group (a new session gets its own scheduler group on this kind of machine,
+// which would skew the comparison), drives each with a closed loop of
+// connections, and prints requests/s, p50/p90/p99 latency, errors and upstream
+// calls per request. Every run is bounded in time and in requests.
+//
+//	go run ./cmd/load                       # the standard table
+//	go run ./cmd/load -duration 5s -conns 1,4,32
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	goruntime "runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+)
+
+func main() {
+	role := flag.String("role", "", "internal: run as the fake upstream (fake) or the bare proxy (proxy)")
+	upstreamURL := flag.String("upstream", "", "internal: the fake's URL, for the proxy")
+	latency := flag.Duration("latency", 0, "the fake upstream's latency per answer")
+	duration := flag.Duration("duration", 5*time.Second, "how long each measurement runs")
+	maxRequests := flag.Int("requests", 2_000_000, "at most this many requests per measurement")
+	connsFlag := flag.String("conns", "1,4,32", "concurrent connections to measure with")
+	server := flag.String("server", "", "the service binary (default: go build . into a temporary folder)")
+	sharing := flag.Bool("sharing", true, "also measure 32 anonymous clients on 10 hot rooms with sharing off and on")
+	flag.Parse()
+
+	var err error
+	switch *role {
+	case "fake":
+		err = serveFake(*latency)
+	case "proxy":
+		err = serveProxy(*upstreamURL)
+	case "":
+		err = run(*duration, *maxRequests, *connsFlag, *server, *latency, *sharing)
+	default:
+		err = fmt.Errorf("unknown role %q", *role)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+// serveFake runs the fake upstream with 200 rooms and a stats endpoint.
+func serveFake(latency time.Duration) error {
+	f := fake.New(fake.Options{Latency: latency, Rooms: 200})
+	mux := http.NewServeMux()
+	mux.Handle("/", f)
+	mux.HandleFunc("GET /__stats", func(w http.ResponseWriter, r *http.Request) {
+		st := f.Stats()
+		_ = json.NewEncoder(w).Encode(map[string]int{"rooms": st.RoomCalls, "tokens": st.TokenRequests})
+	})
+	return serveOnLoopback(mux)
+}
+
+// serveProxy is the bare one-hop facade: it takes the same POST as the service,
+// makes the same single upstream GET, and copies the bytes back.
+func serveProxy(upstream string) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	target := upstream + "/quran-reflect/v1/rooms/1"
+	return serveOnLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
+		req.Header.Set("x-auth-token", strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+		req.Header.Set("x-client-id", fake.DemoClientID)
+		resp, err := client.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+}
+
+func serveOnLoopback(h http.Handler) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("listening http://%s\n", ln.Addr())
+	return (&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}).Serve(ln)
+}
+
+// child is a started process and the URL it announced.
+type child struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// start runs a child in this process group and waits for its URL line.
+func start(ctx context.Context, env []string, name string, args ...string) (*child, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stderr = io.Discard
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if u, ok := strings.CutPrefix(line, "listening "); ok {
+			go io.Copy(io.Discard, out)
+			return &child{cmd: cmd, url: u}, nil
+		}
+		if _, rest, ok := strings.Cut(line, "GraphQL: "); ok {
+			go io.Copy(io.Discard, out)
+			return &child{cmd: cmd, url: strings.Replace(strings.TrimSuffix(rest, "/query"), "localhost", "127.0.0.1", 1)}, nil
+		}
+	}
+	_ = cmd.Process.Kill()
+	return nil, fmt.Errorf("%s did not start", name)
+}
+
+func (c *child) stop() {
+	_ = c.cmd.Process.Kill()
+	_ = c.cmd.Wait()
+}
+
+// target is one thing to load: how to make its request and check its answer.
+type target struct {
+	name    string
+	method  string
+	url     string
+	body    []byte
+	headers map[string]string
+	graphql bool
+}
+
+type result struct {
+	requests, httpErrors, gqlErrors int
+	elapsed                         time.Duration
+	latencies                       []time.Duration
+	upstreamCalls                   int
+}
+
+func (r result) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(p*float64(len(r.latencies))))]
+}
+
+// drive runs conns closed loops against t for d (or until max requests).
+func drive(t target, conns int, d time.Duration, max int, fakeURL string) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	send := func() (time.Duration, bool, bool) {
+		req, _ := http.NewRequest(t.method, t.url, bytes.NewReader(t.body))
+		for k, v := range t.headers {
+			req.Header.Set(k, v)
+		}
+		begin := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return time.Since(begin), false, false
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		lat := time.Since(begin)
+		okHTTP := err == nil && resp.StatusCode == http.StatusOK
+		okGQL := !t.graphql || !bytes.Contains(body, []byte(`"errors"`))
+		return lat, okHTTP, okGQL
+	}
+	// Warm up connections, caches and the service's token.
+	warm := time.Now()
+	for time.Since(warm) < 300*time.Millisecond {
+		send()
+	}
+	before := fakeStats(fakeURL)
+	var (
+		mu    sync.Mutex
+		res   result
+		count int
+		wg    sync.WaitGroup
+	)
+	begin := time.Now()
+	deadline := begin.Add(d)
+	for range conns {
+		wg.Go(func() {
+			var lats []time.Duration
+			var httpErr, gqlErr int
+			for time.Now().Before(deadline) {
+				mu.Lock()
+				if count >= max {
+					mu.Unlock()
+					break
+				}
+				count++
+				mu.Unlock()
+				lat, okHTTP, okGQL := send()
+				lats = append(lats, lat)
+				if !okHTTP {
+					httpErr++
+				} else if !okGQL {
+					gqlErr++
+				}
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lats...)
+			res.httpErrors += httpErr
+			res.gqlErrors += gqlErr
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(begin)
+	res.requests = len(res.latencies)
+	res.upstreamCalls = fakeStats(fakeURL) - before
+	slices.Sort(res.latencies)
+	return res
+}
+
+func fakeStats(url string) int {
+	resp, err := http.Get(url + "/__stats")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var st map[string]int
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	return st["rooms"]
+}
+
+const singleRoom = `{"query":"query Room { room(id: \"1\") { id name roomType createdAt isOwner privateToken mutualFollowersCount mutualFollowers { id username createdAt verified postsCount } } }"}`
+
+func run(d time.Duration, max int, connsFlag, server string, latency time.Duration, sharing bool) error {
+	var conns []int
+	for c := range strings.SplitSeq(connsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 || n > 512 {
+			return fmt.Errorf("-conns: %q", c)
+		}
+		conns = append(conns, n)
+	}
+	if d <= 0 || d > 2*time.Minute {
+		return errors.New("-duration: between 0 and 2m")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if server == "" {
+		dir, err := os.MkdirTemp("", "load")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		server = filepath.Join(dir, "server")
+		build := exec.Command("go", "build", "-o", server, ".")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building the service (run from the repository's root): %w", err)
+		}
+	}
+
+	up, err := start(ctx, nil, self, "-role", "fake", "-latency", latency.String())
+	if err != nil {
+		return err
+	}
+	defer up.stop()
+	proxy, err := start(ctx, nil, self, "-role", "proxy", "-upstream", up.url)
+	if err != nil {
+		return err
+	}
+	defer proxy.stop()
+	serviceEnv := func(extra ...string) []string {
+		return append([]string{"PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
+			"QF_API_BASE_URL=" + up.url, "QF_AUTH_BASE_URL=" + up.url, "LOG_LEVEL=warn",
+			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "GRAPHIQL=false"}, extra...)
+	}
+	svc, err := start(ctx, serviceEnv(), server)
+	if err != nil {
+		return err
+	}
+	defer svc.stop()
+
+	auth := map[string]string{"Authorization": "Bearer demo-aisha"}
+	gqlHeaders := map[string]string{"Authorization": "Bearer demo-aisha", "Content-Type": "application/json"}
+	targets := []target{
+		{name: "fake upstream, direct GET", method: http.MethodGet, url: up.url + "/quran-reflect/v1/rooms/1",
+			headers: map[string]string{"x-auth-token": "demo-aisha", "x-client-id": fake.DemoClientID}},
+		{name: "bare one-hop proxy", method: http.MethodPost, url: proxy.url + "/query", body: []byte(singleRoom), headers: auth},
+		{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true},
+	}
+	fmt.Printf("load: %s per measurement, loopback, %d CPUs; the fake answers in %s\n\n", d, goruntime.NumCPU(), latency)
+	fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req")
+	for _, c := range conns {
+		for _, t := range targets {
+			r := drive(t, c, d, max, up.url)
+			report(t.name, c, r)
+		}
+	}
+	if sharing {
+		fmt.Printf("\n32 anonymous clients on 10 hot rooms (one room per request):\n")
+		hot := func(url string) target {
+			var b bytes.Buffer
+			b.WriteString(`{"query":"{ `)
+			for i := range 10 {
+				fmt.Fprintf(&b, `r%d: room(id: \"%d\") { id name } `, i, i+1)
+			}
+			b.WriteString(`}"}`)
+			return target{method: http.MethodPost, url: url + "/query", body: b.Bytes(),
+				headers: map[string]string{"Content-Type": "application/json"}, graphql: true}
+		}
+		for _, mode := range []struct {
+			name string
+			env  []string
+		}{
+			{"sharing off", nil},
+			{"sharing on (ROOM_CACHE_TTL=10s)", []string{"ROOM_CACHE_TTL=10s", "ROOM_COALESCE=true"}},
+		} {
+			s, err := start(ctx, serviceEnv(mode.env...), server)
+			if err != nil {
+				return err
+			}
+			t := hot(s.url)
+			t.name = "service, " + mode.name
+			r := drive(t, 32, d, max, up.url)
+			report(t.name, 32, r)
+			fmt.Printf("%-36s upstream calls/s: %.0f\n", "", float64(r.upstreamCalls)/r.elapsed.Seconds())
+			s.stop()
+		}
+	}
+	return nil
+}
+
+func report(name string, conns int, r result) {
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+	fmt.Printf("%-36s %5d %10.0f %9s %9s %9s %8d %8d %10.2f\n", name, conns, float64(r.requests)/r.elapsed.Seconds(),
+		ms(r.percentile(0.50)), ms(r.percentile(0.90)), ms(r.percentile(0.99)), r.httpErrors, r.gqlErrors,
+		float64(r.upstreamCalls)/float64(max(r.requests, 1)))
+}
