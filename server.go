@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -91,6 +92,10 @@ type config struct {
 	corsOrigins      []string
 	publicMaxAge     time.Duration
 	graphiqlAssets   string
+	pprof            bool
+	roomCacheTTL     time.Duration
+	roomCacheSize    int
+	coalesce         bool
 	limits           graph.Limits
 	callerLimit      graph.CallerLimit
 	introspection    bool
@@ -149,6 +154,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"MAX_ROOM_IDS", &c.limits.RoomIDs, 100},
 		{"MAX_COMPLEXITY", &c.limits.Complexity, 5000},
 		{"CALLER_BURST", &c.callerLimit.Burst, 200},
+		{"ROOM_CACHE_SIZE", &c.roomCacheSize, 10_000},
 	}
 	var err error
 	for _, v := range ints {
@@ -183,6 +189,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		{"DEMO_LATENCY", &c.demoLatency, time.Nanosecond},
 		{"SHUTDOWN_DELAY", &c.shutdownDelay, time.Nanosecond},
 		{"APQ_TTL", &c.apqTTL, 24 * time.Hour},
+		{"ROOM_CACHE_TTL", &c.roomCacheTTL, time.Nanosecond},
 		{"PUBLIC_CACHE_MAX_AGE", &c.publicMaxAge, time.Nanosecond},
 	}
 	for _, v := range durations {
@@ -195,6 +202,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.graphiql, err = boolVar(getenv, "GRAPHIQL", true); err != nil {
 		return c, err
+	}
+	if c.pprof, err = boolVar(getenv, "PPROF", false); err != nil {
+		return c, err
+	}
+	if c.coalesce, err = boolVar(getenv, "ROOM_COALESCE", false); err != nil {
+		return c, err
+	}
+	if c.roomCacheTTL <= time.Nanosecond {
+		c.roomCacheTTL = 0
 	}
 	if c.shutdownDelay <= time.Nanosecond {
 		c.shutdownDelay = 0
@@ -243,6 +259,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if _, _, err := net.SplitHostPort(c.metricsAddr); err != nil {
 			return c, fmt.Errorf("METRICS_ADDR: %q is not host:port (such as :9090)", c.metricsAddr)
 		}
+	}
+	if c.pprof && c.metricsAddr == "" {
+		return c, fmt.Errorf("PPROF: needs METRICS_ADDR, the admin port it is served on")
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("LOG_FORMAT: %q is not text or json", c.logFormat)
@@ -398,6 +417,23 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		store = redisStore
 	}
 
+	var rooms graph.RoomFetcher = client
+	if cfg.coalesce || cfg.roomCacheTTL > 0 {
+		sharing := graph.SharingOptions{Coalesce: cfg.coalesce, Budget: cfg.budget, OnShare: metrics.Shared}
+		switch {
+		case cfg.roomCacheTTL > 0 && cfg.redisURL != "":
+			rc, err := graph.NewRedisRoomCache(cfg.redisURL, cfg.roomCacheTTL, 100*time.Millisecond)
+			if err != nil {
+				return fmt.Errorf("REDIS_URL: %w", err)
+			}
+			defer rc.Close()
+			sharing.Cache = rc
+		case cfg.roomCacheTTL > 0:
+			sharing.Cache = graph.NewMemoryRoomCache(cfg.roomCacheSize, cfg.roomCacheTTL)
+		}
+		rooms = graph.ShareRooms(client, sharing)
+	}
+
 	var shuttingDown atomic.Bool
 	ready := func(ctx context.Context) error {
 		if shuttingDown.Load() {
@@ -436,7 +472,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	srv := &http.Server{
 		Addr:              cfg.addr,
-		Handler:           graph.NewServer(logger, client, gopts),
+		Handler:           graph.NewServer(logger, rooms, gopts),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.requestTimeout + 10*time.Second, // a late request still gets its answer
@@ -458,6 +494,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metricsHandler)
+		if cfg.pprof {
+			// Profiles on the admin port only, never the public one.
+			mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+			mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		}
 		admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
 		go func() { errc <- admin.Serve(mln) }()
 		logger.Info("serving metrics", "addr", mln.Addr().String())
@@ -511,6 +553,7 @@ func (c config) logAttrs() []any {
 		"introspection", c.introspection, "graphiql", c.graphiql, "graphiqlAssets", c.graphiqlAssets, "metricsAddr", c.metricsAddr,
 		"redis", c.redisURL != "", "apqTTL", c.apqTTL.String(), "persistedDocuments", c.manifestPath, "onlyTrusted", c.onlyTrusted,
 		"corsOrigins", c.corsOrigins, "publicCacheMaxAge", c.publicMaxAge.String(),
+		"roomCacheTTL", c.roomCacheTTL.String(), "roomCacheSize", c.roomCacheSize, "coalesce", c.coalesce, "pprof", c.pprof,
 		"logFormat", c.logFormat, "logLevel", c.logLevel.String(),
 	}
 }

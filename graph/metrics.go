@@ -29,6 +29,7 @@ type Metrics struct {
 	lookups        prometheus.Counter
 	dedupeSaved    prometheus.Counter
 	persistedOps   *prometheus.CounterVec
+	shared         *prometheus.CounterVec
 	operationNames operationNames
 }
 
@@ -91,10 +92,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "graphql_persisted_queries_total",
 			Help: "Persisted-query lookups by result: hit, miss (PERSISTED_QUERY_NOT_FOUND), register (a document sent with its hash), trusted (served from the manifest).",
 		}, []string{"result"}),
+		shared: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "loader_shared_lookups_total",
+			Help: "Room lookups that cost no upstream call of their own across requests, by how: cache, or coalesced (joined another request's call).",
+		}, []string{"how"}),
 		operationNames: operationNames{max: 100, known: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
-		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps,
+		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps, m.shared,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -162,6 +167,14 @@ func (m *Metrics) operation(name, outcome string, d time.Duration) {
 	name = m.operationNames.fold(name)
 	m.operations.WithLabelValues(name, outcome).Inc()
 	m.opDuration.WithLabelValues(name).Observe(d.Seconds())
+}
+
+// Shared counts a lookup served by sharing (cache or coalesced); give it to
+// SharingOptions.OnShare.
+func (m *Metrics) Shared(how string) {
+	if m != nil {
+		m.shared.WithLabelValues(how).Inc()
+	}
 }
 
 func (m *Metrics) persisted(result string) {

@@ -1,0 +1,218 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// heldFetcher answers each lookup with a room naming the token that asked,
+// once released, and counts calls.
+type heldFetcher struct {
+	calls     atomic.Int32
+	started   chan struct{}
+	release   chan struct{}
+	cancelled atomic.Int32
+	gone      chan struct{} // receives once per cancelled call
+}
+
+func newHeldFetcher() *heldFetcher {
+	return &heldFetcher{started: make(chan struct{}, 100), release: make(chan struct{}), gone: make(chan struct{}, 100)}
+}
+
+func (h *heldFetcher) Room(ctx context.Context, id, token string) (*upstream.Room, error) {
+	h.calls.Add(1)
+	h.started <- struct{}{}
+	select {
+	case <-h.release:
+		secret := "secret-of-" + token
+		return &upstream.Room{ID: id, Name: "room " + id, PrivateToken: &secret}, nil
+	case <-ctx.Done():
+		h.cancelled.Add(1)
+		h.gone <- struct{}{}
+		return nil, ctx.Err()
+	}
+}
+
+// shares counts OnShare events on a channel.
+func shares() (chan string, func(string)) {
+	ch := make(chan string, 100)
+	return ch, func(how string) { ch <- how }
+}
+
+func TestCoalescingSharesOneCallPerViewer(t *testing.T) {
+	h := newHeldFetcher()
+	joined, onShare := shares()
+	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true, OnShare: onShare})
+	type got struct {
+		room *upstream.Room
+		err  error
+	}
+	results := make(chan got, 10)
+	ask := func(token string) {
+		go func() {
+			r, err := s.Room(context.Background(), "7", token)
+			results <- got{r, err}
+		}()
+	}
+	ask("alice")
+	<-h.started
+	for range 4 {
+		ask("alice")
+	}
+	for range 4 {
+		<-joined // the four have joined alice's call
+	}
+	ask("bob") // another viewer never joins alice's call
+	<-h.started
+	close(h.release)
+	for range 6 {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if got := h.calls.Load(); got != 2 {
+		t.Errorf("upstream calls = %d, want 2: one for alice's five lookups, one for bob", got)
+	}
+}
+
+func TestCoalescedCallerLeavingDoesNotCancelOthers(t *testing.T) {
+	h := newHeldFetcher()
+	joined, onShare := shares()
+	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true, OnShare: onShare})
+	ctxA, cancelA := context.WithCancel(context.Background())
+	errA := make(chan error, 1)
+	go func() { _, err := s.Room(ctxA, "7", "alice"); errA <- err }()
+	<-h.started
+	resB := make(chan *upstream.Room, 1)
+	go func() { r, _ := s.Room(context.Background(), "7", "alice"); resB <- r }()
+	<-joined
+	cancelA()
+	if err := <-errA; !errors.Is(err, context.Canceled) {
+		t.Errorf("the caller who left got %v, want context.Canceled", err)
+	}
+	close(h.release)
+	if r := <-resB; r == nil || r.ID != "7" {
+		t.Errorf("the caller who stayed got %v", r)
+	}
+	if h.cancelled.Load() != 0 {
+		t.Error("the shared call was cancelled although a caller still waited")
+	}
+}
+
+func TestCoalescedCallIsCancelledWhenEveryoneLeaves(t *testing.T) {
+	h := newHeldFetcher()
+	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := s.Room(ctx, "7", "alice"); done <- err }()
+	<-h.started
+	cancel()
+	<-done
+	select {
+	case <-h.gone:
+	case <-time.After(10 * time.Second): // a guard, not a synchronisation
+		t.Fatal("the upstream call outlived every caller")
+	}
+}
+
+// TestSharingNeverMixesViewers runs four viewers side by side through the real
+// handler and the fake, with coalescing and a cache (in memory, then Redis), and
+// checks each answer against what that viewer alone sees.
+func TestSharingNeverMixesViewers(t *testing.T) {
+	stores := map[string]func(t *testing.T) graph.RoomCache{
+		"memory": func(*testing.T) graph.RoomCache { return graph.NewMemoryRoomCache(1000, time.Minute) },
+		"redis": func(t *testing.T) graph.RoomCache {
+			c, err := graph.NewRedisRoomCache(startRedis(t), time.Minute, time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			return c
+		},
+	}
+	for name, store := range stores {
+		t.Run(name, func(t *testing.T) {
+			cache := store(t)
+			env := newEnv(t, envOptions{fetcher: func(real graph.RoomFetcher) graph.RoomFetcher {
+				return graph.ShareRooms(real, graph.SharingOptions{Coalesce: true, Cache: cache})
+			}})
+			const q = `{ rooms(ids: ["1", "2", "3", "1234567890123456789"]) { id isOwner privateToken mutualFollowersCount } }`
+			viewers := []string{"Authorization: Bearer demo-aisha", "Authorization: Bearer demo-bilal", "Authorization: Bearer demo-fatima", ""}
+			// What each viewer sees with no sharing at all.
+			plain := newEnv(t, envOptions{})
+			want := map[string]string{}
+			for _, v := range viewers {
+				want[v] = plain.post(t, q, nil, headerList(v)...).Raw
+			}
+			var wg sync.WaitGroup
+			for round := range 20 {
+				for _, v := range viewers {
+					wg.Go(func() {
+						if got := env.post(t, q, nil, headerList(v)...).Raw; got != want[v] {
+							t.Errorf("round %d, viewer %q:\n got %s\nwant %s", round, v, got, want[v])
+						}
+					})
+				}
+			}
+			wg.Wait()
+			st := env.fake.Stats()
+			if st.RoomCalls >= 20*4*4 {
+				t.Errorf("%d upstream calls for 320 lookups: nothing was shared", st.RoomCalls)
+			}
+			t.Logf("%s: 320 room lookups by 4 viewers cost %d upstream calls", name, st.RoomCalls)
+		})
+	}
+}
+
+func headerList(h string) []string {
+	if h == "" {
+		return nil
+	}
+	return []string{h}
+}
+
+// TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.
+func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
+	c, err := graph.NewRedisRoomCache(startRedis(t), time.Minute, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	secret := "invite-secret"
+	ctx := context.Background()
+	c.Set(ctx, "owner:1", &upstream.Room{ID: "1", PrivateToken: &secret})
+	c.Set(ctx, "member:1", &upstream.Room{ID: "1", Name: "n"})
+	if _, ok := c.Get(ctx, "owner:1"); ok {
+		t.Error("a room with a privateToken was cached in Redis")
+	}
+	if r, ok := c.Get(ctx, "member:1"); !ok || r.Name != "n" {
+		t.Errorf("a room without one was not: %v %v", r, ok)
+	}
+}
+
+func TestErrorsAreNotCached(t *testing.T) {
+	cache := graph.NewMemoryRoomCache(100, time.Minute)
+	env := newEnv(t, envOptions{fetcher: func(real graph.RoomFetcher) graph.RoomFetcher {
+		return graph.ShareRooms(real, graph.SharingOptions{Cache: cache})
+	}})
+	for range 3 {
+		env.post(t, `{ room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	}
+	if got := env.fake.Stats().CallsByID["999"]; got != 3 {
+		t.Errorf("a 404 was served from the cache: %d calls for 3 lookups", got)
+	}
+	for range 3 {
+		env.post(t, `{ room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	}
+	if got := env.fake.Stats().CallsByID["5"]; got != 1 {
+		t.Errorf("room 5: %d calls for 3 lookups, want 1 (cached)", got)
+	}
+}
