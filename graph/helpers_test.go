@@ -60,6 +60,8 @@ type envOptions struct {
 	// metrics and tracer, when set, observe the client and the handler.
 	metrics *graph.Metrics
 	tracer  trace.TracerProvider
+	// quiet discards logs (benchmarks: the buffer would grow without end).
+	quiet bool
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
@@ -78,11 +80,14 @@ func tracerOf(tp trace.TracerProvider, name string) trace.Tracer {
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
 	clk := fake.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	f := fake.New(fake.Options{Now: clk.Now, Latency: o.latency})
+	f := fake.New(fake.Options{Now: clk.Now, Latency: o.latency, Rooms: 200})
 	up := httptest.NewServer(f)
 	t.Cleanup(up.Close)
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if o.quiet {
+		logger = slog.New(slog.DiscardHandler)
+	}
 
 	var tokens upstream.TokenProvider
 	if !o.noSecret {

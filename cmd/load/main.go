@@ -323,7 +323,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 		}
 	}
 	if sharing {
-		fmt.Printf("\n32 anonymous clients on 10 hot rooms (one room per request):\n")
+		fmt.Printf("\n32 anonymous clients, each request reading the same 10 hot rooms:\n")
 		hot := func(url string) target {
 			var b bytes.Buffer
 			b.WriteString(`{"query":"{ `)
