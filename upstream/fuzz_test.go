@@ -1,9 +1,13 @@
 package upstream
 
 import (
+	stdjson "encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	json "github.com/goccy/go-json"
 )
 
 // FuzzCanonicalRoomID: an accepted id is canonical digits within int64, and
@@ -62,6 +66,27 @@ func FuzzDecodeRoom(f *testing.F) {
 			if u.CreatedAt.Location().String() != "UTC" {
 				t.Fatalf("user date not in UTC: %v", u.CreatedAt)
 			}
+		}
+	})
+}
+
+// FuzzDecodeMatchesStdlib: the fast decoder and encoding/json agree on every
+// body: the same wire room, or both refuse it.
+func FuzzDecodeMatchesStdlib(f *testing.F) {
+	f.Add([]byte(`{"id": 12345678901234567890123, "name": "n", "mutualFollowers": [{"id": "u", "joiningYear": "2000"}], "avatarUrls": {"thumb": null}}`))
+	f.Add([]byte(`{"id": "7", "isActive": true, "postsCount": 1.5}`))
+	f.Add([]byte(`{"name": "\ud800", "description": "\u00e9\n"}`))
+	f.Add([]byte(`{"id": 1, "id": 2}`))
+	f.Add([]byte(`{"settings": {"ayahLanguages": [1, 2, null]}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var fast, std wireRoom
+		errFast := json.Unmarshal(body, &fast)
+		errStd := stdjson.Unmarshal(body, &std)
+		if (errFast == nil) != (errStd == nil) {
+			t.Fatalf("fast error %v, encoding/json error %v, for %q", errFast, errStd, body)
+		}
+		if errStd == nil && !reflect.DeepEqual(fast, std) {
+			t.Fatalf("decoders disagree on %q:\nfast %+v\nstd  %+v", body, fast, std)
 		}
 	})
 }
