@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -117,7 +118,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return c, fmt.Errorf("PORT: %q is not a port number", port)
 	}
-	c.addr = ":" + port
+	c.addr = net.JoinHostPort(getenv("HOST"), port)
 	var ok bool
 	if c.authBaseURL, c.apiBaseURL, ok = environments(c.env); !ok {
 		return c, fmt.Errorf("QF_ENV: unknown environment %q (want prelive or production)", c.env)
@@ -132,7 +133,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return c, fmt.Errorf("%s: %q is not an absolute http(s) URL", o.name, v)
+			return c, fmt.Errorf("%s: not an absolute http(s) URL", o.name)
+		}
+		if u.User != nil {
+			return c, fmt.Errorf("%s: credentials in the URL are not supported (use QF_CLIENT_SECRET)", o.name)
 		}
 		*o.dst = strings.TrimRight(v, "/")
 	}
@@ -435,13 +439,25 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 
 	var shuttingDown atomic.Bool
+	var redisOK struct {
+		sync.Mutex
+		at  time.Time
+		err error
+	}
 	ready := func(ctx context.Context) error {
 		if shuttingDown.Load() {
 			return errors.New("shutting down")
 		}
 		if redisStore != nil {
-			if err := redisStore.Ping(ctx); err != nil {
-				return errors.New("redis does not answer")
+			// Probes come often; one PING a second is enough to know.
+			redisOK.Lock()
+			if time.Since(redisOK.at) > time.Second {
+				redisOK.at, redisOK.err = time.Now(), redisStore.Ping(ctx)
+			}
+			err := redisOK.err
+			redisOK.Unlock()
+			if err != nil {
+				return fmt.Errorf("redis does not answer: %w", err)
 			}
 		}
 		if tokens != nil {
@@ -648,6 +664,7 @@ func upstreamHTTPClient(attempt time.Duration, inFlight int) *http.Client {
 	return &http.Client{Transport: t}
 }
 
+// displayAddr is the address to print for people: localhost for all interfaces.
 func displayAddr(a net.Addr) string {
 	host, port, err := net.SplitHostPort(a.String())
 	if err != nil || host == "::" || host == "0.0.0.0" || host == "" {

@@ -85,7 +85,7 @@ func TestRunDemoMode(t *testing.T) {
 	logs := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, env(map[string]string{"PORT": "0"}), w, logs)
+		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0"}), w, logs)
 		w.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -143,7 +143,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	logs, logw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, env(map[string]string{"PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
+		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
 			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
 			"SHUTDOWN_DELAY": "2s"}), w, logw)
 		w.Close()
@@ -241,7 +241,7 @@ func TestReadinessFollowsTheServiceToken(t *testing.T) {
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, env(map[string]string{"PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
+		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
 			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
 			"METRICS_ADDR": "127.0.0.1:0"}), w, io.Discard)
 		w.Close()

@@ -34,10 +34,15 @@ try {
   await result.getByText('Morning Reflections').first().waitFor({ timeout: 15000 });
   const text = await result.innerText();
   await page.screenshot({ path: shot, fullPage: true });
+  // Opting in to saving headers is offered in the settings dialog.
+  await page.locator('button[aria-label="Open settings dialog"], button[aria-label="Show settings dialog"]').first().click();
+  const persistOffered = await page.getByText('Persist headers').first().isVisible({ timeout: 5000 }).catch(() => false);
+  await page.keyboard.press('Escape');
 
   const checks = [
     [text.includes('"privateToken": "invite-7919-secret"'), 'the Authorization example signed in as the room owner'],
     [text.includes('"9007199254740993"'), 'the 16-digit id came back exact'],
+    [persistOffered, 'the settings offer "Persist headers" (off until the user opts in)'],
     [foreign.length === 0, `no request left the service (saw: ${foreign.join(', ') || 'none'})`],
     [await page.evaluate(() => Object.keys(localStorage).length > 0 &&
       !Object.keys(localStorage).some((k) => localStorage.getItem(k)?.includes('demo-aisha'))),

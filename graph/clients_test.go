@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -94,6 +95,20 @@ func TestPersistedQueryRefusals(t *testing.T) {
 	env.apq(t, http.MethodPost, deep, true)
 	if r := env.apq(t, http.MethodPost, deep, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodePersistedNotFound {
 		t.Errorf("a refused document was stored: %s", r.Raw)
+	}
+}
+
+func TestPersistedRegistrationsCostTheCallersBudget(t *testing.T) {
+	env := newEnv(t, envOptions{graphOpts: graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 0.001, Burst: 3}}})
+	limited := 0
+	for i := range 5 {
+		r := env.apq(t, http.MethodPost, fmt.Sprintf("query Junk%d { __typename }", i), true)
+		if len(r.Errors) == 1 && r.Errors[0].Extensions["code"] == graph.CodeRateLimited {
+			limited++
+		}
+	}
+	if limited != 2 {
+		t.Errorf("%d of 5 registrations refused, want 2 (a burst of 3)", limited)
 	}
 }
 
@@ -238,6 +253,13 @@ func TestCORS(t *testing.T) {
 	if no := pre("https://evil.example.com"); no.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("another origin was allowed: %v", no.Header)
 	}
+	// An actual request: the answer varies by Origin as well as by viewer.
+	areq, _ := http.NewRequest(http.MethodPost, env.endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
+	areq.Header.Set("Content-Type", "application/json")
+	areq.Header.Set("Origin", "https://app.example.org")
+	if vary := strings.Join(do(t, areq).Header.Values("Vary"), ", "); !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Authorization") {
+		t.Errorf("Vary = %q, want Origin and Authorization both", vary)
+	}
 	star := newEnv(t, envOptions{graphOpts: graph.Options{CORSOrigins: []string{"*"}}})
 	req, _ := http.NewRequest(http.MethodPost, star.endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -310,8 +332,17 @@ func TestPublicCaching(t *testing.T) {
 		if c.header != "" {
 			hs = append(hs, c.header)
 		}
-		if got := get(c.query, hs...).Header.Get("Cache-Control"); got != c.want {
+		resp := get(c.query, hs...)
+		if got := resp.Header.Get("Cache-Control"); got != c.want {
 			t.Errorf("%s: Cache-Control = %q, want %q", c.name, got, c.want)
+		}
+		if c.want != "private, no-store" {
+			if vary := strings.Join(resp.Header.Values("Vary"), ", "); !strings.Contains(vary, "Authorization, X-Auth-Token") || !strings.Contains(vary, "Origin") {
+				t.Errorf("%s: Vary = %q", c.name, vary)
+			}
+			if resp.Header.Get("X-Request-ID") != "" {
+				t.Errorf("%s: a cacheable answer carries one caller's X-Request-ID", c.name)
+			}
 		}
 	}
 	if got := env.post(t, `{ room(id: "1") { id } }`, nil).Header.Get("Cache-Control"); got != "private, no-store" {

@@ -18,16 +18,18 @@ import (
 // The codes a client finds in extensions.code. gqlgen adds its own for documents
 // that do not parse (GRAPHQL_PARSE_FAILED) or validate (GRAPHQL_VALIDATION_FAILED).
 const (
-	CodeBadRequest     = "BAD_REQUEST"     // the HTTP request is not a GraphQL request
-	CodeBadUserInput   = "BAD_USER_INPUT"  // an argument is invalid, such as a room id
-	CodeNotFound       = "NOT_FOUND"       // no room has this id
-	CodeUnauthn        = "UNAUTHENTICATED" // no usable token, or the upstream refused it
-	CodeForbidden      = "FORBIDDEN"       // the upstream refused access
-	CodeRateLimited    = "RATE_LIMITED"    // the upstream asked us to slow down
-	CodeUpstream       = "UPSTREAM_ERROR"  // the upstream failed, timed out or sent garbage
-	CodeInternal       = "INTERNAL_SERVER_ERROR"
-	CodeTooLarge       = "REQUEST_TOO_LARGE"
-	CodeUnsupportedTyp = "UNSUPPORTED_MEDIA_TYPE"
+	CodeBadRequest   = "BAD_REQUEST"     // the HTTP request is not a GraphQL request
+	CodeBadUserInput = "BAD_USER_INPUT"  // an argument is invalid, such as a room id
+	CodeNotFound     = "NOT_FOUND"       // no room has this id
+	CodeUnauthn      = "UNAUTHENTICATED" // no usable token, or the upstream refused it
+	CodeForbidden    = "FORBIDDEN"       // the upstream refused access
+	CodeRateLimited  = "RATE_LIMITED"    // the upstream asked us to slow down
+	CodeUpstream     = "UPSTREAM_ERROR"  // the upstream failed, timed out or sent garbage
+	CodeInternal     = "INTERNAL_SERVER_ERROR"
+	CodeTooLarge     = "REQUEST_TOO_LARGE"
+	// CodeIntrospectionDisabled answers __schema and __type when INTROSPECTION=false.
+	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	CodeUnsupportedTyp        = "UNSUPPORTED_MEDIA_TYPE"
 )
 
 // inputError is a problem with what the caller sent; its message is shown as is.
@@ -80,7 +82,13 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			// value: logs never carry those.
 			logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String())
 		} else {
-			logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String(), "err", cause.Error())
+			// Without the room id, which may be a variable's value.
+			detail := cause.Error()
+			var re *upstream.RoomError
+			if errors.As(cause, &re) {
+				detail = re.Err.Error()
+			}
+			logger.Log(ctx, level, "graphql: field error", "code", code, "path", gqlErr.Path.String(), "err", detail)
 		}
 		return out
 	}
@@ -98,6 +106,8 @@ func classify(err error) (code, msg string, level slog.Level) {
 	switch {
 	case errors.As(err, &in):
 		return CodeBadUserInput, in.msg, slog.LevelDebug
+	case err.Error() == "introspection disabled": // gqlgen's generated code, when INTROSPECTION=false
+		return CodeIntrospectionDisabled, "introspection is turned off on this server", slog.LevelDebug
 	case errors.As(err, &cl):
 		return CodeRateLimited, "too many upstream calls from this caller; retry later", slog.LevelInfo
 	case errors.Is(err, upstream.ErrCircuitOpen):

@@ -162,8 +162,11 @@ func TestLegitimateQueriesPassTheGuard(t *testing.T) {
 func TestIntrospectionSwitch(t *testing.T) {
 	env := newEnv(t, envOptions{graphOpts: graph.Options{NoIntrospection: true}})
 	resp := env.post(t, `{ __schema { types { name } } }`, nil)
-	if len(resp.Errors) == 0 || resp.Data["__schema"] != nil {
-		t.Errorf("introspection answered while off: %s", resp.Raw)
+	if len(resp.Errors) == 0 || resp.Data["__schema"] != nil || resp.Errors[0].Extensions["code"] != "INTROSPECTION_DISABLED" {
+		t.Errorf("introspection while off: %s", resp.Raw)
+	}
+	if r, err := http.Get(strings.TrimSuffix(env.endpoint, "/query") + "/schema.graphql"); err != nil || r.StatusCode != http.StatusNotFound {
+		t.Errorf("/schema.graphql while introspection is off: %v %v, want 404", r.StatusCode, err)
 	}
 	resp = env.post(t, `{ rom(id: "1") { id } }`, nil)
 	if strings.Contains(resp.Raw, "Did you mean") {

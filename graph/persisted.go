@@ -29,7 +29,7 @@ type QueryStore interface {
 }
 
 // maxPersistedQuery is the largest document kept for automatic persisted queries.
-const maxPersistedQuery = 32 << 10
+const maxPersistedQuery = 16 << 10
 
 // MemoryStore is an in-memory LRU QueryStore: the default, for one replica.
 type MemoryStore struct{ cache *lru.Cache[string, string] }
@@ -116,6 +116,7 @@ type persistedQueries struct {
 	onlyTrusted bool
 	metrics     *Metrics
 	logger      *slog.Logger
+	limits      *callerLimits
 }
 
 var _ interface {
@@ -179,8 +180,12 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 		return codedError(CodeBadRequest, "the query does not match its sha256Hash")
 	}
 	if len(params.Query) <= maxPersistedQuery {
-		p.metrics.persisted("register")
-		// Stored in MutateOperationContext, once it has validated.
+		// Each registration costs the caller one call of its budget: the store
+		// (shared Redis) must not be filled for free.
+		if err := p.limits.take(viewerFrom(ctx).Key); err != nil {
+			return codedError(CodeRateLimited, "too many persisted-query registrations from this caller; retry later")
+		}
+		// Stored in registerPersisted, once it has validated.
 		graphql.GetOperationContext(ctx).Stats.SetExtension("persistedQueryToStore", toStore{hash, params.Query})
 	}
 	return nil
@@ -190,8 +195,9 @@ func (p persistedQueries) MutateOperationParameters(ctx context.Context, params 
 // extension to run before execution: a document reaches the store only after
 // the guard, validation, the id cap and the complexity limit have all passed it.
 type registerPersisted struct {
-	store  QueryStore
-	logger *slog.Logger
+	store   QueryStore
+	logger  *slog.Logger
+	metrics *Metrics
 }
 
 var _ interface {
@@ -206,6 +212,8 @@ func (r registerPersisted) MutateOperationContext(ctx context.Context, opCtx *gr
 	if s, ok := opCtx.Stats.GetExtension("persistedQueryToStore").(toStore); ok {
 		if err := r.store.Add(ctx, s.hash, s.query); err != nil {
 			r.logger.WarnContext(ctx, "graphql: persisted query store", "err", err.Error())
+		} else {
+			r.metrics.persisted("register")
 		}
 	}
 	return nil

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -131,9 +130,10 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, cfg Op
 		w.Header().Set("Cache-Control", "no-store")
 		if cfg.Ready != nil {
 			if err := cfg.Ready(r.Context()); err != nil {
+				// The detail (addresses, upstream errors) goes to the log only.
+				logger.InfoContext(r.Context(), "not ready", "err", err.Error())
 				w.WriteHeader(http.StatusServiceUnavailable)
-				b, _ := json.Marshal(map[string]string{"status": "not ready", "reason": err.Error()})
-				_, _ = w.Write(append(b, '\n'))
+				_, _ = w.Write([]byte(`{"status":"not ready"}` + "\n"))
 				return
 			}
 		}
@@ -142,7 +142,10 @@ func addRoutes(mux *http.ServeMux, logger *slog.Logger, gql http.Handler, cfg Op
 	if cfg.MetricsHandler != nil {
 		mux.Handle("GET /metrics", cfg.MetricsHandler)
 	}
-	mux.HandleFunc("GET /schema.graphql", serveSchema)
+	if !cfg.NoIntrospection {
+		// The SDL is the schema introspection would reveal: off together.
+		mux.HandleFunc("GET /schema.graphql", serveSchema)
+	}
 	if !cfg.NoGraphiQL {
 		if err := graphiqlHandlers(mux, cfg.GraphiQLAssets); err != nil {
 			logger.Error("graphiql: assets not found; serving them from the CDN", "dir", cfg.GraphiQLAssets, "err", err.Error())
@@ -167,14 +170,15 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	// The guard runs before validation; the complexity limit after it, on a
 	// document the guard has already bounded.
 	// Persisted queries first: the guard must see the document they resolve to.
+	callers := newCallerLimits(cfg.CallerLimit, cfg.Now)
 	srv.Use(persistedQueries{store: cfg.Persisted, manifest: cfg.Manifest, onlyTrusted: cfg.OnlyTrusted,
-		metrics: cfg.Metrics, logger: logger})
+		metrics: cfg.Metrics, logger: logger, limits: callers})
 	srv.Use(queryGuard{limits: cfg.Limits, validated: func(ctx context.Context, q string) bool {
 		_, ok := cache.Get(ctx, q)
 		return ok
 	}})
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
-	srv.Use(registerPersisted{store: cfg.Persisted, logger: logger})
+	srv.Use(registerPersisted{store: cfg.Persisted, logger: logger, metrics: cfg.Metrics})
 	if cfg.NoIntrospection {
 		srv.SetDisableSuggestion(true)
 	} else {
@@ -188,7 +192,7 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 	if bad.Burst <= 0 {
 		bad.Burst = 20
 	}
-	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: newCallerLimits(cfg.CallerLimit, cfg.Now),
+	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: callers,
 		badTokens: newCallerLimits(bad, cfg.Now),
 		metrics:   cfg.Metrics, tracer: cfg.Tracer, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
@@ -273,7 +277,7 @@ func withViewer(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "private, no-store")
-		h.Set("Vary", "Authorization, X-Auth-Token, Accept")
+		h.Add("Vary", "Authorization, X-Auth-Token, Accept") // Add: keep the CORS layer's Origin
 		v, err := viewerFromRequest(r)
 		if err != nil {
 			h.Set("Content-Type", mediaJSON+"; charset=utf-8")

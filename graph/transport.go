@@ -97,6 +97,8 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	if t.publicMaxAge > 0 && r.Method == http.MethodGet && viewerFrom(ctx).Token == "" && len(resp.Errors) == 0 {
 		// Nothing in it belongs to a viewer, and nothing failed: a CDN may keep it.
 		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.publicMaxAge.Seconds())))
+		w.Header().Del("X-Request-ID") // one caller's id must not be served to the next
+		w.Header().Add("Vary", "Origin")
 	}
 	writeJSON(w, http.StatusOK, resp)
 }

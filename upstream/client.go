@@ -253,7 +253,7 @@ func (c *Client) attempt(ctx context.Context, id, token string) (*Room, error) {
 			attribute.String("http.request.method", http.MethodGet),
 			attribute.String("url.template", "/quran-reflect/v1/rooms/{id}"),
 			attribute.String("server.address", hostOf(c.cfg.APIBaseURL)),
-			attribute.String("quran_reflect.room.id", id),
+			// No room id: it may come from a caller's variables.
 		))
 	defer span.End()
 	c.cfg.Observer.InFlight(1)
@@ -300,7 +300,7 @@ func (c *Client) get(ctx context.Context, id, token string) (*Room, int, error) 
 		return nil, resp.StatusCode, fmt.Errorf("%w: body over %d bytes", ErrMalformed, maxRoomBody)
 	}
 	room, err := decodeRoom(body, func(msg string, args ...any) {
-		c.log.Warn("upstream: room "+id+": "+msg, args...)
+		c.log.WarnContext(ctx, "upstream: room: "+msg, args...)
 	})
 	return room, resp.StatusCode, err
 }

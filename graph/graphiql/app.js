@@ -62,7 +62,8 @@
     fetcher: fetcher,
     defaultQuery: query,
     defaultHeaders: '{ "Authorization": "Bearer demo-aisha" }',
-    shouldPersistHeaders: false,
+    // Off until the user turns "Persist headers" on in the settings dialog.
+    showPersistHeadersSettings: true,
     storage: storage,
     defaultEditorToolsVisibility: true
   }));
