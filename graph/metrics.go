@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"strconv"
 	"sync"
 	"time"
 
@@ -199,10 +198,19 @@ func (m *Metrics) batch(size, lookups int) {
 }
 
 func statusClass(status int) string {
-	if status == 0 {
-		return "error"
+	switch status / 100 {
+	case 1:
+		return "1xx"
+	case 2:
+		return "2xx"
+	case 3:
+		return "3xx"
+	case 4:
+		return "4xx"
+	case 5:
+		return "5xx"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return "error"
 }
 
 // operationNames bounds the operation label: the first max well-formed names seen

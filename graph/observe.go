@@ -120,6 +120,9 @@ func withAccessLog(logger *slog.Logger, m *Metrics, prop propagation.TextMapProp
 			outcome = "partial"
 		}
 		m.operation(op, outcome, d)
+		if !logger.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
 		logger.LogAttrs(ctx, slog.LevelInfo, "request",
 			slog.String("method", r.Method),
 			slog.String("operation", op),
