@@ -140,8 +140,9 @@ func TestAccessLogLine(t *testing.T) {
 // the batch span is its child; each upstream call is the batch's child; and the
 // fake upstream received a traceparent naming that call's span.
 func TestTraceTree(t *testing.T) {
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	// The SDK's in-memory exporter, synchronous: every span is in it once ended.
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	env := newEnv(t, envOptions{tracer: tp})
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
 	resp := env.post(t, `query Pair { rooms(ids: ["1", "2"]) { id } }`, nil,
@@ -149,7 +150,7 @@ func TestTraceTree(t *testing.T) {
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
 	}
-	spans := rec.Ended()
+	spans := exp.GetSpans().Snapshots()
 	byName := map[string][]sdktrace.ReadOnlySpan{}
 	for _, s := range spans {
 		byName[s.Name()] = append(byName[s.Name()], s)
