@@ -127,8 +127,6 @@ var _ interface {
 func (persistedQueries) ExtensionName() string                   { return "PersistedQueries" }
 func (persistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
 
-type pendingKey struct{}
-
 // toStore is a document to add to the store once it has validated.
 type toStore struct{ hash, query string }
 

@@ -47,7 +47,6 @@ type ServiceTokens struct {
 	renewAt  time.Time
 	expireAt time.Time
 	inflight *tokenFetch
-	fetches  int
 	// After a failed fetch, callers get the same error until failedUntil
 	// instead of each starting a fetch: an outage of the token endpoint must not
 	// become one token request per GraphQL request.
@@ -164,17 +163,9 @@ func (s *ServiceTokens) Ready() error {
 	return errors.New("upstream: service token: not fetched yet")
 }
 
-// Fetches reports how many token requests have been started.
-func (s *ServiceTokens) Fetches() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fetches
-}
-
 func (s *ServiceTokens) startFetchLocked() *tokenFetch {
 	f := &tokenFetch{done: make(chan struct{})}
 	s.inflight = f
-	s.fetches++
 	go func() {
 		ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 		defer cancel()

@@ -115,15 +115,6 @@ func New(opts Options) *Server {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// RoomIDs lists the seeded room ids.
-func (s *Server) RoomIDs() []string {
-	ids := make([]string, 0, len(s.rooms))
-	for id := range s.rooms {
-		ids = append(ids, id)
-	}
-	return ids
-}
-
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokenRequests++
