@@ -426,7 +426,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		sharing := graph.SharingOptions{Coalesce: cfg.coalesce, Budget: cfg.budget, OnShare: metrics.Shared}
 		switch {
 		case cfg.roomCacheTTL > 0 && cfg.redisURL != "":
-			rc, err := graph.NewRedisRoomCache(cfg.redisURL, cfg.roomCacheTTL, 100*time.Millisecond)
+			rc, err := graph.NewRedisRoomCache(cfg.redisURL, hostOfURL(cfg.apiBaseURL), cfg.roomCacheTTL, 100*time.Millisecond)
 			if err != nil {
 				return fmt.Errorf("REDIS_URL: %w", err)
 			}
@@ -662,6 +662,13 @@ func upstreamHTTPClient(attempt time.Duration, inFlight int) *http.Client {
 		ExpectContinueTimeout: time.Second,
 	}
 	return &http.Client{Transport: t}
+}
+
+func hostOfURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Host
+	}
+	return s
 }
 
 // displayAddr is the address to print for people: localhost for all interfaces.

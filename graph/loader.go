@@ -101,7 +101,7 @@ func (b roomBatching) newRoomLoader(v Viewer, planned int) *dataloader.Loader[st
 			// would fail the whole batch and print to the standard logger.
 			defer func() {
 				if p := recover(); p != nil {
-					b.logger.ErrorContext(ctx, "graph: panic fetching a room", "room", ids[i], "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					b.logger.ErrorContext(ctx, "graph: panic fetching a room", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 					results[i] = &dataloader.Result[*upstream.Room]{Error: errInternal}
 				}
 			}()

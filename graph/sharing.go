@@ -110,13 +110,15 @@ func (s *SharedRooms) Room(ctx context.Context, id, token string) (*upstream.Roo
 		go func() {
 			defer cancel()
 			f.room, f.err = s.next.Room(cctx, id, token)
+			s.mu.Lock()
+			if s.flights[key] == f {
+				delete(s.flights, key)
+			}
+			s.mu.Unlock()
+			close(f.done) // waiters go first; the cache write (maybe to Redis) after
 			if f.err == nil && s.opts.Cache != nil {
 				s.opts.Cache.Set(cctx, key, f.room)
 			}
-			s.mu.Lock()
-			delete(s.flights, key)
-			s.mu.Unlock()
-			close(f.done)
 		}()
 	}
 	s.mu.Unlock()
@@ -131,7 +133,12 @@ func (s *SharedRooms) Room(ctx context.Context, id, token string) (*upstream.Roo
 		s.mu.Lock()
 		f.waiters--
 		if f.waiters == 0 {
-			f.cancel() // nobody is waiting any more
+			// Nobody is waiting any more: cancel the call, and let the next
+			// caller start a fresh one rather than join a cancelled one.
+			f.cancel()
+			if s.flights[key] == f {
+				delete(s.flights, key)
+			}
 		}
 		s.mu.Unlock()
 		return nil, &upstream.RoomError{ID: id, Err: ctx.Err()}
@@ -161,26 +168,29 @@ func (m *MemoryRoomCache) Set(_ context.Context, key string, r *upstream.Room) {
 // sit in Redis in the clear. Such rooms are fetched each time.
 type RedisRoomCache struct {
 	client  *redis.Client
+	prefix  string
 	ttl     time.Duration
 	timeout time.Duration
 }
 
-// NewRedisRoomCache uses the Redis at url for rooms kept ttl each.
-func NewRedisRoomCache(url string, ttl, timeout time.Duration) (*RedisRoomCache, error) {
+// NewRedisRoomCache uses the Redis at url for rooms kept ttl each. namespace
+// (the upstream's host) keeps two environments sharing one Redis apart.
+func NewRedisRoomCache(url, namespace string, ttl, timeout time.Duration) (*RedisRoomCache, error) {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, err
 	}
-	return &RedisRoomCache{client: redis.NewClient(opts), ttl: ttl, timeout: timeout}, nil
+	// v1: the JSON shape of upstream.Room; bump it when that changes, so that a
+	// rolling deploy never reads the other version's entries.
+	prefix := "reflect-graphql:room:v1:" + namespace + ":"
+	return &RedisRoomCache{client: redis.NewClient(opts), prefix: prefix, ttl: ttl, timeout: timeout}, nil
 }
-
-const roomPrefix = "reflect-graphql:room:"
 
 // Get implements RoomCache; any Redis trouble is a miss.
 func (r *RedisRoomCache) Get(ctx context.Context, key string) (*upstream.Room, bool) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	b, err := r.client.Get(ctx, roomPrefix+key).Bytes()
+	b, err := r.client.Get(ctx, r.prefix+key).Bytes()
 	if err != nil {
 		return nil, false
 	}
@@ -202,7 +212,7 @@ func (r *RedisRoomCache) Set(ctx context.Context, key string, room *upstream.Roo
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	_ = r.client.Set(ctx, roomPrefix+key, b, r.ttl).Err()
+	_ = r.client.Set(ctx, r.prefix+key, b, r.ttl).Err()
 }
 
 // Close closes the connections.

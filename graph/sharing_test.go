@@ -107,6 +107,26 @@ func TestCoalescedCallerLeavingDoesNotCancelOthers(t *testing.T) {
 	}
 }
 
+// TestLateCallerDoesNotJoinACancelledCall: once everyone has left a call, a new
+// caller starts afresh instead of inheriting the cancellation.
+func TestLateCallerDoesNotJoinACancelledCall(t *testing.T) {
+	h := newHeldFetcher()
+	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := s.Room(ctx, "7", "alice"); done <- err }()
+	<-h.started
+	cancel()
+	<-done // the only waiter left; the call is cancelled but may not have returned yet
+	late := make(chan error, 1)
+	go func() { _, err := s.Room(context.Background(), "7", "alice"); late <- err }()
+	<-h.started // the late caller started its own call
+	close(h.release)
+	if err := <-late; err != nil {
+		t.Errorf("the late caller got %v", err)
+	}
+}
+
 func TestCoalescedCallIsCancelledWhenEveryoneLeaves(t *testing.T) {
 	h := newHeldFetcher()
 	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true})
@@ -130,7 +150,7 @@ func TestSharingNeverMixesViewers(t *testing.T) {
 	stores := map[string]func(t *testing.T) graph.RoomCache{
 		"memory": func(*testing.T) graph.RoomCache { return graph.NewMemoryRoomCache(1000, time.Minute) },
 		"redis": func(t *testing.T) graph.RoomCache {
-			c, err := graph.NewRedisRoomCache(startRedis(t), time.Minute, time.Second)
+			c, err := graph.NewRedisRoomCache(startRedis(t), "test", time.Minute, time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,7 +201,7 @@ func headerList(h string) []string {
 
 // TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.
 func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
-	c, err := graph.NewRedisRoomCache(startRedis(t), time.Minute, time.Second)
+	c, err := graph.NewRedisRoomCache(startRedis(t), "test", time.Minute, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,7 @@ func (c Config) withDefaults() Config {
 // Client calls the Quran Reflect API. It is safe for concurrent use.
 type Client struct {
 	cfg      Config
+	host     string // the API's host, for spans and the breaker
 	roomsURL string
 	http     *http.Client
 	log      *slog.Logger
@@ -145,6 +146,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c := &Client{
 		cfg:      cfg,
+		host:     hostOf(cfg.APIBaseURL),
 		roomsURL: strings.TrimRight(cfg.APIBaseURL, "/") + "/quran-reflect/v1/rooms/",
 		http:     &hc,
 		log:      cfg.Logger,
@@ -252,7 +254,7 @@ func (c *Client) attempt(ctx context.Context, id, token string) (*Room, error) {
 		trace.WithAttributes(
 			attribute.String("http.request.method", http.MethodGet),
 			attribute.String("url.template", "/quran-reflect/v1/rooms/{id}"),
-			attribute.String("server.address", hostOf(c.cfg.APIBaseURL)),
+			attribute.String("server.address", c.host),
 			// No room id: it may come from a caller's variables.
 		))
 	defer span.End()

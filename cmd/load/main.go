@@ -296,7 +296,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	}
 	defer proxy.stop()
 	serviceEnv := func(extra ...string) []string {
-		return append([]string{"PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
+		return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
 			"QF_API_BASE_URL=" + up.url, "QF_AUTH_BASE_URL=" + up.url, "LOG_LEVEL=warn",
 			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "GRAPHIQL=false"}, extra...)
 	}
@@ -339,7 +339,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 			env  []string
 		}{
 			{"sharing off", nil},
-			{"sharing on (ROOM_CACHE_TTL=10s)", []string{"ROOM_CACHE_TTL=10s", "ROOM_COALESCE=true"}},
+			{"sharing on (coalesce, 10s cache)", []string{"ROOM_CACHE_TTL=10s", "ROOM_COALESCE=true"}},
 		} {
 			s, err := start(ctx, serviceEnv(mode.env...), server)
 			if err != nil {

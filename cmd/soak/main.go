@@ -57,6 +57,7 @@ func run(args []string, out io.Writer) error {
 	duration := fs.Duration("duration", 20*time.Second, "stop after this long")
 	maxRequests := fs.Int64("requests", 50_000, "stop after this many requests")
 	workers := fs.Int("workers", 16, "concurrent clients")
+	sharing := fs.Bool("sharing", false, "share lookups across requests (coalescing and a 10s in-memory room cache), as ROOM_COALESCE and ROOM_CACHE_TTL do")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -85,7 +86,11 @@ func run(args []string, out io.Writer) error {
 		// A high threshold: the soak's failing rooms must not open the circuit for the others.
 		BreakerFailures: 1_000_000,
 	}, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}})
-	handler := graph.NewServer(logger, client, graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 1e6, Burst: 1e6}})
+	var rooms graph.RoomFetcher = client
+	if *sharing {
+		rooms = graph.ShareRooms(client, graph.SharingOptions{Coalesce: true, Cache: graph.NewMemoryRoomCache(10_000, 10*time.Second)})
+	}
+	handler := graph.NewServer(logger, rooms, graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 1e6, Burst: 1e6}})
 	svcURL, stopSvc, err := serve(handler)
 	if err != nil {
 		return err
@@ -93,18 +98,18 @@ func run(args []string, out io.Writer) error {
 	defer stopSvc()
 
 	viewers := []viewer{{"demo-aisha"}, {"demo-bilal"}, {"demo-fatima"}, {""}}
-	rooms := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "9007199254740993", "1234567890123456789"}
+	roomIDs := []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "9007199254740993", "1234567890123456789"}
 	httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *workers}, Timeout: 10 * time.Second}
 
 	// What each viewer must see, read before any fault is injected.
 	want := make(map[string]map[string]view) // token -> room -> view
 	for _, v := range viewers {
-		resp, err := query(httpc, svcURL, v, `{ rooms(ids: [`+quoteAll(rooms)+`]) { `+roomFields+` } }`)
+		resp, err := query(httpc, svcURL, v, `{ rooms(ids: [`+quoteAll(roomIDs)+`]) { `+roomFields+` } }`)
 		if err != nil || len(resp.Errors) > 0 {
 			return fmt.Errorf("baseline for %q: %v %v", v.token, err, resp.Errors)
 		}
 		want[v.token] = make(map[string]view)
-		for i, id := range rooms {
+		for i, id := range roomIDs {
 			var got view
 			if err := json.Unmarshal(resp.Data.Rooms[i], &got); err != nil {
 				return err
@@ -146,7 +151,7 @@ func run(args []string, out io.Writer) error {
 					if rng.IntN(4) == 0 {
 						ids[i] = faulty[rng.IntN(len(faulty))]
 					} else {
-						ids[i] = rooms[rng.IntN(len(rooms))]
+						ids[i] = roomIDs[rng.IntN(len(roomIDs))]
 					}
 				}
 				resp, err := query(httpc, svcURL, v, `{ rooms(ids: [`+quoteAll(ids)+`]) { `+roomFields+` } one: room(id: "`+ids[0]+`") { `+roomFields+` } }`)
@@ -194,7 +199,7 @@ func run(args []string, out io.Writer) error {
 	stopUp()
 	goroutinesShutdown := settledGoroutines(1)
 
-	fmt.Fprintf(out, "soak: %d workers, %d viewers (3 users + anonymous), %s, loopback only\n", *workers, len(viewers), elapsed.Round(time.Millisecond))
+	fmt.Fprintf(out, "soak: %d workers, %d viewers (3 users + anonymous), %s, loopback only, sharing %v\n", *workers, len(viewers), elapsed.Round(time.Millisecond), *sharing)
 	fmt.Fprintf(out, "requests:        %d (%.0f/s)\n", sent, float64(sent)/elapsed.Seconds())
 	fmt.Fprintf(out, "HTTP statuses:   %v\n", byStatus)
 	fmt.Fprintf(out, "rooms served:    %d\n", roomsServed.Load())
