@@ -43,6 +43,7 @@ func main() {
 	maxRequests := flag.Int("requests", 2_000_000, "at most this many requests per measurement")
 	connsFlag := flag.String("conns", "1,4,32", "concurrent connections to measure with")
 	server := flag.String("server", "", "the service binary (default: go build . into a temporary folder)")
+	serviceEnvFlag := flag.String("service-env", "", "extra environment for the service only, comma-separated (e.g. GOGC=400)")
 	sharing := flag.Bool("sharing", true, "also measure 32 anonymous clients on 10 hot rooms with sharing off and on")
 	flag.Parse()
 
@@ -53,7 +54,7 @@ func main() {
 	case "proxy":
 		err = serveProxy(*upstreamURL)
 	case "":
-		err = run(*duration, *maxRequests, *connsFlag, *server, *latency, *sharing)
+		err = run(*duration, *maxRequests, *connsFlag, *server, *latency, *sharing, *serviceEnvFlag)
 	default:
 		err = fmt.Errorf("unknown role %q", *role)
 	}
@@ -253,7 +254,7 @@ func fakeStats(url string) int {
 
 const singleRoom = `{"query":"query Room { room(id: \"1\") { id name roomType createdAt isOwner privateToken mutualFollowersCount mutualFollowers { id username createdAt verified postsCount } } }"}`
 
-func run(d time.Duration, max int, connsFlag, server string, latency time.Duration, sharing bool) error {
+func run(d time.Duration, max int, connsFlag, server string, latency time.Duration, sharing bool, extraEnv string) error {
 	var conns []int
 	for c := range strings.SplitSeq(connsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -298,7 +299,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	serviceEnv := func(extra ...string) []string {
 		return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
 			"QF_API_BASE_URL=" + up.url, "QF_AUTH_BASE_URL=" + up.url, "LOG_LEVEL=warn",
-			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "GRAPHIQL=false"}, extra...)
+			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "GRAPHIQL=false"}, append(splitEnv(extraEnv), extra...)...)
 	}
 	svc, err := start(ctx, serviceEnv(), server)
 	if err != nil {
@@ -354,6 +355,16 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 		}
 	}
 	return nil
+}
+
+func splitEnv(s string) []string {
+	var out []string
+	for kv := range strings.SplitSeq(s, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func report(name string, conns int, r result) {
