@@ -387,6 +387,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 			HTTPClient:   &http.Client{Timeout: cfg.tokenTimeout},
 			FetchTimeout: cfg.tokenTimeout,
 			Observer:     metrics,
+			Tracer:       tracer.Tracer("upstream"),
 		})
 		tokenProvider = tokens
 		_ = tokens.Ready() // fetch the first token now, not on the first request

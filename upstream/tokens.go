@@ -8,6 +8,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -26,6 +30,9 @@ type ServiceTokensConfig struct {
 	Now func() time.Time
 	// Observer hears about each fetch (nil: nobody).
 	Observer Observer
+	// Tracer makes a client span per token request (nil: none). A fetch serves
+	// many requests, so its span starts a trace of its own.
+	Tracer trace.Tracer
 }
 
 // ServiceTokens caches the service's client-credentials token and renews it well
@@ -41,6 +48,7 @@ type ServiceTokens struct {
 	timeout  time.Duration
 	now      func() time.Time
 	observer Observer
+	tracer   trace.Tracer
 
 	mu       sync.Mutex
 	token    string
@@ -83,9 +91,13 @@ func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceToke
 		timeout:  cfg.FetchTimeout,
 		now:      cfg.Now,
 		observer: cfg.Observer,
+		tracer:   cfg.Tracer,
 	}
 	if s.observer == nil {
 		s.observer = nopObserver{}
+	}
+	if s.tracer == nil {
+		s.tracer = noop.NewTracerProvider().Tracer("")
 	}
 	if s.timeout <= 0 {
 		s.timeout = 10 * time.Second
@@ -169,10 +181,16 @@ func (s *ServiceTokens) startFetchLocked() *tokenFetch {
 	go func() {
 		ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 		defer cancel()
+		ctx, span := s.tracer.Start(ctx, "POST /oauth2/token", trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("http.request.method", http.MethodPost), attribute.String("url.template", "/oauth2/token")))
 		started := s.now()
 		wall := time.Now()
 		tok, err := s.cfg.Token(ctx)
 		s.observer.TokenFetch(err, time.Since(wall))
+		if err != nil {
+			span.SetStatus(codes.Error, "token request failed")
+		}
+		span.End()
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if err != nil {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
@@ -238,5 +241,27 @@ func TestRenewalTimes(t *testing.T) {
 	renew, expire = renewalTimes(t0, t0.Add(10*time.Second))
 	if renew != t0.Add(8*time.Second) || expire != t0.Add(9*time.Second) {
 		t.Errorf("10s token: renew %v, stop %v", renew.Sub(t0), expire.Sub(t0))
+	}
+}
+
+func TestServiceTokensFetchHasASpan(t *testing.T) {
+	ts := newTokenServer(t)
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	s := NewServiceTokens(context.Background(), ServiceTokensConfig{
+		AuthBaseURL: ts.URL, ClientID: "the-client", ClientSecret: "s3cr3t", HTTPClient: ts.Client(), Tracer: tp.Tracer("t"),
+	})
+	if _, err := s.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.waitIdle()
+	spans := exp.GetSpans()
+	if len(spans) != 1 || spans[0].Name != "POST /oauth2/token" {
+		t.Fatalf("spans = %v, want one for the token request", spans)
+	}
+	for _, a := range spans[0].Attributes {
+		if strings.Contains(a.Value.String(), "s3cr3t") || strings.Contains(a.Value.String(), "tok-") {
+			t.Errorf("the span carries a secret in %s", a.Key)
+		}
 	}
 }
