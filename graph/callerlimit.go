@@ -59,15 +59,15 @@ func (l *callerLimits) allows(key string) error {
 	if !ok {
 		return nil
 	}
-	now := l.now()
-	if b.TokensAt(now) >= 1 {
-		return nil
+	if tokens := b.TokensAt(l.now()); tokens < 1 {
+		return l.limited(tokens)
 	}
-	d := time.Duration((1 - b.TokensAt(now)) / float64(l.rate) * float64(time.Second))
-	return &errCallerLimited{retryAfter: max(time.Second, time.Duration(math.Ceil(d.Seconds()))*time.Second)}
+	return nil
 }
 
 // take spends one upstream call from key's bucket, or says how long to wait.
+// AllowN, not a reservation: concurrent callers that are refused leave the
+// bucket exactly as it was.
 func (l *callerLimits) take(key string) error {
 	l.mu.Lock()
 	b, ok := l.buckets.Get(key)
@@ -77,10 +77,15 @@ func (l *callerLimits) take(key string) error {
 	}
 	l.mu.Unlock()
 	now := l.now()
-	r := b.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return &errCallerLimited{retryAfter: time.Duration(math.Ceil(d.Seconds())) * time.Second}
+	if b.AllowN(now, 1) {
+		return nil
 	}
-	return nil
+	return l.limited(b.TokensAt(now))
+}
+
+// limited is the refusal for a bucket holding tokens (< 1): retry once one
+// whole token has come back, in whole seconds.
+func (l *callerLimits) limited(tokens float64) error {
+	wait := (1 - tokens) / float64(l.rate)
+	return &errCallerLimited{retryAfter: time.Duration(math.Ceil(wait)) * time.Second}
 }
