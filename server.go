@@ -421,26 +421,23 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.onlyTrusted)
 	}
 	var store graph.QueryStore = graph.NewMemoryStore(2000)
-	var redisStore *graph.RedisStore
+	var redisClient *redis.Client // one pool for every store in Redis
 	if cfg.redisURL != "" {
-		if redisStore, err = graph.NewRedisStore(cfg.redisURL, cfg.apqTTL, 300*time.Millisecond); err != nil {
+		opts, err := redis.ParseURL(cfg.redisURL)
+		if err != nil {
 			return fmt.Errorf("REDIS_URL: %w", err)
 		}
-		defer redisStore.Close()
-		store = redisStore
+		redisClient = redis.NewClient(opts)
+		defer redisClient.Close()
+		store = graph.NewRedisStore(redisClient, cfg.apqTTL, 300*time.Millisecond)
 	}
 
 	var rooms graph.RoomFetcher = client
 	if cfg.coalesce || cfg.roomCacheTTL > 0 {
 		sharing := graph.SharingOptions{Coalesce: cfg.coalesce, Budget: cfg.budget, OnShare: metrics.Shared}
 		switch {
-		case cfg.roomCacheTTL > 0 && cfg.redisURL != "":
-			rc, err := graph.NewRedisRoomCache(cfg.redisURL, hostOfURL(cfg.apiBaseURL), cfg.roomCacheTTL, 100*time.Millisecond)
-			if err != nil {
-				return fmt.Errorf("REDIS_URL: %w", err)
-			}
-			defer rc.Close()
-			sharing.Cache = rc
+		case cfg.roomCacheTTL > 0 && redisClient != nil:
+			sharing.Cache = graph.NewRedisRoomCache(redisClient, hostOfURL(cfg.apiBaseURL), cfg.roomCacheTTL, 100*time.Millisecond)
 		case cfg.roomCacheTTL > 0:
 			sharing.Cache = graph.NewMemoryRoomCache(cfg.roomCacheSize, cfg.roomCacheTTL)
 		}
@@ -457,11 +454,13 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		if shuttingDown.Load() {
 			return errors.New("shutting down")
 		}
-		if redisStore != nil {
+		if redisClient != nil {
 			// Probes come often; one PING a second is enough to know.
 			redisOK.Lock()
 			if time.Since(redisOK.at) > time.Second {
-				redisOK.at, redisOK.err = time.Now(), redisStore.Ping(ctx)
+				pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				redisOK.at, redisOK.err = time.Now(), redisClient.Ping(pctx).Err()
+				cancel()
 			}
 			err := redisOK.err
 			redisOK.Unlock()

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/quranfoundation/reflect-graphql/graph"
 )
 
@@ -157,15 +159,7 @@ func jsonString(s string) string {
 func TestRedisSharedByTwoServers(t *testing.T) {
 	redisURL := startRedis(t)
 	store := func() graph.QueryStore {
-		s, err := graph.NewRedisStore(redisURL, time.Minute, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if err := s.Ping(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return graph.NewRedisStore(redisClient(t, redisURL), time.Minute, time.Second)
 	}
 	a := newEnv(t, envOptions{graphOpts: graph.Options{Persisted: store()}})
 	b := newEnv(t, envOptions{graphOpts: graph.Options{Persisted: store()}})
@@ -179,6 +173,21 @@ func TestRedisSharedByTwoServers(t *testing.T) {
 	if r := b.apq(t, http.MethodGet, q, false); at(r.Data, "room", "id") != "6" {
 		t.Fatalf("b by hash: %s", r.Raw)
 	}
+}
+
+// redisClient connects to url for the test.
+func redisClient(t *testing.T, url string) *redis.Client {
+	t.Helper()
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { c.Close() })
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // startRedis runs a redis-server on a unix socket for the test. ./e2e/test

@@ -16,15 +16,12 @@ type RedisStore struct {
 	timeout time.Duration
 }
 
-// NewRedisStore connects to url (redis://, rediss:// or unix://). Entries live
-// for ttl after their last registration; each Redis call gives up after timeout
-// (a slow Redis makes a lookup a miss, never a slow request).
-func NewRedisStore(url string, ttl, timeout time.Duration) (*RedisStore, error) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
-	return &RedisStore{client: redis.NewClient(opts), ttl: ttl, timeout: timeout}, nil
+// NewRedisStore keeps persisted queries in the Redis of client (shared with the
+// room cache: one connection pool). Entries live for ttl after their last
+// registration; each Redis call gives up after timeout (a slow Redis makes a
+// lookup a miss, never a slow request).
+func NewRedisStore(client *redis.Client, ttl, timeout time.Duration) *RedisStore {
+	return &RedisStore{client: client, ttl: ttl, timeout: timeout}
 }
 
 const redisPrefix = "reflect-graphql:apq:"
@@ -49,13 +46,3 @@ func (r *RedisStore) Add(ctx context.Context, hash, query string) error {
 	defer cancel()
 	return r.client.Set(ctx, redisPrefix+hash, query, r.ttl).Err()
 }
-
-// Ping reports whether Redis answers, for readiness.
-func (r *RedisStore) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	return r.client.Ping(ctx).Err()
-}
-
-// Close closes the connections.
-func (r *RedisStore) Close() error { return r.client.Close() }

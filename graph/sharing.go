@@ -173,17 +173,13 @@ type RedisRoomCache struct {
 	timeout time.Duration
 }
 
-// NewRedisRoomCache uses the Redis at url for rooms kept ttl each. namespace
+// NewRedisRoomCache keeps rooms for ttl each in the Redis of client. namespace
 // (the upstream's host) keeps two environments sharing one Redis apart.
-func NewRedisRoomCache(url, namespace string, ttl, timeout time.Duration) (*RedisRoomCache, error) {
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, err
-	}
+func NewRedisRoomCache(client *redis.Client, namespace string, ttl, timeout time.Duration) *RedisRoomCache {
 	// v1: the JSON shape of upstream.Room; bump it when that changes, so that a
 	// rolling deploy never reads the other version's entries.
 	prefix := "reflect-graphql:room:v1:" + namespace + ":"
-	return &RedisRoomCache{client: redis.NewClient(opts), prefix: prefix, ttl: ttl, timeout: timeout}, nil
+	return &RedisRoomCache{client: client, prefix: prefix, ttl: ttl, timeout: timeout}
 }
 
 // Get implements RoomCache; any Redis trouble is a miss.
@@ -214,6 +210,3 @@ func (r *RedisRoomCache) Set(ctx context.Context, key string, room *upstream.Roo
 	defer cancel()
 	_ = r.client.Set(ctx, r.prefix+key, b, r.ttl).Err()
 }
-
-// Close closes the connections.
-func (r *RedisRoomCache) Close() error { return r.client.Close() }

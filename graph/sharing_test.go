@@ -150,12 +150,7 @@ func TestSharingNeverMixesViewers(t *testing.T) {
 	stores := map[string]func(t *testing.T) graph.RoomCache{
 		"memory": func(*testing.T) graph.RoomCache { return graph.NewMemoryRoomCache(1000, time.Minute) },
 		"redis": func(t *testing.T) graph.RoomCache {
-			c, err := graph.NewRedisRoomCache(startRedis(t), "test", time.Minute, time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { c.Close() })
-			return c
+			return graph.NewRedisRoomCache(redisClient(t, startRedis(t)), "test", time.Minute, time.Second)
 		},
 	}
 	for name, store := range stores {
@@ -201,11 +196,7 @@ func headerList(h string) []string {
 
 // TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.
 func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
-	c, err := graph.NewRedisRoomCache(startRedis(t), "test", time.Minute, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := graph.NewRedisRoomCache(redisClient(t, startRedis(t)), "test", time.Minute, time.Second)
 	secret := "invite-secret"
 	ctx := context.Background()
 	c.Set(ctx, "owner:1", &upstream.Room{ID: "1", PrivateToken: &secret})
