@@ -420,7 +420,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.onlyTrusted)
 	}
-	var store graph.QueryStore = graph.NewMemoryStore(2000)
+	var store graph.QueryStore    // nil: graph's in-memory default
 	var redisClient *redis.Client // one pool for every store in Redis
 	if cfg.redisURL != "" {
 		opts, err := redis.ParseURL(cfg.redisURL)
@@ -434,7 +434,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 
 	var rooms graph.RoomFetcher = client
 	if cfg.coalesce || cfg.roomCacheTTL > 0 {
-		sharing := graph.SharingOptions{Coalesce: cfg.coalesce, Budget: cfg.budget, OnShare: metrics.Shared}
+		sharing := graph.SharingOptions{Coalesce: cfg.coalesce, OnShare: metrics.Shared}
 		switch {
 		case cfg.roomCacheTTL > 0 && redisClient != nil:
 			sharing.Cache = graph.NewRedisRoomCache(redisClient, hostOfURL(cfg.apiBaseURL), cfg.roomCacheTTL, 100*time.Millisecond)

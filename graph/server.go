@@ -105,6 +105,12 @@ func (c Options) withDefaults() Options {
 	if c.Persisted == nil {
 		c.Persisted = NewMemoryStore(2000)
 	}
+	if c.BadTokenLimit.PerSecond <= 0 {
+		c.BadTokenLimit.PerSecond = 2
+	}
+	if c.BadTokenLimit.Burst <= 0 {
+		c.BadTokenLimit.Burst = 20
+	}
 	return c
 }
 
@@ -185,15 +191,8 @@ func newGraphQLHandler(logger *slog.Logger, rooms RoomFetcher, cfg Options) http
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(observeOperations{tracer: cfg.Tracer})
-	bad := cfg.BadTokenLimit
-	if bad.PerSecond <= 0 {
-		bad.PerSecond = 2
-	}
-	if bad.Burst <= 0 {
-		bad.Burst = 20
-	}
 	srv.Use(roomBatching{logger: logger, fetch: rooms, limits: callers,
-		badTokens: newCallerLimits(bad, cfg.Now),
+		badTokens: newCallerLimits(cfg.BadTokenLimit, cfg.Now),
 		metrics:   cfg.Metrics, tracer: cfg.Tracer, concurrency: cfg.BatchConcurrency, fallbackWait: 500 * time.Microsecond})
 	return srv
 }

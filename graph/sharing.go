@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"sync"
 	"time"
@@ -29,9 +27,6 @@ type SharingOptions struct {
 	// Cache keeps successful lookups for a short time (nil: no cache). Errors
 	// and 404s are never kept.
 	Cache RoomCache
-	// Budget bounds a shared call (default 8s); each caller still waits only
-	// as long as its own context allows.
-	Budget time.Duration
 	// OnShare, if set, is called each time a lookup joins another's call or is
 	// served from the cache (for metrics and tests).
 	OnShare func(how string)
@@ -61,23 +56,20 @@ type flight struct {
 
 // ShareRooms wraps next.
 func ShareRooms(next RoomFetcher, opts SharingOptions) *SharedRooms {
-	if opts.Budget <= 0 {
-		opts.Budget = 8 * time.Second
-	}
 	if opts.OnShare == nil {
 		opts.OnShare = func(string) {}
 	}
 	return &SharedRooms{next: next, opts: opts, flights: make(map[string]*flight)}
 }
 
-// cacheViewer names a viewer in cache keys: a hash of the token, or "anonymous"
-// (every anonymous caller sees the service token's view).
+// cacheViewer names a viewer in cache keys: the same token hash the per-caller
+// limit uses, or "anonymous" (every anonymous caller sees the service token's
+// view).
 func cacheViewer(token string) string {
 	if token == "" {
 		return "anonymous"
 	}
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:16])
+	return tokenKey(token)
 }
 
 // Room implements RoomFetcher.
@@ -103,8 +95,9 @@ func (s *SharedRooms) Room(ctx context.Context, id, token string) (*upstream.Roo
 		f.waiters++
 	} else {
 		// The shared call keeps the first caller's values (its trace) but not
-		// its cancellation; it has its own budget.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.Budget)
+		// its cancellation: it ends when its last waiter leaves, and the
+		// upstream client bounds it with its own budget.
+		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
 		s.flights[key] = f
 		go func() {

@@ -170,21 +170,14 @@ func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
-		var syntax *json.SyntaxError
 		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syntax):
-			return errors.New("invalid JSON")
-		case errors.As(err, &typ):
-			if typ.Field != "" {
-				return errors.New("\"" + typ.Field + "\" has the wrong type")
-			}
-			return errors.New("it must be a JSON object")
-		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-			return errors.New("invalid JSON")
-		default:
-			return errors.New("invalid JSON")
+		if !errors.As(err, &typ) {
+			return errors.New("invalid JSON") // syntax errors, truncation, empty input
 		}
+		if typ.Field != "" {
+			return errors.New("\"" + typ.Field + "\" has the wrong type")
+		}
+		return errors.New("it must be a JSON object")
 	}
 	if dec.More() {
 		return errors.New("unexpected data after the JSON object")
