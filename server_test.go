@@ -8,65 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
-}
-
-func TestLoadConfigRefusesBadValues(t *testing.T) {
-	tests := []struct {
-		vars    map[string]string
-		wantVar string
-	}{
-		{map[string]string{"QF_ENV": "staging"}, "QF_ENV"},
-		{map[string]string{"QF_API_BASE_URL": "not a url"}, "QF_API_BASE_URL"},
-		{map[string]string{"QF_API_BASE_URL": "ftp://example.org"}, "QF_API_BASE_URL"},
-		{map[string]string{"QF_AUTH_BASE_URL": "http://"}, "QF_AUTH_BASE_URL"},
-		{map[string]string{"PORT": "http"}, "PORT"},
-		{map[string]string{"UPSTREAM_CONCURRENCY": "-1"}, "UPSTREAM_CONCURRENCY"},
-		{map[string]string{"UPSTREAM_BUDGET": "3"}, "UPSTREAM_BUDGET"},
-		{map[string]string{"INTROSPECTION": "maybe"}, "INTROSPECTION"},
-		{map[string]string{"UPSTREAM_RETRIES": "-1"}, "UPSTREAM_RETRIES"},
-		{map[string]string{"MAX_DEPTH": "0"}, "MAX_DEPTH"},
-		{map[string]string{"SHUTDOWN_TIMEOUT": "10s", "REQUEST_TIMEOUT": "20s"}, "SHUTDOWN_TIMEOUT"},
-		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.wantVar, func(t *testing.T) {
-			_, err := loadConfig(env(tt.vars))
-			if err == nil || !strings.HasPrefix(err.Error(), tt.wantVar+":") || strings.Contains(err.Error(), "\n") {
-				t.Errorf("err = %v, want one line starting with %s:", err, tt.wantVar)
-			}
-		})
-	}
-}
-
-func TestLoadConfigEnvironments(t *testing.T) {
-	tests := []struct {
-		vars          map[string]string
-		wantAPI, auth string
-		demo          bool
-	}{
-		{map[string]string{}, "https://apis-prelive.quran.foundation", "https://prelive-oauth2.quran.foundation", true},
-		{map[string]string{"QF_ENV": "production", "QF_CLIENT_ID": "c"}, "https://apis.quran.foundation", "https://oauth2.quran.foundation", false},
-		{map[string]string{"QF_CLIENT_ID": "c", "QF_API_BASE_URL": "http://127.0.0.1:9000/", "QF_AUTH_BASE_URL": "http://127.0.0.1:9001"},
-			"http://127.0.0.1:9000", "http://127.0.0.1:9001", false},
-	}
-	for _, tt := range tests {
-		c, err := loadConfig(env(tt.vars))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.apiBaseURL != tt.wantAPI || c.authBaseURL != tt.auth || c.demo != tt.demo {
-			t.Errorf("%v: api %q auth %q demo %v; want %q %q %v", tt.vars, c.apiBaseURL, c.authBaseURL, c.demo, tt.wantAPI, tt.auth, tt.demo)
-		}
-	}
 }
 
 func TestRunRefusesBadConfig(t *testing.T) {
@@ -82,7 +32,7 @@ func TestRunDemoMode(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, w := io.Pipe()
-	logs := &lockedBuffer{}
+	logs := &servicetest.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0"}), w, logs)
@@ -290,21 +240,4 @@ func TestReadinessFollowsTheServiceToken(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("run = %v", err)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

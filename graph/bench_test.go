@@ -6,7 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 )
 
 // Benchmarks run through the real HTTP handler against the fake upstream, both on
@@ -14,7 +15,7 @@ import (
 
 // benchOptions lift the per-caller limit, which would otherwise refuse most of a
 // benchmark's requests from its one viewer.
-var benchOptions = envOptions{quiet: true, graphOpts: graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 1e9, Burst: 1e9}}}
+var benchOptions = envOptions{quiet: true, config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 1e9, Burst: 1e9} }}
 
 func benchQuery(b *testing.B, env *testEnv, query string, headers ...string) {
 	b.Helper()
@@ -63,6 +64,6 @@ func BenchmarkRooms100IDs(b *testing.B) {
 // 200 ms per answer. Batched concurrently this costs one round trip, not ten.
 // Run with -benchtime=5x.
 func BenchmarkTenDistinctRoomsSlowUpstream(b *testing.B) {
-	env := newEnv(b, envOptions{quiet: true, latency: 200 * time.Millisecond, graphOpts: benchOptions.graphOpts})
+	env := newEnv(b, envOptions{quiet: true, latency: 200 * time.Millisecond, config: benchOptions.config})
 	benchQuery(b, env, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id name } }`, "Authorization: Bearer demo-aisha")
 }

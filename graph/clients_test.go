@@ -18,8 +18,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	gqlparser "github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/persisted"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 )
 
 func sha(q string) string {
@@ -62,7 +67,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			env := newEnv(t, envOptions{})
 			q := `query APQ` + method + ` { room(id: "4") { id name } }`
-			if r := env.apq(t, method, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodePersistedNotFound {
+			if r := env.apq(t, method, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
 				t.Fatalf("hash only, first time: %s", r.Raw)
 			}
 			if r := env.apq(t, method, q, true); at(r.Data, "room", "id") != "4" {
@@ -79,10 +84,10 @@ func TestPersistedQueryRefusals(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	q := `{ room(id: "4") { id } }`
 	bad := []struct{ name, body, code string }{
-		{"hash does not match", `{"query":"{ __typename }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + sha(q) + `"}}}`, graph.CodeBadRequest},
-		{"not hex", `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"xyz"}}}`, graph.CodeBadRequest},
-		{"version 2", `{"extensions":{"persistedQuery":{"version":2,"sha256Hash":"` + sha(q) + `"}}}`, graph.CodeBadRequest},
-		{"not an object", `{"extensions":{"persistedQuery":"yes"}}`, graph.CodeBadRequest},
+		{"hash does not match", `{"query":"{ __typename }","extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + sha(q) + `"}}}`, errcode.BadRequest},
+		{"not hex", `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"xyz"}}}`, errcode.BadRequest},
+		{"version 2", `{"extensions":{"persistedQuery":{"version":2,"sha256Hash":"` + sha(q) + `"}}}`, errcode.BadRequest},
+		{"not an object", `{"extensions":{"persistedQuery":"yes"}}`, errcode.BadRequest},
 	}
 	for _, b := range bad {
 		req, _ := http.NewRequest(http.MethodPost, env.endpoint, strings.NewReader(b.body))
@@ -95,17 +100,17 @@ func TestPersistedQueryRefusals(t *testing.T) {
 	// A document the guard refuses is never stored.
 	deep := `{ a { b { c { d { e { f { g { h { i { j { k } } } } } } } } } } }`
 	env.apq(t, http.MethodPost, deep, true)
-	if r := env.apq(t, http.MethodPost, deep, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodePersistedNotFound {
+	if r := env.apq(t, http.MethodPost, deep, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
 		t.Errorf("a refused document was stored: %s", r.Raw)
 	}
 }
 
 func TestPersistedRegistrationsCostTheCallersBudget(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 0.001, Burst: 3}}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 0.001, Burst: 3} }})
 	limited := 0
 	for i := range 5 {
 		r := env.apq(t, http.MethodPost, fmt.Sprintf("query Junk%d { __typename }", i), true)
-		if len(r.Errors) == 1 && r.Errors[0].Extensions["code"] == graph.CodeRateLimited {
+		if len(r.Errors) == 1 && r.Errors[0].Extensions["code"] == errcode.RateLimited {
 			limited++
 		}
 	}
@@ -126,25 +131,24 @@ func TestTrustedDocuments(t *testing.T) {
 			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			m, err := graph.LoadManifest(path)
-			if err != nil {
+			if _, err := persisted.LoadManifest(path); err != nil {
 				t.Fatal(err)
 			}
-			env := newEnv(t, envOptions{graphOpts: graph.Options{Manifest: m, OnlyTrusted: true}})
+			env := newEnv(t, envOptions{config: func(c *service.Config) { c.PersistedDocuments, c.TrustedOnly = path, true }})
 			if r := env.apq(t, http.MethodGet, trusted, false); at(r.Data, "room", "id") != "5" {
 				t.Errorf("trusted hash: %s", r.Raw)
 			}
-			if r := env.post(t, `{ room(id: "5") { id } }`, nil); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodePersistedNotInList {
+			if r := env.post(t, `{ room(id: "5") { id } }`, nil); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotInList {
 				t.Errorf("an ad-hoc query: %s", r.Raw)
 			}
-			if r := env.apq(t, http.MethodPost, `{ __typename }`, true); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodePersistedNotInList {
+			if r := env.apq(t, http.MethodPost, `{ __typename }`, true); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotInList {
 				t.Errorf("an APQ registration: %s", r.Raw)
 			}
 		})
 	}
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(`{"`+sha("{ x }")+`":"{ y }"}`), 0o600)
-	if _, err := graph.LoadManifest(bad); err == nil {
+	if _, err := persisted.LoadManifest(bad); err == nil {
 		t.Error("a manifest whose hash does not match its document was accepted")
 	}
 }
@@ -158,13 +162,10 @@ func jsonString(s string) string {
 // served by hash through another, both on one real redis-server.
 func TestRedisSharedByTwoServers(t *testing.T) {
 	redisURL := startRedis(t)
-	store := func() graph.QueryStore {
-		return graph.NewRedisStore(redisClient(t, redisURL), time.Minute, time.Second)
-	}
-	a := newEnv(t, envOptions{graphOpts: graph.Options{Persisted: store()}})
-	b := newEnv(t, envOptions{graphOpts: graph.Options{Persisted: store()}})
+	a := newEnv(t, envOptions{config: func(c *service.Config) { c.RedisURL = redisURL }})
+	b := newEnv(t, envOptions{config: func(c *service.Config) { c.RedisURL = redisURL }})
 	q := `query Shared { room(id: "6") { id } }`
-	if r := b.apq(t, http.MethodGet, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != graph.CodePersistedNotFound {
+	if r := b.apq(t, http.MethodGet, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
 		t.Fatalf("b before registration: %s", r.Raw)
 	}
 	if r := a.apq(t, http.MethodPost, q, true); at(r.Data, "room", "id") != "6" {
@@ -238,7 +239,7 @@ func startRedis(t *testing.T) string {
 }
 
 func TestCORS(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{CORSOrigins: []string{"https://app.example.org"}}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.CORSOrigins = []string{"https://app.example.org"} }})
 	pre := func(origin string) *http.Response {
 		req, _ := http.NewRequest(http.MethodOptions, env.endpoint, nil)
 		req.Header.Set("Origin", origin)
@@ -269,7 +270,7 @@ func TestCORS(t *testing.T) {
 	if vary := strings.Join(do(t, areq).Header.Values("Vary"), ", "); !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Authorization") {
 		t.Errorf("Vary = %q, want Origin and Authorization both", vary)
 	}
-	star := newEnv(t, envOptions{graphOpts: graph.Options{CORSOrigins: []string{"*"}}})
+	star := newEnv(t, envOptions{config: func(c *service.Config) { c.CORSOrigins = []string{"*"} }})
 	req, _ := http.NewRequest(http.MethodPost, star.endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", "https://any.example.net")
@@ -315,7 +316,7 @@ func TestCompression(t *testing.T) {
 }
 
 func TestPublicCaching(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{PublicMaxAge: 30 * time.Second}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.PublicMaxAge = 30 * time.Second }})
 	get := func(q string, headers ...string) *http.Response {
 		req, _ := http.NewRequest(http.MethodGet, env.endpoint+"?query="+url.QueryEscape(q), nil)
 		for _, h := range headers {
@@ -367,8 +368,20 @@ func TestSchemaSDL(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	sdl, _ := os.ReadFile("schema.graphqls")
-	if resp.StatusCode != 200 || string(b) != string(sdl) {
-		t.Errorf("GET /schema.graphql = %d, %d bytes; want the schema file", resp.StatusCode, len(b))
+	// Every schema file, in name order, as written (descriptions included).
+	files, _ := filepath.Glob("*.graphqls")
+	var want []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, string(b))
+	}
+	if resp.StatusCode != 200 || string(b) != strings.Join(want, "\n") {
+		t.Errorf("GET /schema.graphql = %d, %d bytes; want the schema files %v", resp.StatusCode, len(b), files)
+	}
+	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(b)}); err != nil {
+		t.Errorf("the served SDL is not a schema: %v", err)
 	}
 }

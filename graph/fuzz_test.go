@@ -1,4 +1,4 @@
-package graph
+package graph_test
 
 import (
 	"bytes"
@@ -7,56 +7,48 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"testing"
 
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
-
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
-// oneRoom answers every lookup with the same room, without a network.
-type oneRoom struct{}
-
-func (oneRoom) Room(_ context.Context, id, _ string) (*upstream.Room, error) {
-	return &upstream.Room{ID: id, Name: "n", OwnerID: "u"}, nil
-}
-
-func guardSeeds(f *testing.F) {
-	for _, q := range []string{
-		`{ room(id: "1") { id name mutualFollowers { id } } }`,
-		`{ a: room(id: "1") { id } b: rooms(ids: ["1", "x"]) { id } }`,
-		`query Q($id: ID!) { room(id: $id) @include(if: true) { ...F } } fragment F on Room { id ...G } fragment G on Room { name }`,
-		`fragment A on Room { ...B } fragment B on Room { ...A } { room(id: "1") { ...A } }`,
-		`{ __schema { types { fields { type { fields { name } } } } } }`,
-		`{ a { b { c { d { e { f { g { h { i { j { k { l } } } } } } } } } } } }`,
-		`{ room(id: "1") { ... on Room { ... on Room { id @skip(if: false) } } } }`,
-		`{ rooms(ids: [1, 2, 3]) { id } }`,
-		`{`, `}`, ``, `query`, `fragment F on Room { id }`,
-	} {
-		f.Add(q)
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
 	}
+	return v
 }
 
-// FuzzQueryGuard: the guard measures any parsed document without panicking, and
-// runs in time linear in the document (a hang here shows as a fuzz timeout).
-func FuzzQueryGuard(f *testing.F) {
-	guardSeeds(f)
-	g := queryGuard{limits: Limits{}.withDefaults()}
-	f.Fuzz(func(t *testing.T, q string) {
-		doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: q}, 5000)
-		if err != nil {
-			return
-		}
-		_ = g.check(doc)
+// handlerWith is the service's public handler, in-process, with room lookups
+// answered by fetch instead of an upstream.
+func handlerWith(t testing.TB, fetch loader.Fetch[string, *upstream.Room]) http.Handler {
+	t.Helper()
+	svc, err := service.New(context.Background(), service.Defaults(), service.Deps{
+		Logger:   slog.New(slog.DiscardHandler),
+		WrapRoom: func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] { return fetch },
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	return svc.Handler
 }
 
 // FuzzHandler: whatever the query, the handler answers JSON whose every error
 // has a code, and never a 500.
 func FuzzHandler(f *testing.F) {
-	guardSeeds(f)
-	h := NewServer(slog.New(slog.DiscardHandler), oneRoom{}, Options{})
+	for line := range strings.Lines(string(must(os.ReadFile("guard/testdata/seeds.graphql")))) {
+		if !strings.HasPrefix(line, "#") {
+			f.Add(strings.TrimSuffix(line, "\n"))
+		}
+	}
+	h := handlerWith(f, func(context.Context, string, upstream.UserToken) (*upstream.Room, error) {
+		return &upstream.Room{ID: "1", Name: "n", OwnerID: "u"}, nil
+	})
 	f.Fuzz(func(t *testing.T, q string) {
 		body, _ := json.Marshal(map[string]any{"query": q})
 		req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))

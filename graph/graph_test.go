@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
@@ -121,7 +123,7 @@ func TestNotFoundIsNullWithCode(t *testing.T) {
 	if got := at(resp.Data, "missing"); got != nil {
 		t.Errorf("missing = %v, want null", got)
 	}
-	if got := resp.code("missing"); got != graph.CodeNotFound {
+	if got := resp.code("missing"); got != errcode.NotFound {
 		t.Errorf("code = %q, want NOT_FOUND (errors %v)", got, resp.Errors)
 	}
 	if got := at(resp.Data, "here", "id"); got != "2" {
@@ -170,9 +172,9 @@ func TestRoomsOrderDuplicatesAndBadIDs(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ path, code string }{
-		{"rooms.1", graph.CodeBadUserInput}, {"rooms.3", graph.CodeBadUserInput},
-		{"rooms.4", graph.CodeBadUserInput}, {"rooms.6", graph.CodeNotFound},
-		{"rooms.7", graph.CodeBadUserInput}, {"rooms.8", graph.CodeBadUserInput},
+		{"rooms.1", errcode.BadUserInput}, {"rooms.3", errcode.BadUserInput},
+		{"rooms.4", errcode.BadUserInput}, {"rooms.6", errcode.NotFound},
+		{"rooms.7", errcode.BadUserInput}, {"rooms.8", errcode.BadUserInput},
 	} {
 		if got := resp.code(c.path); got != c.code {
 			t.Errorf("error at %s: code %q, want %q", c.path, got, c.code)
@@ -190,7 +192,7 @@ func TestInvalidRoomIDCostsNoCall(t *testing.T) {
 	env := newEnv(t, envOptions{})
 	for _, id := range []string{"abc", "0", "", "12345678901234567890", " 1", "1.5"} {
 		resp := env.post(t, `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": id})
-		if got := resp.code("room"); got != graph.CodeBadUserInput {
+		if got := resp.code("room"); got != errcode.BadUserInput {
 			t.Errorf("id %q: code %q, want BAD_USER_INPUT (%v)", id, got, resp.Errors)
 		}
 	}
@@ -243,7 +245,7 @@ func TestBatchRunsConcurrently(t *testing.T) {
 }
 
 func TestBatchConcurrencyIsBounded(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{BatchConcurrency: 3}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.BatchConcurrency = 3 }})
 	env.post(t, `{ room(id: "1") { id } }`, nil)
 	env.fake.ResetStats()
 	reached, release := env.fake.HoldRooms(3) // 3 at once must happen: not sequential
@@ -363,9 +365,9 @@ func TestUpstreamFailuresMapToCodes(t *testing.T) {
 		a10: room(id: "10") { id roomType } a11: room(id: "11") { id } ok: room(id: "12") { id name }
 	}`, nil)
 	want := map[string]string{
-		"a1": graph.CodeUnauthn, "a2": graph.CodeForbidden, "a3": graph.CodeRateLimited,
-		"a4": graph.CodeUpstream, "a5": graph.CodeUpstream, "a6": graph.CodeUpstream,
-		"a7": graph.CodeUpstream, "a8": graph.CodeUpstream, "a9": graph.CodeUpstream, "a11": graph.CodeUpstream,
+		"a1": errcode.Unauthenticated, "a2": errcode.Forbidden, "a3": errcode.RateLimited,
+		"a4": errcode.Upstream, "a5": errcode.Upstream, "a6": errcode.Upstream,
+		"a7": errcode.Upstream, "a8": errcode.Upstream, "a9": errcode.Upstream, "a11": errcode.Upstream,
 	}
 	for path, code := range want {
 		if got := resp.code(path); got != code {
@@ -410,7 +412,7 @@ func TestUnreachableUpstream(t *testing.T) {
 	defer release()
 	env := newEnv(t, envOptions{apiBase: "http://" + addr})
 	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if got := resp.code("room"); got != graph.CodeUpstream {
+	if got := resp.code("room"); got != errcode.Upstream {
 		t.Errorf("code = %q, want UPSTREAM_ERROR (%v)", got, resp.Errors)
 	}
 }
@@ -433,14 +435,14 @@ func TestAuthHeaders(t *testing.T) {
 	for _, h := range []string{"Basic ZGVtbzpkZW1v", "Bearer", "Bearer   ", "Token demo-aisha"} {
 		t.Run("refused "+h, func(t *testing.T) {
 			resp := env.post(t, q, nil, "Authorization: "+h)
-			if resp.Status != http.StatusUnauthorized || len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != graph.CodeUnauthn {
+			if resp.Status != http.StatusUnauthorized || len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != errcode.Unauthenticated {
 				t.Errorf("status %d, errors %v; want 401 with UNAUTHENTICATED", resp.Status, resp.Errors)
 			}
 		})
 	}
 	t.Run("a token the upstream refuses", func(t *testing.T) {
 		resp := env.post(t, q, nil, "Authorization: Bearer not-a-real-token")
-		if got := resp.code("room"); got != graph.CodeUnauthn {
+		if got := resp.code("room"); got != errcode.Unauthenticated {
 			t.Errorf("code = %q, want UNAUTHENTICATED", got)
 		}
 	})
@@ -449,7 +451,7 @@ func TestAuthHeaders(t *testing.T) {
 func TestAnonymousWithoutClientSecret(t *testing.T) {
 	env := newEnv(t, envOptions{noSecret: true})
 	resp := env.post(t, `{ room(id: "1") { id } }`, nil)
-	if got := resp.code("room"); got != graph.CodeUnauthn {
+	if got := resp.code("room"); got != errcode.Unauthenticated {
 		t.Errorf("anonymous: code %q, want UNAUTHENTICATED", got)
 	}
 	if st := env.fake.Stats(); st.RoomCalls != 0 || st.TokenRequests != 0 {
@@ -462,10 +464,9 @@ func TestAnonymousWithoutClientSecret(t *testing.T) {
 }
 
 func TestTokenEndpointFailure(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	env.fake.FailTokens(http.StatusInternalServerError)
+	env := newEnv(t, envOptions{before: func(f *fake.Server) { f.FailTokens(http.StatusInternalServerError) }})
 	resp := env.post(t, `{ a: room(id: "1") { id } b: room(id: "2") { id } __typename }`, nil)
-	if resp.code("a") != graph.CodeUpstream || resp.code("b") != graph.CodeUpstream {
+	if resp.code("a") != errcode.Upstream || resp.code("b") != errcode.Upstream {
 		t.Errorf("errors %v, want UPSTREAM_ERROR for both", resp.Errors)
 	}
 	if at(resp.Data, "__typename") != "Query" {
@@ -477,16 +478,14 @@ func TestTokenEndpointFailure(t *testing.T) {
 }
 
 // panicky fails in a way no upstream would.
-type panicky struct{}
-
-func (panicky) Room(context.Context, string, string) (*upstream.Room, error) {
+func panicky(context.Context, string, upstream.UserToken) (*upstream.Room, error) {
 	panic("a bug in the fetcher")
 }
 
 func TestPanicBecomesInternalError(t *testing.T) {
-	env := newEnv(t, envOptions{fetcher: func(graph.RoomFetcher) graph.RoomFetcher { return panicky{} }})
+	env := newEnv(t, envOptions{deps: service.Deps{WrapRoom: func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] { return panicky }}})
 	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if got := resp.code("room"); got != graph.CodeInternal {
+	if got := resp.code("room"); got != errcode.Internal {
 		t.Errorf("code = %q, want INTERNAL_SERVER_ERROR (%v)", got, resp.Errors)
 	}
 	if strings.Contains(resp.Raw, "a bug") {

@@ -4,14 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 )
 
 // introspectionQuery has the shape GraphiQL sends: three nested lists (types,
@@ -93,23 +93,23 @@ func abuses() []abuse {
 	}
 	twentyQ.WriteString(" }")
 	return []abuse{
-		{"field duplication", gqlBody(`{ room(id: "1") {`+repeat(" id", 10_000)+` } }`, nil), graph.CodeTooManyTokens, 200},
-		{"field duplication within the token limit", gqlBody(`{ room(id: "1") {`+repeat(" id", 1900)+` } }`, nil), graph.CodeTooManySelections, 200},
-		{"unused fragment", gqlBody(`{ __typename } fragment U on Room {`+repeat(" id", 1900)+` }`, nil), graph.CodeTooManySelections, 200},
+		{"field duplication", gqlBody(`{ room(id: "1") {`+repeat(" id", 10_000)+` } }`, nil), errcode.TooManyTokens, 200},
+		{"field duplication within the token limit", gqlBody(`{ room(id: "1") {`+repeat(" id", 1900)+` } }`, nil), errcode.TooManySelections, 200},
+		{"unused fragment", gqlBody(`{ __typename } fragment U on Room {`+repeat(" id", 1900)+` }`, nil), errcode.TooManySelections, 200},
 		{"fragment name defined twice", gqlBody(`{ room(id: "1") { ...U } } fragment U on Room {`+repeat(" id", 400)+` } fragment U on Room { id }`, nil), "GRAPHQL_VALIDATION_FAILED", 200},
-		{"20 rooms fields of 100 ids", gqlBody(twentyQ.String(), twenty), graph.CodeTooManyIDs, 200},
-		{"fragment bomb", gqlBody(bomb.String(), nil), graph.CodeTooManySelections, 200},
-		{"alias flood", gqlBody(`{ room(id: "1") {`+aliases.String()+` } }`, nil), graph.CodeTooManyAliases, 200},
-		{"directive flood", gqlBody(`{ room(id: "1") { id`+directives.String()+` } }`, nil), graph.CodeTooManyDirectives, 200},
-		{"root field flood", gqlBody(`{`+rootFields.String()+` }`, nil), graph.CodeTooManyRootFields, 200},
-		{"deep nesting", gqlBody(`{ `+deep.String()+` }`, nil), graph.CodeTooDeep, 200},
-		{"oversized body", gqlBody(`{ room(id: "1") { id } }`+repeat(" ", 70_000), nil), graph.CodeTooLarge, 413},
-		{"oversized variables", gqlBody(`query($x: String) { room(id: "1") { id } }`, map[string]any{"x": repeat("v", 70_000)}), graph.CodeTooLarge, 413},
-		{"10,000 ids in a variable", gqlBody(`query($ids: [ID!]!) { rooms(ids: $ids) { id } }`, map[string]any{"ids": ids}), graph.CodeTooManyIDs, 200},
-		{"101 literal ids", gqlBody(`{ rooms(ids: [`+strings.Join(literal, ",")+`]) { id } }`, nil), graph.CodeTooManyIDs, 200},
-		{"introspection fan-out", gqlBody(`{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`, nil), graph.CodeIntrospectionDeep, 200},
+		{"20 rooms fields of 100 ids", gqlBody(twentyQ.String(), twenty), errcode.TooManyIDs, 200},
+		{"fragment bomb", gqlBody(bomb.String(), nil), errcode.TooManySelections, 200},
+		{"alias flood", gqlBody(`{ room(id: "1") {`+aliases.String()+` } }`, nil), errcode.TooManyAliases, 200},
+		{"directive flood", gqlBody(`{ room(id: "1") { id`+directives.String()+` } }`, nil), errcode.TooManyDirectives, 200},
+		{"root field flood", gqlBody(`{`+rootFields.String()+` }`, nil), errcode.TooManyRootFields, 200},
+		{"deep nesting", gqlBody(`{ `+deep.String()+` }`, nil), errcode.TooDeep, 200},
+		{"oversized body", gqlBody(`{ room(id: "1") { id } }`+repeat(" ", 70_000), nil), errcode.RequestTooLarge, 413},
+		{"oversized variables", gqlBody(`query($x: String) { room(id: "1") { id } }`, map[string]any{"x": repeat("v", 70_000)}), errcode.RequestTooLarge, 413},
+		{"10,000 ids in a variable", gqlBody(`query($ids: [ID!]!) { rooms(ids: $ids) { id } }`, map[string]any{"ids": ids}), errcode.TooManyIDs, 200},
+		{"101 literal ids", gqlBody(`{ rooms(ids: [`+strings.Join(literal, ",")+`]) { id } }`, nil), errcode.TooManyIDs, 200},
+		{"introspection fan-out", gqlBody(`{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }`, nil), errcode.IntrospectionTooDeep, 200},
 		{"complexity", gqlBody(`query($ids: [ID!]!) { rooms(ids: $ids) { id name description mutualFollowers { id username bio avatarUrls { small medium large } settings { ayahLanguages } } } }`,
-			map[string]any{"ids": ids[:100]}), graph.CodeTooComplex, 200},
+			map[string]any{"ids": ids[:100]}), errcode.TooComplex, 200},
 	}
 }
 
@@ -160,7 +160,7 @@ func TestLegitimateQueriesPassTheGuard(t *testing.T) {
 }
 
 func TestIntrospectionSwitch(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{NoIntrospection: true}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.Introspection = false }})
 	resp := env.post(t, `{ __schema { types { name } } }`, nil)
 	if len(resp.Errors) == 0 || resp.Data["__schema"] != nil || resp.Errors[0].Extensions["code"] != "INTROSPECTION_DISABLED" {
 		t.Errorf("introspection while off: %s", resp.Raw)
@@ -184,7 +184,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 		t.Errorf("GraphiQL = %d with only introspection off, want 200", r.StatusCode)
 	}
 
-	off := newEnv(t, envOptions{graphOpts: graph.Options{NoGraphiQL: true}})
+	off := newEnv(t, envOptions{config: func(c *service.Config) { c.GraphiQL = false }})
 	r, err = http.Get(strings.TrimSuffix(off.endpoint, "/query") + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestIntrospectionSwitch(t *testing.T) {
 // BenchmarkRejectAbuse reports the server-side cost of refusing each class of
 // abuse: the handler is called in-process, so the network is not measured.
 func BenchmarkRejectAbuse(b *testing.B) {
-	h := graph.NewServer(slog.New(slog.DiscardHandler), panicky{}, graph.Options{})
+	h := handlerWith(b, panicky)
 	for _, a := range abuses() {
 		b.Run(strings.ReplaceAll(a.name, " ", "_"), func(b *testing.B) {
 			b.SetBytes(int64(len(a.body)))

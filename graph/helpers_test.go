@@ -9,123 +9,80 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/otel/trace"
-
-	"github.com/quranfoundation/reflect-graphql/graph"
-	"github.com/quranfoundation/reflect-graphql/upstream"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// testEnv is the service, through its real HTTP handler, in front of the fake upstream.
+// testEnv is the service, built by service.New and served through its real HTTP
+// handler, in front of the fake upstream.
 type testEnv struct {
 	fake     *fake.Server
 	upstream *httptest.Server
 	endpoint string
 	clock    *fake.Clock
-	logs     *syncBuffer
+	logs     *servicetest.Buffer
 }
 
 type envOptions struct {
-	noSecret  bool
-	fetcher   func(real graph.RoomFetcher) graph.RoomFetcher
-	apiBase   string // overrides the fake's URL for room calls
-	latency   time.Duration
-	graphOpts graph.Options
-	// attemptTimeout and breakerFailures tune the upstream client (defaults:
-	// the client's own).
-	attemptTimeout  time.Duration
-	breakerFailures int
-	// metrics and tracer, when set, observe the client and the handler.
-	metrics *graph.Metrics
-	tracer  trace.TracerProvider
+	noSecret bool
+	apiBase  string // overrides the fake's URL for API calls
+	latency  time.Duration
+	// config changes the configuration the service runs with (the defaults,
+	// pointed at the fake).
+	config func(*service.Config)
+	// deps are the service's dependencies and test seams (the logger, the
+	// clock and the retry sleep are the environment's own).
+	deps service.Deps
+	// before sets up the fake before the service starts (and fetches its
+	// first token).
+	before func(*fake.Server)
 	// quiet discards logs (benchmarks: the buffer would grow without end).
 	quiet bool
 }
 
 func jsonNumber(s string) json.Number { return json.Number(s) }
 
-// observer: a nil *graph.Metrics still counts each request's upstream calls for
-// the access log.
-func observer(m *graph.Metrics) upstream.Observer { return m }
-
-func tracerOf(tp trace.TracerProvider, name string) trace.Tracer {
-	if tp == nil {
-		return nil
-	}
-	return tp.Tracer(name)
-}
-
 func newEnv(t testing.TB, o envOptions) *testEnv {
 	t.Helper()
 	clk := fake.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 	f := fake.New(fake.Options{Now: clk.Now, Latency: o.latency, Rooms: 200})
+	if o.before != nil {
+		o.before(f)
+	}
 	up := httptest.NewServer(f)
 	t.Cleanup(up.Close)
-	logs := &syncBuffer{}
+	logs := &servicetest.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if o.quiet {
 		logger = slog.New(slog.DiscardHandler)
 	}
 
-	var tokens upstream.TokenProvider
-	if !o.noSecret {
-		tokens = upstream.NewServiceTokens(context.Background(), upstream.ServiceTokensConfig{
-			AuthBaseURL:  up.URL,
-			ClientID:     fake.DemoClientID,
-			ClientSecret: fake.DemoClientSecret,
-			HTTPClient:   up.Client(),
-			Now:          clk.Now,
-			Observer:     observer(o.metrics),
-		})
+	cfg := service.Defaults()
+	cfg.APIBaseURL, cfg.AuthBaseURL = up.URL, up.URL
+	cfg.ClientID, cfg.ClientSecret = fake.DemoClientID, fake.DemoClientSecret
+	if o.noSecret {
+		cfg.ClientSecret = ""
 	}
-	api := up.URL
 	if o.apiBase != "" {
-		api = o.apiBase
+		cfg.APIBaseURL = o.apiBase
 	}
-	var rooms graph.RoomFetcher = upstream.New(upstream.Config{
-		APIBaseURL:      api,
-		ClientID:        fake.DemoClientID,
-		ServiceTokens:   tokens,
-		Logger:          logger,
-		Sleep:           func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-		AttemptTimeout:  o.attemptTimeout,
-		BreakerFailures: o.breakerFailures,
-		Observer:        observer(o.metrics),
-		Tracer:          tracerOf(o.tracer, "upstream"),
-	}, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}})
-	if o.fetcher != nil {
-		rooms = o.fetcher(rooms)
+	if o.config != nil {
+		o.config(&cfg)
 	}
-	gopts := o.graphOpts
-	if o.metrics != nil {
-		gopts.Metrics = o.metrics
+	d := o.deps
+	d.Logger, d.Now = logger, clk.Now
+	d.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	svc, err := service.New(context.Background(), cfg, d)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if o.tracer != nil {
-		gopts.Tracer = o.tracer.Tracer("graphql")
-	}
-	srv := httptest.NewServer(graph.NewServer(logger, rooms, gopts))
+	t.Cleanup(svc.Close)
+	_ = svc.Warm(context.Background()) // a failing token endpoint is some tests' subject
+	srv := httptest.NewServer(svc.Handler)
 	t.Cleanup(srv.Close)
 	return &testEnv{fake: f, upstream: up, endpoint: srv.URL + "/query", clock: clk, logs: logs}
 }

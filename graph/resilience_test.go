@@ -10,7 +10,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
@@ -18,7 +20,7 @@ import (
 // to healthy ones. Each gets its code after the expected attempts, and the
 // healthy fields are served.
 func TestFaultsInOneQuery(t *testing.T) {
-	env := newEnv(t, envOptions{attemptTimeout: 50 * time.Millisecond})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.Upstream.AttemptTimeout = 50 * time.Millisecond }})
 	env.fake.SetFault("1", fake.Fault{Status: 503, Times: 2}) // flaky, then fine
 	env.fake.SetFault("2", fake.Fault{Status: 503})           // down
 	env.fake.SetFault("3", fake.Fault{Reset: true})           // connection reset
@@ -36,8 +38,8 @@ func TestFaultsInOneQuery(t *testing.T) {
 		code     string
 		attempts int
 	}{
-		{"flaky", "", 3}, {"down", graph.CodeUpstream, 3}, {"reset", graph.CodeUpstream, 3},
-		{"slow", graph.CodeUpstream, 3}, {"limited", graph.CodeRateLimited, 1}, {"garbage", graph.CodeUpstream, 1},
+		{"flaky", "", 3}, {"down", errcode.Upstream, 3}, {"reset", errcode.Upstream, 3},
+		{"slow", errcode.Upstream, 3}, {"limited", errcode.RateLimited, 1}, {"garbage", errcode.Upstream, 1},
 	} {
 		if got := resp.code(c.path); got != c.code {
 			t.Errorf("%s: code %q, want %q", c.path, got, c.code)
@@ -66,10 +68,12 @@ func TestFaultsInOneQuery(t *testing.T) {
 // TestRequestDeadline: a request that runs out of time answers with codes, and
 // its upstream calls are cancelled.
 func TestRequestDeadline(t *testing.T) {
-	env := newEnv(t, envOptions{attemptTimeout: time.Minute, graphOpts: graph.Options{RequestTimeout: 50 * time.Millisecond}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) {
+		c.Upstream.AttemptTimeout, c.RequestTimeout = time.Minute, 50*time.Millisecond
+	}})
 	env.fake.SetFault("4", fake.Fault{Hang: true})
 	resp := env.post(t, `{ slow: room(id: "4") { id } ok: room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if resp.Status != 200 || resp.code("slow") != graph.CodeUpstream || at(resp.Data, "ok", "id") != "5" {
+	if resp.Status != 200 || resp.code("slow") != errcode.Upstream || at(resp.Data, "ok", "id") != "5" {
 		t.Errorf("status %d: %s", resp.Status, resp.Raw)
 	}
 	select {
@@ -80,14 +84,14 @@ func TestRequestDeadline(t *testing.T) {
 }
 
 func TestCircuitOpenFailsFast(t *testing.T) {
-	env := newEnv(t, envOptions{breakerFailures: 3})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.Upstream.BreakerFailures = 3 }})
 	env.fake.SetFault("2", fake.Fault{Status: 500})
 	for range 3 {
 		env.post(t, `{ room(id: "2") { id } }`, nil, "Authorization: Bearer demo-aisha")
 	}
 	env.fake.ResetStats()
 	resp := env.post(t, `{ room(id: "3") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if resp.code("room") != graph.CodeUpstream || len(resp.Errors) != 1 || resp.Errors[0].Extensions["circuitOpen"] != true {
+	if resp.code("room") != errcode.Upstream || len(resp.Errors) != 1 || resp.Errors[0].Extensions["circuitOpen"] != true {
 		t.Errorf("errors %v, want UPSTREAM_ERROR with circuitOpen", resp.Errors)
 	}
 	if st := env.fake.Stats(); st.RoomCalls != 0 {
@@ -96,11 +100,11 @@ func TestCircuitOpenFailsFast(t *testing.T) {
 }
 
 func TestPerCallerLimit(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 1, Burst: 3}}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 1, Burst: 3} }})
 	resp := env.post(t, `{ rooms(ids: ["1","2","3","4","5"]) { id } }`, nil, "Authorization: Bearer demo-aisha")
 	limited := 0
 	for _, e := range resp.Errors {
-		if e.Extensions["code"] == graph.CodeRateLimited {
+		if e.Extensions["code"] == errcode.RateLimited {
 			limited++
 			if e.Extensions["retryAfter"] != any(jsonNumber("1")) {
 				t.Errorf("retryAfter = %v, want 1", e.Extensions["retryAfter"])
@@ -121,18 +125,18 @@ func TestPerCallerLimit(t *testing.T) {
 // TestInventedTokensAreChargedToTheIP: each invented token would get a fresh
 // bucket, so the tokens the upstream refuses are charged to the client's IP.
 func TestInventedTokensAreChargedToTheIP(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{BadTokenLimit: graph.CallerLimit{PerSecond: 0.001, Burst: 5}}})
+	env := newEnv(t, envOptions{deps: service.Deps{BadTokenLimit: &guard.CallerLimit{PerSecond: 0.001, Burst: 5}}})
 	limited := 0
 	for i := range 8 {
 		resp := env.post(t, `{ room(id: "1") { id } }`, nil, fmt.Sprintf("Authorization: Bearer invented-%d", i))
-		if resp.code("room") == graph.CodeRateLimited {
+		if resp.code("room") == errcode.RateLimited {
 			limited++
 		}
 	}
 	if got := env.fake.Stats().RoomCalls; got != 5 || limited != 3 {
 		t.Errorf("%d upstream calls and %d refusals, want 5 and 3", got, limited)
 	}
-	if resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha"); resp.code("room") != graph.CodeRateLimited {
+	if resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha"); resp.code("room") != errcode.RateLimited {
 		t.Errorf("a real token from the same IP: %v; the IP's budget of refused tokens is spent, so it waits too", resp.Errors)
 	}
 }

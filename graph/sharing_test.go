@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -26,12 +27,12 @@ func newHeldFetcher() *heldFetcher {
 	return &heldFetcher{started: make(chan struct{}, 100), release: make(chan struct{}), gone: make(chan struct{}, 100)}
 }
 
-func (h *heldFetcher) Room(ctx context.Context, id, token string) (*upstream.Room, error) {
+func (h *heldFetcher) Room(ctx context.Context, id string, token upstream.UserToken) (*upstream.Room, error) {
 	h.calls.Add(1)
 	h.started <- struct{}{}
 	select {
 	case <-h.release:
-		secret := "secret-of-" + token
+		secret := "secret-of-" + string(token)
 		return &upstream.Room{ID: id, Name: "room " + id, PrivateToken: &secret}, nil
 	case <-ctx.Done():
 		h.cancelled.Add(1)
@@ -49,7 +50,7 @@ func shares() (chan string, func(string)) {
 func TestCoalescingSharesOneCallPerViewer(t *testing.T) {
 	h := newHeldFetcher()
 	joined, onShare := shares()
-	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true, OnShare: onShare})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true, OnShare: onShare})
 	type got struct {
 		room *upstream.Room
 		err  error
@@ -57,7 +58,7 @@ func TestCoalescingSharesOneCallPerViewer(t *testing.T) {
 	results := make(chan got, 10)
 	ask := func(token string) {
 		go func() {
-			r, err := s.Room(context.Background(), "7", token)
+			r, err := s(context.Background(), "7", upstream.UserToken(token))
 			results <- got{r, err}
 		}()
 	}
@@ -86,13 +87,13 @@ func TestCoalescingSharesOneCallPerViewer(t *testing.T) {
 func TestCoalescedCallerLeavingDoesNotCancelOthers(t *testing.T) {
 	h := newHeldFetcher()
 	joined, onShare := shares()
-	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true, OnShare: onShare})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true, OnShare: onShare})
 	ctxA, cancelA := context.WithCancel(context.Background())
 	errA := make(chan error, 1)
-	go func() { _, err := s.Room(ctxA, "7", "alice"); errA <- err }()
+	go func() { _, err := s(ctxA, "7", upstream.UserToken("alice")); errA <- err }()
 	<-h.started
 	resB := make(chan *upstream.Room, 1)
-	go func() { r, _ := s.Room(context.Background(), "7", "alice"); resB <- r }()
+	go func() { r, _ := s(context.Background(), "7", upstream.UserToken("alice")); resB <- r }()
 	<-joined
 	cancelA()
 	if err := <-errA; !errors.Is(err, context.Canceled) {
@@ -111,15 +112,15 @@ func TestCoalescedCallerLeavingDoesNotCancelOthers(t *testing.T) {
 // caller starts afresh instead of inheriting the cancellation.
 func TestLateCallerDoesNotJoinACancelledCall(t *testing.T) {
 	h := newHeldFetcher()
-	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := s.Room(ctx, "7", "alice"); done <- err }()
+	go func() { _, err := s(ctx, "7", upstream.UserToken("alice")); done <- err }()
 	<-h.started
 	cancel()
 	<-done // the only waiter left; the call is cancelled but may not have returned yet
 	late := make(chan error, 1)
-	go func() { _, err := s.Room(context.Background(), "7", "alice"); late <- err }()
+	go func() { _, err := s(context.Background(), "7", upstream.UserToken("alice")); late <- err }()
 	<-h.started // the late caller started its own call
 	close(h.release)
 	if err := <-late; err != nil {
@@ -129,10 +130,10 @@ func TestLateCallerDoesNotJoinACancelledCall(t *testing.T) {
 
 func TestCoalescedCallIsCancelledWhenEveryoneLeaves(t *testing.T) {
 	h := newHeldFetcher()
-	s := graph.ShareRooms(h, graph.SharingOptions{Coalesce: true})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := s.Room(ctx, "7", "alice"); done <- err }()
+	go func() { _, err := s(ctx, "7", upstream.UserToken("alice")); done <- err }()
 	<-h.started
 	cancel()
 	<-done
@@ -147,18 +148,20 @@ func TestCoalescedCallIsCancelledWhenEveryoneLeaves(t *testing.T) {
 // handler and the fake, with coalescing and a cache (in memory, then Redis), and
 // checks each answer against what that viewer alone sees.
 func TestSharingNeverMixesViewers(t *testing.T) {
-	stores := map[string]func(t *testing.T) graph.RoomCache{
-		"memory": func(*testing.T) graph.RoomCache { return graph.NewMemoryRoomCache(1000, time.Minute) },
-		"redis": func(t *testing.T) graph.RoomCache {
-			return graph.NewRedisRoomCache(redisClient(t, startRedis(t)), "test", time.Minute, time.Second)
+	stores := map[string]func(t *testing.T) loader.Cache[*upstream.Room]{
+		"memory": func(*testing.T) loader.Cache[*upstream.Room] {
+			return loader.NewMemoryCache[*upstream.Room](1000, time.Minute)
+		},
+		"redis": func(t *testing.T) loader.Cache[*upstream.Room] {
+			return roomRedisCache(t)
 		},
 	}
 	for name, store := range stores {
 		t.Run(name, func(t *testing.T) {
 			cache := store(t)
-			env := newEnv(t, envOptions{fetcher: func(real graph.RoomFetcher) graph.RoomFetcher {
-				return graph.ShareRooms(real, graph.SharingOptions{Coalesce: true, Cache: cache})
-			}})
+			env := newEnv(t, envOptions{deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
+				return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Coalesce: true, Cache: cache})
+			}}})
 			const q = `{ rooms(ids: ["1", "2", "3", "1234567890123456789"]) { id isOwner privateToken mutualFollowersCount } }`
 			viewers := []string{"Authorization: Bearer demo-aisha", "Authorization: Bearer demo-bilal", "Authorization: Bearer demo-fatima", ""}
 			// What each viewer sees with no sharing at all.
@@ -194,9 +197,15 @@ func headerList(h string) []string {
 	return []string{h}
 }
 
+// roomRedisCache is the room cache the service builds on Redis, on a real
+// redis-server.
+func roomRedisCache(t *testing.T) loader.Cache[*upstream.Room] {
+	return loader.NewRedisCache(redisClient(t, startRedis(t)), "test:", time.Minute, time.Second, service.RoomCacheable)
+}
+
 // TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.
 func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
-	c := graph.NewRedisRoomCache(redisClient(t, startRedis(t)), "test", time.Minute, time.Second)
+	c := roomRedisCache(t)
 	secret := "invite-secret"
 	ctx := context.Background()
 	c.Set(ctx, "owner:1", &upstream.Room{ID: "1", PrivateToken: &secret})
@@ -210,10 +219,10 @@ func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
 }
 
 func TestErrorsAreNotCached(t *testing.T) {
-	cache := graph.NewMemoryRoomCache(100, time.Minute)
-	env := newEnv(t, envOptions{fetcher: func(real graph.RoomFetcher) graph.RoomFetcher {
-		return graph.ShareRooms(real, graph.SharingOptions{Cache: cache})
-	}})
+	cache := loader.NewMemoryCache[*upstream.Room](100, time.Minute)
+	env := newEnv(t, envOptions{deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
+		return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Cache: cache})
+	}}})
 	for range 3 {
 		env.post(t, `{ room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")
 	}

@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 )
 
 func TestTransport(t *testing.T) {
-	env := newEnv(t, envOptions{graphOpts: graph.Options{MaxBodyBytes: 2048}})
+	env := newEnv(t, envOptions{config: func(c *service.Config) { c.MaxBodyBytes = 2048 }})
 	const echo = "ECHO-ME-NOT"
 	tests := []struct {
 		name        string
@@ -26,23 +27,23 @@ func TestTransport(t *testing.T) {
 		wantType    string
 	}{
 		{name: "malformed JSON", method: "POST", contentType: "application/json", body: `{"query": "` + echo,
-			wantStatus: 400, wantCode: graph.CodeBadRequest, wantType: "application/json"},
+			wantStatus: 400, wantCode: errcode.BadRequest, wantType: "application/json"},
 		{name: "not an object", method: "POST", contentType: "application/json", body: `["` + echo + `"]`,
-			wantStatus: 400, wantCode: graph.CodeBadRequest},
+			wantStatus: 400, wantCode: errcode.BadRequest},
 		{name: "query of the wrong type", method: "POST", contentType: "application/json", body: `{"query": 42}`,
-			wantStatus: 400, wantCode: graph.CodeBadRequest},
+			wantStatus: 400, wantCode: errcode.BadRequest},
 		{name: "trailing data", method: "POST", contentType: "application/json", body: `{"query": "{__typename}"} {"x":1}`,
-			wantStatus: 400, wantCode: graph.CodeBadRequest},
+			wantStatus: 400, wantCode: errcode.BadRequest},
 		{name: "no query", method: "POST", contentType: "application/json", body: `{"variables": {}}`,
-			wantStatus: 400, wantCode: graph.CodeBadRequest},
+			wantStatus: 400, wantCode: errcode.BadRequest},
 		{name: "form body", method: "POST", contentType: "application/x-www-form-urlencoded", body: "query=" + echo,
-			wantStatus: 415, wantCode: graph.CodeUnsupportedTyp},
+			wantStatus: 415, wantCode: errcode.UnsupportedMediaType},
 		{name: "multipart", method: "POST", contentType: "multipart/form-data; boundary=x", body: "--x--",
-			wantStatus: 415, wantCode: graph.CodeUnsupportedTyp},
+			wantStatus: 415, wantCode: errcode.UnsupportedMediaType},
 		{name: "too large", method: "POST", contentType: "application/json", body: `{"query": "{ __typename }", "x": "` + strings.Repeat("a", 4096) + `"}`,
-			wantStatus: 413, wantCode: graph.CodeTooLarge},
+			wantStatus: 413, wantCode: errcode.RequestTooLarge},
 		{name: "PUT", method: "PUT", contentType: "application/json", body: `{"query": "{ __typename }"}`,
-			wantStatus: 405, wantCode: graph.CodeBadRequest},
+			wantStatus: 405, wantCode: errcode.BadRequest},
 		{name: "parse error, application/json", method: "POST", contentType: "application/json", body: `{"query": "{ room(id: "}`,
 			wantStatus: 200, wantCode: "GRAPHQL_PARSE_FAILED", wantData: true},
 		{name: "parse error, graphql-response+json", method: "POST", contentType: "application/json",
@@ -60,9 +61,9 @@ func TestTransport(t *testing.T) {
 		{name: "GET query", method: "GET", query: url.Values{"query": {`query($id: ID!) { room(id: $id) { id } }`}, "variables": {`{"id": "3"}`}},
 			wantStatus: 200, wantData: true},
 		{name: "GET bad variables", method: "GET", query: url.Values{"query": {`{ __typename }`}, "variables": {`{"id": ` + echo}},
-			wantStatus: 400, wantCode: graph.CodeBadRequest},
+			wantStatus: 400, wantCode: errcode.BadRequest},
 		{name: "GET without query", method: "GET", query: url.Values{},
-			wantStatus: 400, wantCode: graph.CodeBadRequest},
+			wantStatus: 400, wantCode: errcode.BadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

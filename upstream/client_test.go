@@ -3,14 +3,19 @@ package upstream_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	otelcodes "go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/quranfoundation/reflect-graphql/upstream"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
@@ -33,12 +38,20 @@ func newClient(t *testing.T, h http.HandlerFunc) *upstream.Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return upstream.New(upstream.Config{
-		APIBaseURL:    srv.URL + "/",
-		ClientID:      "client-1",
-		ServiceTokens: staticTokens{token: "service-token"},
-		Sleep:         noWait,
-	}, srv.Client())
+	cfg := upstream.DefaultConfig()
+	cfg.APIBaseURL = srv.URL + "/"
+	cfg.ClientID = "client-1"
+	cfg.ServiceTokens = staticTokens{token: "service-token"}
+	cfg.Sleep = noWait
+	return upstream.New(cfg, srv.Client())
+}
+
+// configFor is DefaultConfig for the API at base, with client id "c".
+func configFor(base string) upstream.Config {
+	cfg := upstream.DefaultConfig()
+	cfg.APIBaseURL = base
+	cfg.ClientID = "c"
+	return cfg
 }
 
 // noWait stands in for the backoff timer: retries happen at once.
@@ -46,7 +59,9 @@ func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 func TestRoomSendsBothHeadersAndForwardsTheToken(t *testing.T) {
 	tests := []struct {
-		name, userToken, wantToken string
+		name      string
+		userToken upstream.UserToken
+		wantToken string
 	}{
 		{"user token forwarded", "user-token", "user-token"},
 		{"anonymous uses the service token", "", "service-token"},
@@ -82,7 +97,7 @@ func TestRoomWithoutAnyCredentials(t *testing.T) {
 	called := false
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }))
 	defer srv.Close()
-	c := upstream.New(upstream.Config{APIBaseURL: srv.URL, ClientID: "c"}, srv.Client())
+	c := upstream.New(configFor(srv.URL), srv.Client())
 	_, err := c.Room(context.Background(), "1", "")
 	if !errors.Is(err, upstream.ErrNoCredentials) {
 		t.Fatalf("err = %v, want ErrNoCredentials", err)
@@ -150,37 +165,6 @@ func TestRoomStatusesAreTyped(t *testing.T) {
 	}
 }
 
-func TestRoomSurvivesUnreadableBodies(t *testing.T) {
-	tests := map[string]string{
-		"html":            "<!doctype html><html><body>Maintenance</body></html>",
-		"empty":           "",
-		"truncated":       `{"id": 42, "name": "n", "descr`,
-		"array":           `[1,2,3]`,
-		"wrong types":     strings.Replace(minimalRoom, `"postsCount": 3`, `"postsCount": "three"`, 1),
-		"missing name":    strings.Replace(minimalRoom, `"name": "n",`, "", 1),
-		"null avatarUrls": strings.Replace(minimalRoom, `{"thumb": "t", "original": "o"}`, "null", 1),
-		"id not integer":  minimalRoom,
-		"follower broken": strings.Replace(minimalRoom, `"ownerId"`, `"mutualFollowers": [{"id": "u"}], "ownerId"`, 1),
-	}
-	for name, body := range tests {
-		t.Run(name, func(t *testing.T) {
-			if name != "id not integer" {
-				body = strings.Replace(body, "%s", "42", 1)
-			} else {
-				body = strings.Replace(body, "%s", "4.2e1", 1)
-			}
-			c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				io.WriteString(w, body)
-			})
-			room, err := c.Room(context.Background(), "42", "tok")
-			if !errors.Is(err, upstream.ErrMalformed) {
-				t.Fatalf("err = %v (room %+v), want ErrMalformed", err, room)
-			}
-		})
-	}
-}
-
 func TestRoomTransportFailures(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		addr, release, err := fake.RefusingAddr()
@@ -188,11 +172,11 @@ func TestRoomTransportFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer release()
-		c := upstream.New(upstream.Config{APIBaseURL: "http://" + addr, ClientID: "c"}, &http.Client{})
+		c := upstream.New(configFor("http://"+addr), &http.Client{})
 		_, err = c.Room(context.Background(), "1", "tok")
-		var re *upstream.RoomError
-		if !errors.As(err, &re) || re.ID != "1" {
-			t.Fatalf("err = %v, want a *RoomError for room 1", err)
+		var ue *upstream.Error
+		if !errors.As(err, &ue) || ue.Endpoint != upstream.EndpointRoom || ue.Key != "1" {
+			t.Fatalf("err = %v, want an *Error for room 1", err)
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
@@ -213,109 +197,192 @@ func TestRoomTransportFailures(t *testing.T) {
 	})
 }
 
-func TestRoomDecodesEveryFieldExactly(t *testing.T) {
-	body := `{"id": 1234567890123456789, "name": "Nineteen", "description": "", "roomType": "PAGE",
-	 "isActive": true, "isVerified": true, "isPublic": false, "hideFollowJoinButton": true,
-	 "isOwner": true, "isAdmin": true, "ownerId": "owner-uuid", "postsCount": 5, "membersCount": 6,
-	 "subdomain": "sub", "country": "MA", "isMember": true, "createdAt": "2025-06-15T12:00:00+02:00",
-	 "avatarUrls": {"thumb": "t", "original": "o"}, "privateToken": "secret", "mutualFollowersCount": 1,
-	 "somethingNew": {"nested": [1,2]},
-	 "mutualFollowers": [{"id": "u-1", "createdAt": "2000-01-21 00:00:00", "joiningYear": 2000,
-	   "avatarUrls": {"small": "s", "medium": "m", "large": "l"}, "isPasswordSet": true, "memberType": "MEMBER"}]}`
-	c := newClient(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) })
-	room, err := c.Room(context.Background(), "1234567890123456789", "tok")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if g, w := room.ID, "1234567890123456789"; g != w {
-		t.Errorf("ID = %q, want %q (digits lost?)", g, w)
-	}
-	if room.RoomType == nil || *room.RoomType != upstream.RoomTypePage {
-		t.Errorf("RoomType = %v, want page", room.RoomType)
-	}
-	if g, w := room.CreatedAt.Format(time.RFC3339), "2025-06-15T10:00:00Z"; g != w {
-		t.Errorf("CreatedAt = %s, want %s", g, w)
-	}
-	if room.PrivateToken == nil || *room.PrivateToken != "secret" {
-		t.Errorf("PrivateToken = %v", room.PrivateToken)
-	}
-	if room.URL != nil || room.Subdomain == nil || *room.Subdomain != "sub" {
-		t.Errorf("URL, Subdomain = %v, %v", room.URL, room.Subdomain)
-	}
-	if len(room.MutualFollowers) != 1 {
-		t.Fatalf("MutualFollowers = %d, want 1", len(room.MutualFollowers))
-	}
-	u := room.MutualFollowers[0]
-	if g, w := u.CreatedAt, time.Date(2000, 1, 21, 0, 0, 0, 0, time.UTC); !g.Equal(w) || g.Location() != time.UTC {
-		t.Errorf("user CreatedAt = %v, want %v", g, w)
-	}
-	// The documented defaults for omitted fields.
-	if u.Verified || u.PostAs || u.IsAdmin || u.PostsCount != 0 || u.FollowersCount != 0 || u.LikesCount != 0 || u.LanguageIsoCode != "en" {
-		t.Errorf("defaults not applied: %+v", u)
-	}
-	if u.Settings != nil || u.Username != nil {
-		t.Errorf("absent optional fields should be nil: %+v", u)
-	}
-}
-
-func TestRoomOddValuesDoNotFailTheRoom(t *testing.T) {
-	var mu sync.Mutex
-	var logged []string
-	h := slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		logged = append(logged, string(p))
-		return len(p), nil
-	}), nil)
-	body := strings.Replace(strings.Replace(minimalRoom, "%s", `"42"`, 1), `"group"`, `"club"`, 1)
-	body = strings.Replace(body, `"ownerId"`, `"createdAt": "last tuesday", "ownerId"`, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
-	defer srv.Close()
-	c := upstream.New(upstream.Config{APIBaseURL: srv.URL, ClientID: "c", Logger: slog.New(h)}, srv.Client())
-	room, err := c.Room(context.Background(), "42", "tok")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if room.RoomType != nil || room.CreatedAt != nil {
-		t.Errorf("RoomType, CreatedAt = %v, %v; want nil, nil", room.RoomType, room.CreatedAt)
-	}
-	if room.ID != "42" {
-		t.Errorf("ID = %q, want 42 (a string id is accepted and canonicalised)", room.ID)
-	}
-	if len(logged) != 2 || !strings.Contains(logged[0], "club") {
-		t.Errorf("logged = %q, want the unknown roomType and the bad date", logged)
-	}
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-func TestCanonicalRoomID(t *testing.T) {
+func TestDefaultConfig(t *testing.T) {
+	cfg := upstream.DefaultConfig()
 	tests := []struct {
-		in, want string
-		ok       bool
+		name      string
+		got, want any
 	}{
-		{"7", "7", true},
-		{"007", "7", true},
-		{"9223372036854775807", "9223372036854775807", true},
-		{"09223372036854775807", "9223372036854775807", true},
-		{"9223372036854775808", "", false},
-		{"99999999999999999999", "", false},
-		{"0", "", false},
-		{"000", "", false},
-		{"", "", false},
-		{"-1", "", false},
-		{"+1", "", false},
-		{"1e3", "", false},
-		{"1.0", "", false},
-		{" 1", "", false},
-		{"١٢", "", false}, // Arabic-Indic digits are not ASCII digits
+		{"AttemptTimeout", cfg.AttemptTimeout, 3 * time.Second},
+		{"Budget", cfg.Budget, 8 * time.Second},
+		{"MaxRetries", cfg.MaxRetries, 2},
+		{"BackoffBase", cfg.BackoffBase, 100 * time.Millisecond},
+		{"BackoffMax", cfg.BackoffMax, 2 * time.Second},
+		{"MaxConcurrent", cfg.MaxConcurrent, int64(64)},
+		{"BreakerFailures", cfg.BreakerFailures, 10},
+		{"BreakerOpenFor", cfg.BreakerOpenFor, 10 * time.Second},
 	}
 	for _, tt := range tests {
-		got, ok := upstream.CanonicalRoomID(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("CanonicalRoomID(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
 		}
+	}
+}
+
+func TestNewRefusesUnusableTunables(t *testing.T) {
+	tests := []struct {
+		field string
+		tune  func(*upstream.Config)
+	}{
+		{"AttemptTimeout", func(c *upstream.Config) { c.AttemptTimeout = 0 }},
+		{"Budget", func(c *upstream.Config) { c.Budget = -time.Second }},
+		{"BackoffBase", func(c *upstream.Config) { c.BackoffBase = 0 }},
+		{"BackoffMax", func(c *upstream.Config) { c.BackoffMax = 0 }},
+		{"MaxConcurrent", func(c *upstream.Config) { c.MaxConcurrent = 0 }},
+		{"BreakerFailures", func(c *upstream.Config) { c.BreakerFailures = 0 }},
+		{"BreakerOpenFor", func(c *upstream.Config) { c.BreakerOpenFor = 0 }},
+		{"MaxRetries", func(c *upstream.Config) { c.MaxRetries = -1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			cfg := configFor("http://127.0.0.1:1")
+			tt.tune(&cfg)
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "upstream: Config."+tt.field+" must") || !strings.Contains(msg, "DefaultConfig()") {
+					t.Errorf("panic = %q, want one naming Config.%s and DefaultConfig()", msg, tt.field)
+				}
+			}()
+			upstream.New(cfg, &http.Client{})
+		})
+	}
+	t.Run("a zero Config", func(t *testing.T) {
+		defer func() {
+			if recover() == nil {
+				t.Error("New(Config{}) did not panic: a zero must not stand for a default")
+			}
+		}()
+		upstream.New(upstream.Config{}, &http.Client{})
+	})
+}
+
+func TestHost(t *testing.T) {
+	tests := []struct{ base, want string }{
+		{"https://apis.quran.foundation", "apis.quran.foundation"},
+		{"https://apis-prelive.quran.foundation/", "apis-prelive.quran.foundation"},
+		{"http://127.0.0.1:8080/base", "127.0.0.1:8080"},
+	}
+	for _, tt := range tests {
+		if got := upstream.New(configFor(tt.base), &http.Client{}).Host(); got != tt.want {
+			t.Errorf("Host() for %s = %q, want %q", tt.base, got, tt.want)
+		}
+	}
+}
+
+func TestErrorReadsLikeTheCause(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *upstream.Error
+		want string
+	}{
+		{"status", &upstream.Error{Endpoint: "room", Key: "42", Err: &upstream.StatusError{Status: 404, Type: "not_found"}},
+			"upstream: room 42: HTTP 404 not_found"},
+		{"sentinel", &upstream.Error{Endpoint: "user", Key: "u-1", Err: upstream.ErrMalformed}, "upstream: user u-1: malformed response"},
+		{"no key", &upstream.Error{Endpoint: "joined rooms", Err: upstream.ErrCircuitOpen}, "upstream: joined rooms: circuit breaker open"},
+		{"foreign cause", &upstream.Error{Endpoint: "room", Key: "7", Err: context.Canceled}, "upstream: room 7: context canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.err.Error(); got != tt.want {
+				t.Errorf("Error() = %q, want %q", got, tt.want)
+			}
+			if !errors.Is(tt.err, tt.err.Err) {
+				t.Error("errors.Is does not reach the cause")
+			}
+		})
+	}
+}
+
+// recorder is an Observer that keeps what it hears.
+type recorder struct {
+	mu       sync.Mutex
+	attempts []string // endpoint and status
+	retries  []string
+	inFlight int
+}
+
+func (r *recorder) Attempt(_ context.Context, endpoint string, status int, _ time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts = append(r.attempts, fmt.Sprint(endpoint, " ", status))
+}
+
+func (r *recorder) Retry(_ context.Context, endpoint string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.retries = append(r.retries, endpoint)
+}
+
+func (r *recorder) InFlight(delta int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight += delta
+}
+
+func (*recorder) Breaker(string, string)          {}
+func (*recorder) TokenFetch(error, time.Duration) {}
+
+// TestAttemptsAreObservedAndTraced: each attempt is a client span named by the
+// path template, whose traceparent goes upstream, and an Attempt for the
+// endpoint; no span attribute holds the id.
+func TestAttemptsAreObservedAndTraced(t *testing.T) {
+	var mu sync.Mutex
+	var traceparents []string
+	s := &script{step: func(n int, w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		traceparents = append(traceparents, r.Header.Get("traceparent"))
+		mu.Unlock()
+		if n == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		okRoom(w)
+	}}
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	obs := &recorder{}
+	c, _ := scriptedClient(t, s, func(c *upstream.Config) { c.Tracer, c.Observer = tp.Tracer("t"), obs })
+	if _, err := c.Room(context.Background(), "42", "user"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(obs.attempts), "[room 503 room 200]"; got != want {
+		t.Errorf("attempts = %s, want %s", got, want)
+	}
+	if got, want := fmt.Sprint(obs.retries), "[room]"; got != want {
+		t.Errorf("retries = %s, want %s", got, want)
+	}
+	if obs.inFlight != 0 {
+		t.Errorf("in flight after the call = %d, want 0", obs.inFlight)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	spans := exp.GetSpans()
+	if len(spans) != 2 {
+		t.Fatalf("spans = %d, want one per attempt", len(spans))
+	}
+	for i, sp := range spans {
+		if got, want := sp.Name, "GET /quran-reflect/v1/rooms/{id}"; got != want {
+			t.Errorf("span %d name = %q, want %q", i, got, want)
+		}
+		if sp.SpanKind != trace.SpanKindClient {
+			t.Errorf("span %d kind = %v, want client", i, sp.SpanKind)
+		}
+		attrs := map[string]string{}
+		for _, a := range sp.Attributes {
+			attrs[string(a.Key)] = a.Value.String()
+			if strings.Contains(a.Value.String(), "42") {
+				t.Errorf("span %d attribute %s = %q carries the room id", i, a.Key, a.Value.String())
+			}
+		}
+		if attrs["http.request.method"] != "GET" || attrs["url.template"] != "/quran-reflect/v1/rooms/{id}" || attrs["server.address"] != c.Host() {
+			t.Errorf("span %d attributes = %v", i, attrs)
+		}
+		want := "00-" + sp.SpanContext.TraceID().String() + "-" + sp.SpanContext.SpanID().String() + "-01"
+		if traceparents[i] != want {
+			t.Errorf("attempt %d sent traceparent %q, want its span's %q", i, traceparents[i], want)
+		}
+	}
+	if got := spans[0].Status.Code; got != otelcodes.Error {
+		t.Errorf("the 503 attempt's span status = %v, want Error", got)
 	}
 }

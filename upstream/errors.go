@@ -13,7 +13,7 @@ var (
 	// ErrNotFound is matched (with errors.Is) by a *StatusError for HTTP 404.
 	ErrNotFound = errors.New("upstream: not found")
 	// ErrMalformed means the upstream answered 200 with a body that is not a valid
-	// room: HTML, empty, truncated JSON, or a required field missing.
+	// answer: HTML, empty, truncated JSON, too long, or a required field missing.
 	ErrMalformed = errors.New("upstream: malformed response")
 	// ErrNoCredentials means a caller without a user token asked for data and the
 	// service has no client credentials of its own to use instead.
@@ -21,23 +21,31 @@ var (
 	// ErrCircuitOpen means the upstream has been failing and calls are refused
 	// without being sent until the circuit breaker lets a trial call through.
 	ErrCircuitOpen = errors.New("upstream: circuit breaker open")
-	// ErrBusy means no upstream slot came free within the lookup's budget.
+	// ErrBusy means no upstream slot came free within the call's budget.
 	ErrBusy = errors.New("upstream: too many calls in flight")
 )
 
-// RoomError is any failure to fetch a room: every error Client.Room returns is one.
-// Err says what went wrong: a *StatusError, ErrMalformed, ErrNoCredentials, a
+// Error is a failed call of one endpoint: every error a Client's endpoint method
+// returns is one. Endpoint names the endpoint ("room", as in Endpoint.Name), Key
+// what was asked for (the room id; "" when nothing was). Err says what went wrong:
+// a *StatusError, ErrMalformed, ErrNoCredentials, ErrCircuitOpen, ErrBusy, a
 // *TokenError, or a transport error (refused, timed out, cancelled).
-type RoomError struct {
-	ID  string
-	Err error
+type Error struct {
+	Endpoint string
+	Key      string
+	Err      error
 }
 
-func (e *RoomError) Error() string {
-	return "upstream: room " + e.ID + ": " + strings.TrimPrefix(e.Err.Error(), "upstream: ")
+// Error reads like "upstream: room 42: HTTP 404 not_found: Room not found".
+func (e *Error) Error() string {
+	s := "upstream: " + e.Endpoint
+	if e.Key != "" {
+		s += " " + e.Key
+	}
+	return s + ": " + strings.TrimPrefix(e.Err.Error(), "upstream: ")
 }
 
-func (e *RoomError) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error { return e.Err }
 
 // StatusError is an upstream answer with a status other than 200. Type and Message
 // come from the gateway's error envelope when it had one; they are for logs only.

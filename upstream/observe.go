@@ -12,7 +12,7 @@ type Observer interface {
 	// Attempt reports one HTTP call: status is 0 when no answer came (refused,
 	// reset, timed out).
 	Attempt(ctx context.Context, endpoint string, status int, d time.Duration)
-	// Retry reports that a lookup will try again.
+	// Retry reports that a call will try again.
 	Retry(ctx context.Context, endpoint string)
 	// InFlight moves the number of calls in flight by delta.
 	InFlight(delta int)

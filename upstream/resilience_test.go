@@ -53,23 +53,33 @@ func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
-func scriptedClient(t *testing.T, h http.Handler, cfg upstream.Config) (*upstream.Client, *sleeps) {
+// scriptedClient serves h and returns a client for it: DefaultConfig, changed by
+// each of tune, with the waits recorded unless a tune sets Sleep.
+func scriptedClient(t *testing.T, h http.Handler, tune ...func(*upstream.Config)) (*upstream.Client, *sleeps) {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	sl := &sleeps{}
-	cfg.APIBaseURL = srv.URL
-	cfg.ClientID = "c"
-	if cfg.Sleep == nil {
-		cfg.Sleep = sl.sleep
+	cfg := configFor(srv.URL)
+	cfg.Sleep = sl.sleep
+	for _, f := range tune {
+		f(&cfg)
 	}
 	return upstream.New(cfg, srv.Client()), sl
+}
+
+// noRetries and breakerAfter are the tunes the breaker tests share.
+func noRetries(c *upstream.Config) { c.MaxRetries = 0 }
+
+func breakerAfter(n int) func(*upstream.Config) {
+	return func(c *upstream.Config) { c.BreakerFailures, c.BreakerOpenFor = n, time.Hour }
 }
 
 func TestRetries(t *testing.T) {
 	tests := []struct {
 		name      string
 		step      func(int, http.ResponseWriter, *http.Request)
+		tune      func(*upstream.Config) // nil: DefaultConfig
 		wantCalls int
 		wantOK    bool
 		wantWaits []time.Duration // nil: don't check exact values
@@ -82,6 +92,8 @@ func TestRetries(t *testing.T) {
 			okRoom(w)
 		}, wantCalls: 3, wantOK: true},
 		{name: "502 always", step: status(502, ""), wantCalls: 3},
+		{name: "MaxRetries 0 never retries", step: status(503, ""), tune: noRetries, wantCalls: 1, wantWaits: []time.Duration{}},
+		{name: "MaxRetries 1 retries once", step: status(503, ""), tune: func(c *upstream.Config) { c.MaxRetries = 1 }, wantCalls: 2},
 		{name: "504 always", step: status(504, ""), wantCalls: 3},
 		{name: "429 honours Retry-After", step: status(429, "1"), wantCalls: 3, wantWaits: []time.Duration{time.Second, time.Second}},
 		{name: "429 whose Retry-After exceeds the budget", step: status(429, "30"), wantCalls: 1, wantWaits: []time.Duration{}},
@@ -104,7 +116,11 @@ func TestRetries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &script{step: tt.step}
-			c, sl := scriptedClient(t, s, upstream.Config{})
+			tune := tt.tune
+			if tune == nil {
+				tune = func(*upstream.Config) {}
+			}
+			c, sl := scriptedClient(t, s, tune)
 			_, err := c.Room(context.Background(), "42", "user")
 			if (err == nil) != tt.wantOK {
 				t.Fatalf("err = %v, want ok=%v", err, tt.wantOK)
@@ -126,7 +142,7 @@ func TestRetries(t *testing.T) {
 
 func TestSlowUpstreamTimesOutPerAttempt(t *testing.T) {
 	s := &script{step: func(_ int, w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }}
-	c, _ := scriptedClient(t, s, upstream.Config{AttemptTimeout: 20 * time.Millisecond})
+	c, _ := scriptedClient(t, s, func(c *upstream.Config) { c.AttemptTimeout = 20 * time.Millisecond })
 	_, err := c.Room(context.Background(), "42", "user")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want a deadline", err)
@@ -138,7 +154,7 @@ func TestSlowUpstreamTimesOutPerAttempt(t *testing.T) {
 
 func TestBudgetBoundsTheWholeLookup(t *testing.T) {
 	s := &script{step: func(_ int, w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }}
-	c, _ := scriptedClient(t, s, upstream.Config{AttemptTimeout: time.Minute, Budget: 30 * time.Millisecond})
+	c, _ := scriptedClient(t, s, func(c *upstream.Config) { c.AttemptTimeout, c.Budget = time.Minute, 30*time.Millisecond })
 	_, err := c.Room(context.Background(), "42", "user")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the budget's deadline", err)
@@ -154,8 +170,11 @@ func TestServiceTokenRefusedIsRenewedOnce(t *testing.T) {
 	defer up.Close()
 	tokens := upstream.NewServiceTokens(context.Background(), upstream.ServiceTokensConfig{
 		AuthBaseURL: up.URL, ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret, HTTPClient: up.Client(),
+		FetchTimeout: time.Minute,
 	})
-	c := upstream.New(upstream.Config{APIBaseURL: up.URL, ClientID: fake.DemoClientID, ServiceTokens: tokens}, up.Client())
+	cfg := configFor(up.URL)
+	cfg.ClientID, cfg.ServiceTokens = fake.DemoClientID, tokens
+	c := upstream.New(cfg, up.Client())
 	f.SetFault("5", fake.Fault{Status: 401, Body: `{"type":"unauthorized"}`, Times: 1})
 	if _, err := c.Room(context.Background(), "5", ""); err != nil {
 		t.Fatalf("err = %v, want the room after one renewal", err)
@@ -186,11 +205,11 @@ func TestCircuitBreaker(t *testing.T) {
 		}
 		okRoom(w)
 	}}
-	c, _ := scriptedClient(t, s, upstream.Config{MaxRetries: -1, BreakerFailures: 3, BreakerOpenFor: time.Hour})
+	c, _ := scriptedClient(t, s, noRetries, breakerAfter(3))
 
 	// 4xx and cancelled callers never open it.
 	ct := &script{step: status(401, "")}
-	c4, _ := scriptedClient(t, ct, upstream.Config{MaxRetries: -1, BreakerFailures: 3, BreakerOpenFor: time.Hour})
+	c4, _ := scriptedClient(t, ct, noRetries, breakerAfter(3))
 	for range 10 {
 		c4.Room(context.Background(), "42", "bad-token")
 	}
@@ -221,7 +240,7 @@ func TestCancelledCallersDoNotOpenTheBreaker(t *testing.T) {
 		received <- struct{}{}
 		<-r.Context().Done()
 	}}
-	c, _ := scriptedClient(t, s, upstream.Config{MaxRetries: -1, BreakerFailures: 2, BreakerOpenFor: time.Hour})
+	c, _ := scriptedClient(t, s, noRetries, breakerAfter(2))
 	for range 5 {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -245,7 +264,7 @@ func TestConcurrencyCapMakesCallersWaitThenFail(t *testing.T) {
 		<-release
 		okRoom(w)
 	}}
-	c, _ := scriptedClient(t, s, upstream.Config{MaxConcurrent: 2, AttemptTimeout: time.Minute})
+	c, _ := scriptedClient(t, s, func(c *upstream.Config) { c.MaxConcurrent, c.AttemptTimeout = 2, time.Minute })
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() { c.Room(context.Background(), "42", "user") })
@@ -275,7 +294,9 @@ func TestSlowTokenEndpointDoesNotHoldCallersPastTheirBudget(t *testing.T) {
 		AuthBaseURL: up.URL, ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret,
 		HTTPClient: up.Client(), FetchTimeout: time.Minute,
 	})
-	c := upstream.New(upstream.Config{APIBaseURL: up.URL, ClientID: fake.DemoClientID, ServiceTokens: tokens, Budget: 30 * time.Millisecond}, up.Client())
+	cfg := configFor(up.URL)
+	cfg.ClientID, cfg.ServiceTokens, cfg.Budget = fake.DemoClientID, tokens, 30*time.Millisecond
+	c := upstream.New(cfg, up.Client())
 	_, err := c.Room(context.Background(), "1", "")
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the lookup's own deadline", err)

@@ -24,9 +24,9 @@ type ServiceTokensConfig struct {
 	Scopes       []string
 	// HTTPClient talks to the token endpoint only; give it its own timeout.
 	HTTPClient *http.Client
-	// FetchTimeout bounds one token request (default 10s).
+	// FetchTimeout bounds one token request; it must be positive.
 	FetchTimeout time.Duration
-	// Now is the clock (default time.Now); tests move it.
+	// Now is the clock (nil: time.Now); tests move it.
 	Now func() time.Time
 	// Observer hears about each fetch (nil: nobody).
 	Observer Observer
@@ -73,8 +73,13 @@ type tokenFetch struct {
 
 // NewServiceTokens returns a token cache. Renewals run on ctx's values, never on
 // the request that noticed them; ctx's cancellation is ignored, so that requests
-// still draining after a shutdown signal can get a token.
+// still draining after a shutdown signal can get a token. It panics when
+// cfg.FetchTimeout is not positive.
 func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceTokens {
+	if cfg.FetchTimeout <= 0 {
+		// A zero would time out every fetch at once: there is no token without one.
+		panic("upstream: ServiceTokensConfig.FetchTimeout must be positive")
+	}
 	ctx = context.WithoutCancel(ctx)
 	if cfg.HTTPClient != nil {
 		ctx = context.WithValue(ctx, oauth2.HTTPClient, cfg.HTTPClient)
@@ -98,9 +103,6 @@ func NewServiceTokens(ctx context.Context, cfg ServiceTokensConfig) *ServiceToke
 	}
 	if s.tracer == nil {
 		s.tracer = noop.NewTracerProvider().Tracer("")
-	}
-	if s.timeout <= 0 {
-		s.timeout = 10 * time.Second
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -62,6 +62,7 @@ func newTestTokens(ts *tokenServer, clk *fake.Clock) *ServiceTokens {
 		ClientSecret: "s3cr3t",
 		Scopes:       []string{"room.read", "room.search"},
 		HTTPClient:   ts.Client(),
+		FetchTimeout: time.Minute,
 		Now:          clk.Now,
 	})
 }
@@ -249,7 +250,7 @@ func TestServiceTokensFetchHasASpan(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	s := NewServiceTokens(context.Background(), ServiceTokensConfig{
-		AuthBaseURL: ts.URL, ClientID: "the-client", ClientSecret: "s3cr3t", HTTPClient: ts.Client(), Tracer: tp.Tracer("t"),
+		AuthBaseURL: ts.URL, ClientID: "the-client", ClientSecret: "s3cr3t", HTTPClient: ts.Client(), FetchTimeout: time.Minute, Tracer: tp.Tracer("t"),
 	})
 	if _, err := s.Token(context.Background()); err != nil {
 		t.Fatal(err)
@@ -264,4 +265,14 @@ func TestServiceTokensFetchHasASpan(t *testing.T) {
 			t.Errorf("the span carries a secret in %s", a.Key)
 		}
 	}
+}
+
+func TestNewServiceTokensNeedsAFetchTimeout(t *testing.T) {
+	defer func() {
+		msg, _ := recover().(string)
+		if !strings.Contains(msg, "FetchTimeout must be positive") {
+			t.Errorf("panic = %q, want one about FetchTimeout", msg)
+		}
+	}()
+	NewServiceTokens(context.Background(), ServiceTokensConfig{AuthBaseURL: "http://127.0.0.1:1"})
 }

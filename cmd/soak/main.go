@@ -27,8 +27,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/quranfoundation/reflect-graphql/graph"
-	"github.com/quranfoundation/reflect-graphql/upstream"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
@@ -75,22 +75,23 @@ func run(args []string, out io.Writer) error {
 	}
 	defer stopUp()
 
-	tokens := upstream.NewServiceTokens(context.Background(), upstream.ServiceTokensConfig{
-		AuthBaseURL: upURL, ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second},
-	})
-	client := upstream.New(upstream.Config{
-		APIBaseURL: upURL, ClientID: fake.DemoClientID, ServiceTokens: tokens, Logger: logger,
-		AttemptTimeout: 100 * time.Millisecond, Budget: 500 * time.Millisecond,
-		BackoffBase: 5 * time.Millisecond, BackoffMax: 20 * time.Millisecond,
-		// A high threshold: the soak's failing rooms must not open the circuit for the others.
-		BreakerFailures: 1_000_000,
-	}, &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}})
-	var rooms graph.RoomFetcher = client
+	cfg := service.Defaults()
+	cfg.APIBaseURL, cfg.AuthBaseURL = upURL, upURL
+	cfg.ClientID, cfg.ClientSecret = fake.DemoClientID, fake.DemoClientSecret
+	cfg.Upstream.AttemptTimeout, cfg.Upstream.Budget = 100*time.Millisecond, 500*time.Millisecond
+	cfg.Upstream.BackoffBase, cfg.Upstream.BackoffMax = 5*time.Millisecond, 20*time.Millisecond
+	// A high threshold: the soak's failing rooms must not open the circuit for the others.
+	cfg.Upstream.BreakerFailures = 1_000_000
+	cfg.CallerLimit = guard.CallerLimit{PerSecond: 1e6, Burst: 1e6}
 	if *sharing {
-		rooms = graph.ShareRooms(client, graph.SharingOptions{Coalesce: true, Cache: graph.NewMemoryRoomCache(10_000, 10*time.Second)})
+		cfg.RoomCoalesce, cfg.RoomCacheTTL = true, 10*time.Second
 	}
-	handler := graph.NewServer(logger, rooms, graph.Options{CallerLimit: graph.CallerLimit{PerSecond: 1e6, Burst: 1e6}})
+	svc, err := service.New(context.Background(), cfg, service.Deps{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	handler := svc.Handler
 	svcURL, stopSvc, err := serve(handler)
 	if err != nil {
 		return err

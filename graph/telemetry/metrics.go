@@ -1,4 +1,4 @@
-package graph
+package telemetry
 
 import (
 	"context"
@@ -24,9 +24,9 @@ type Metrics struct {
 	inFlight       prometheus.Gauge
 	breaker        *prometheus.GaugeVec
 	tokenFetches   *prometheus.CounterVec
-	batchSize      prometheus.Histogram
-	lookups        prometheus.Counter
-	dedupeSaved    prometheus.Counter
+	batchSize      *prometheus.HistogramVec
+	lookups        *prometheus.CounterVec
+	dedupeSaved    *prometheus.CounterVec
 	persistedOps   *prometheus.CounterVec
 	shared         *prometheus.CounterVec
 	operationNames operationNames
@@ -74,27 +74,27 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "upstream_token_fetches_total",
 			Help: "Requests for the service's own client-credentials token, by result (ok, error).",
 		}, []string{"result"}),
-		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "loader_batch_size",
-			Help:    "Distinct room ids fetched per loader batch.",
+			Help:    "Distinct keys fetched per loader batch, by endpoint.",
 			Buckets: []float64{1, 2, 5, 10, 20, 50, 100},
-		}),
-		lookups: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "loader_room_lookups_total",
-			Help: "Room lookups that operations asked for (aliases and duplicate ids included).",
-		}),
-		dedupeSaved: prometheus.NewCounter(prometheus.CounterOpts{
+		}, []string{"endpoint"}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "loader_lookups_total",
+			Help: "Lookups that operations asked for (aliases and duplicate keys included), by endpoint.",
+		}, []string{"endpoint"}),
+		dedupeSaved: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "loader_dedupe_saved_total",
-			Help: "Room lookups served from another lookup of the same operation instead of an upstream call.",
-		}),
+			Help: "Lookups served from another lookup of the same operation instead of an upstream call, by endpoint.",
+		}, []string{"endpoint"}),
 		persistedOps: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graphql_persisted_queries_total",
 			Help: "Persisted-query lookups by result: hit, miss (PERSISTED_QUERY_NOT_FOUND), register (a document sent with its hash), trusted (served from the manifest).",
 		}, []string{"result"}),
 		shared: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "loader_shared_lookups_total",
-			Help: "Room lookups that cost no upstream call of their own across requests, by how: cache, or coalesced (joined another request's call).",
-		}, []string{"how"}),
+			Help: "Lookups that cost no upstream call of their own across requests, by endpoint and how: cache, or coalesced (joined another request's call).",
+		}, []string{"endpoint", "how"}),
 		operationNames: operationNames{max: 100, known: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
@@ -106,7 +106,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 var _ upstream.Observer = (*Metrics)(nil)
 
 // Attempt implements upstream.Observer; it also counts the call on the request's
-// log record.
+// record, for the access log.
 func (m *Metrics) Attempt(ctx context.Context, endpoint string, status int, d time.Duration) {
 	if rec := recordFrom(ctx); rec != nil {
 		rec.upstreamCalls.Add(1)
@@ -168,33 +168,45 @@ func (m *Metrics) operation(name, outcome string, d time.Duration) {
 	m.opDuration.WithLabelValues(name).Observe(d.Seconds())
 }
 
-// Shared counts a lookup served by sharing (cache or coalesced); give it to
-// SharingOptions.OnShare.
-func (m *Metrics) Shared(how string) {
+// Shared counts a lookup of endpoint served by sharing across requests (how:
+// cache or coalesced).
+func (m *Metrics) Shared(endpoint, how string) {
 	if m != nil {
-		m.shared.WithLabelValues(how).Inc()
+		m.shared.WithLabelValues(endpoint, how).Inc()
 	}
 }
 
-func (m *Metrics) persisted(result string) {
+// Persisted counts a persisted-query lookup by result.
+func (m *Metrics) Persisted(result string) {
 	if m != nil {
 		m.persistedOps.WithLabelValues(result).Inc()
 	}
 }
 
-func (m *Metrics) guardRejected(code string) {
+// GuardRejected counts a request refused before execution, by code.
+func (m *Metrics) GuardRejected(code string) {
 	if m != nil {
 		m.guard.WithLabelValues(code).Inc()
 	}
 }
 
-func (m *Metrics) batch(size, lookups int) {
+// Batch records one loader batch of endpoint: size distinct keys fetched.
+func (m *Metrics) Batch(endpoint string, size int) {
+	if m != nil {
+		m.batchSize.WithLabelValues(endpoint).Observe(float64(size))
+	}
+}
+
+// Lookup records one lookup a resolver asked endpoint's loader for; repeated
+// when the operation had already asked for the same key (it costs no call).
+func (m *Metrics) Lookup(endpoint string, repeated bool) {
 	if m == nil {
 		return
 	}
-	m.batchSize.Observe(float64(size))
-	m.lookups.Add(float64(lookups))
-	m.dedupeSaved.Add(float64(lookups - size))
+	m.lookups.WithLabelValues(endpoint).Inc()
+	if repeated {
+		m.dedupeSaved.WithLabelValues(endpoint).Inc()
+	}
 }
 
 func statusClass(status int) string {
@@ -222,8 +234,9 @@ type operationNames struct {
 	known map[string]struct{}
 }
 
-// wellFormedName: a GraphQL name of at most 64 characters.
-func wellFormedName(s string) bool {
+// WellFormedName reports whether s is a GraphQL name of at most 64 characters:
+// only such operation names reach labels, spans and logs.
+func WellFormedName(s string) bool {
 	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') {
 		return false
 	}
@@ -240,7 +253,7 @@ func (o *operationNames) fold(name string) string {
 	switch {
 	case name == "":
 		return "anonymous"
-	case !wellFormedName(name):
+	case !WellFormedName(name):
 		return "other"
 	}
 	o.mu.Lock()

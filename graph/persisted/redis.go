@@ -1,4 +1,4 @@
-package graph
+package persisted
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RedisStore is a QueryStore in Redis, so that replicas share persisted queries:
+// RedisStore is a Store in Redis, so that replicas share persisted queries:
 // a document registered through one is found by hash through any other.
 type RedisStore struct {
 	client  *redis.Client
@@ -17,7 +17,7 @@ type RedisStore struct {
 }
 
 // NewRedisStore keeps persisted queries in the Redis of client (shared with the
-// room cache: one connection pool). Entries live for ttl after their last
+// loaders' cache: one connection pool). Entries live for ttl after their last
 // registration; each Redis call gives up after timeout (a slow Redis makes a
 // lookup a miss, never a slow request).
 func NewRedisStore(client *redis.Client, ttl, timeout time.Duration) *RedisStore {
@@ -26,7 +26,7 @@ func NewRedisStore(client *redis.Client, ttl, timeout time.Duration) *RedisStore
 
 const redisPrefix = "reflect-graphql:apq:"
 
-// Get implements QueryStore.
+// Get implements Store.
 func (r *RedisStore) Get(ctx context.Context, hash string) (string, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
@@ -40,7 +40,7 @@ func (r *RedisStore) Get(ctx context.Context, hash string) (string, bool, error)
 	return q, true, nil
 }
 
-// Add implements QueryStore.
+// Add implements Store.
 func (r *RedisStore) Add(ctx context.Context, hash, query string) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
 
 // The two response media types of GraphQL over HTTP.
@@ -24,27 +29,30 @@ const (
 	mediaGraphQLResponse = "application/graphql-response+json"
 )
 
-// httpTransport serves GraphQL over HTTP at one endpoint: POST with a JSON body,
+// Transport serves GraphQL over HTTP at one endpoint: POST with a JSON body,
 // and GET with the request in the URL (queries only). It replaces gqlgen's POST and
 // GET transports, which answer a malformed body with an error that has no code and
 // echo the body back: here every failure has a code and nothing the caller sent is
 // repeated.
-type httpTransport struct {
-	maxBodyBytes int64
-	metrics      *Metrics
-	publicMaxAge time.Duration
+type Transport struct {
+	// MaxBodyBytes bounds a POST body (larger: 413, REQUEST_TOO_LARGE).
+	MaxBodyBytes int64
+	Metrics      *telemetry.Metrics
+	// PublicMaxAge lets shared caches keep answers to GET queries without a
+	// user token that have no errors, for this long (0: never).
+	PublicMaxAge time.Duration
 }
 
-var _ graphql.Transport = httpTransport{}
+var _ graphql.Transport = Transport{}
 
 // Supports claims every request to the endpoint, so that a wrong method or content
 // type is answered here, in GraphQL's shape, not by gqlgen's codeless fallback.
 // That includes requests with an Upgrade header: this service serves no
 // websockets, and curl --http2 sends "Upgrade: h2c" on plain HTTP, which Go
 // answers as HTTP/1.1.
-func (httpTransport) Supports(*http.Request) bool { return true }
+func (Transport) Supports(*http.Request) bool { return true }
 
-func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media := responseMediaType(r.Header.Get("Accept"))
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 
@@ -63,12 +71,12 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		}
 	default:
 		w.Header().Set("Allow", "GET, POST")
-		t.fail(w, r, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GraphQL is served over GET and POST only"))
+		t.fail(w, r, http.StatusMethodNotAllowed, errcode.New(errcode.BadRequest, "GraphQL is served over GET and POST only"))
 		return
 	}
 	params.ReadTime.End = graphql.Now()
 	if params.Query == "" && params.Extensions["persistedQuery"] == nil {
-		t.fail(w, r, http.StatusBadRequest, codedError(CodeBadRequest, "the request has no query"))
+		t.fail(w, r, http.StatusBadRequest, errcode.New(errcode.BadRequest, "the request has no query"))
 		return
 	}
 
@@ -89,14 +97,14 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	}
 	if r.Method == http.MethodGet && opCtx.Operation.Operation != ast.Query {
 		w.Header().Set("Allow", "POST")
-		t.fail(w, r, http.StatusMethodNotAllowed, codedError(CodeBadRequest, "GET serves queries only; send other operations with POST"))
+		t.fail(w, r, http.StatusMethodNotAllowed, errcode.New(errcode.BadRequest, "GET serves queries only; send other operations with POST"))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
-	if t.publicMaxAge > 0 && r.Method == http.MethodGet && viewerFrom(ctx).Token == "" && len(resp.Errors) == 0 {
+	if t.PublicMaxAge > 0 && r.Method == http.MethodGet && viewer.From(ctx).Anonymous() && len(resp.Errors) == 0 {
 		// Nothing in it belongs to a viewer, and nothing failed: a CDN may keep it.
-		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.publicMaxAge.Seconds())))
+		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.PublicMaxAge.Seconds())))
 		w.Header().Del("X-Request-ID") // one caller's id must not be served to the next
 		w.Header().Add("Vary", "Origin")
 	}
@@ -104,41 +112,37 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 }
 
 // fail answers a request that is refused before execution.
-func (t httpTransport) fail(w http.ResponseWriter, r *http.Request, status int, err *gqlerror.Error) {
+func (t Transport) fail(w http.ResponseWriter, r *http.Request, status int, err *gqlerror.Error) {
 	t.rejected(r.Context(), gqlerror.List{err})
 	writeRequestError(w, status, err)
 }
 
 // rejected notes errors that stopped a request before execution on its record,
 // and counts the guard's refusals.
-func (t httpTransport) rejected(ctx context.Context, errs gqlerror.List) {
-	if rec := recordFrom(ctx); rec != nil {
-		rec.addErrors(errs)
-	}
+func (t Transport) rejected(ctx context.Context, errs gqlerror.List) {
+	telemetry.RecordErrors(ctx, errs)
 	for _, e := range errs {
-		switch c, _ := e.Extensions["code"].(string); c {
-		case CodeTooManyTokens, CodeTooDeep, CodeTooManyAliases, CodeTooManyRootFields, CodeTooManyDirectives,
-			CodeTooManySelections, CodeTooManyIDs, CodeIntrospectionDeep, CodeTooComplex, CodeTooLarge:
-			t.metrics.guardRejected(c)
+		if c, _ := e.Extensions["code"].(string); slices.Contains(errcode.GuardCodes, c) {
+			t.Metrics.GuardRejected(c)
 		}
 	}
 }
 
-func (t httpTransport) readPOST(w http.ResponseWriter, r *http.Request, params *graphql.RawParams) (int, *gqlerror.Error) {
+func (t Transport) readPOST(w http.ResponseWriter, r *http.Request, params *graphql.RawParams) (int, *gqlerror.Error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
-		return http.StatusUnsupportedMediaType, codedError(CodeUnsupportedTyp, "POST bodies must be application/json")
+		return http.StatusUnsupportedMediaType, errcode.New(errcode.UnsupportedMediaType, "POST bodies must be application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, t.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return http.StatusRequestEntityTooLarge, codedError(CodeTooLarge, "the request body is larger than this server accepts")
+			return http.StatusRequestEntityTooLarge, errcode.New(errcode.RequestTooLarge, "the request body is larger than this server accepts")
 		}
-		return http.StatusBadRequest, codedError(CodeBadRequest, "the request body could not be read")
+		return http.StatusBadRequest, errcode.New(errcode.BadRequest, "the request body could not be read")
 	}
 	if err := decodeStrict(body, params); err != nil {
-		return http.StatusBadRequest, codedError(CodeBadRequest, "the request body is not a GraphQL request: "+err.Error())
+		return http.StatusBadRequest, errcode.New(errcode.BadRequest, "the request body is not a GraphQL request: "+err.Error())
 	}
 	return 0, nil
 }
@@ -146,18 +150,18 @@ func (t httpTransport) readPOST(w http.ResponseWriter, r *http.Request, params *
 func readGET(rawQuery string, params *graphql.RawParams) *gqlerror.Error {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return codedError(CodeBadRequest, "the URL query string is malformed")
+		return errcode.New(errcode.BadRequest, "the URL query string is malformed")
 	}
 	params.Query = q.Get("query")
 	params.OperationName = q.Get("operationName")
 	if v := q.Get("variables"); v != "" {
 		if err := decodeStrict([]byte(v), &params.Variables); err != nil {
-			return codedError(CodeBadRequest, "variables must be a JSON object")
+			return errcode.New(errcode.BadRequest, "variables must be a JSON object")
 		}
 	}
 	if v := q.Get("extensions"); v != "" {
 		if err := decodeStrict([]byte(v), &params.Extensions); err != nil {
-			return codedError(CodeBadRequest, "extensions must be a JSON object")
+			return errcode.New(errcode.BadRequest, "extensions must be a JSON object")
 		}
 	}
 	return nil
@@ -203,10 +207,6 @@ func responseMediaType(accept string) string {
 		}
 	}
 	return mediaJSON
-}
-
-func codedError(code, msg string) *gqlerror.Error {
-	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
 }
 
 // writeRequestError answers a request that never reached execution: errors only,

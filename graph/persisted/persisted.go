@@ -1,4 +1,9 @@
-package graph
+// Package persisted serves persisted queries: Apollo's automatic persisted
+// queries (a hash, then the document once), from memory or a Redis shared by
+// replicas, and trusted documents from a manifest, optionally refusing every
+// other operation. A document is stored only after it has passed the guard and
+// validation.
+package persisted
 
 import (
 	"context"
@@ -14,16 +19,15 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
 
-// Codes of persisted queries: Apollo's, so that its links react to them.
-const (
-	CodePersistedNotFound  = "PERSISTED_QUERY_NOT_FOUND"
-	CodePersistedNotInList = "PERSISTED_QUERY_NOT_IN_LIST"
-)
-
-// QueryStore keeps automatic persisted queries by their sha256 hash.
-type QueryStore interface {
+// Store keeps automatic persisted queries by their sha256 hash.
+type Store interface {
 	Get(ctx context.Context, hash string) (query string, ok bool, err error)
 	Add(ctx context.Context, hash, query string) error
 }
@@ -31,7 +35,7 @@ type QueryStore interface {
 // maxPersistedQuery is the largest document kept for automatic persisted queries.
 const maxPersistedQuery = 16 << 10
 
-// MemoryStore is an in-memory LRU QueryStore: the default, for one replica.
+// MemoryStore is an in-memory LRU Store: the default, for one replica.
 type MemoryStore struct{ cache *lru.Cache[string, string] }
 
 // NewMemoryStore keeps up to size queries.
@@ -40,13 +44,13 @@ func NewMemoryStore(size int) *MemoryStore {
 	return &MemoryStore{cache: c}
 }
 
-// Get implements QueryStore.
+// Get implements Store.
 func (m *MemoryStore) Get(_ context.Context, hash string) (string, bool, error) {
 	q, ok := m.cache.Get(hash)
 	return q, ok, nil
 }
 
-// Add implements QueryStore.
+// Add implements Store.
 func (m *MemoryStore) Add(_ context.Context, hash, query string) error {
 	m.cache.Add(hash, query)
 	return nil
@@ -101,7 +105,7 @@ func hashOf(q string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// persistedQueries serves Apollo's automatic persisted queries (a hash in
+// Queries serves Apollo's automatic persisted queries (a hash in
 // extensions.persistedQuery; PERSISTED_QUERY_NOT_FOUND on a miss, after which the
 // client sends the document with its hash) and trusted documents from a
 // manifest. With onlyTrusted, any operation not in the manifest is refused.
@@ -110,108 +114,109 @@ func hashOf(q string) string {
 // answers a malformed extension without a code; this one stores a document only
 // once it has passed the guard and validation, so the store never holds a
 // document the service would refuse.
-type persistedQueries struct {
-	store       QueryStore
-	manifest    Manifest
-	onlyTrusted bool
-	metrics     *Metrics
-	logger      *slog.Logger
-	limits      *callerLimits
+type Queries struct {
+	Store       Store
+	Manifest    Manifest
+	OnlyTrusted bool
+	Metrics     *telemetry.Metrics
+	Logger      *slog.Logger
+	// Callers is the per-caller budget: each registration spends one call of it.
+	Callers *guard.CallerLimits
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationParameterMutator
-} = persistedQueries{}
+} = Queries{}
 
-func (persistedQueries) ExtensionName() string                   { return "PersistedQueries" }
-func (persistedQueries) Validate(graphql.ExecutableSchema) error { return nil }
+func (Queries) ExtensionName() string                   { return "PersistedQueries" }
+func (Queries) Validate(graphql.ExecutableSchema) error { return nil }
 
 // toStore is a document to add to the store once it has validated.
 type toStore struct{ hash, query string }
 
-func (p persistedQueries) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
+func (p Queries) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	raw, ok := params.Extensions["persistedQuery"]
 	if !ok || raw == nil {
-		if p.onlyTrusted {
-			return codedError(CodePersistedNotInList, "this service runs only trusted documents: send a persisted query hash")
+		if p.OnlyTrusted {
+			return errcode.New(errcode.PersistedNotInList, "this service runs only trusted documents: send a persisted query hash")
 		}
 		return nil
 	}
 	ext, ok := raw.(map[string]any)
 	if !ok {
-		return codedError(CodeBadRequest, "extensions.persistedQuery must be an object")
+		return errcode.New(errcode.BadRequest, "extensions.persistedQuery must be an object")
 	}
 	if v := fmt.Sprint(ext["version"]); v != "1" {
-		return codedError(CodeBadRequest, "extensions.persistedQuery.version must be 1")
+		return errcode.New(errcode.BadRequest, "extensions.persistedQuery.version must be 1")
 	}
 	hash, _ := ext["sha256Hash"].(string)
 	hash = strings.ToLower(hash)
 	if len(hash) != 64 || strings.Trim(hash, "0123456789abcdef") != "" {
-		return codedError(CodeBadRequest, "extensions.persistedQuery.sha256Hash must be 64 hex digits")
+		return errcode.New(errcode.BadRequest, "extensions.persistedQuery.sha256Hash must be 64 hex digits")
 	}
-	if q, ok := p.manifest[hash]; ok {
+	if q, ok := p.Manifest[hash]; ok {
 		if params.Query != "" && params.Query != q {
-			return codedError(CodeBadRequest, "the query does not match its sha256Hash")
+			return errcode.New(errcode.BadRequest, "the query does not match its sha256Hash")
 		}
 		params.Query = q
-		p.metrics.persisted("trusted")
+		p.Metrics.Persisted("trusted")
 		return nil
 	}
-	if p.onlyTrusted {
-		return codedError(CodePersistedNotInList, "this operation is not in the list of trusted documents")
+	if p.OnlyTrusted {
+		return errcode.New(errcode.PersistedNotInList, "this operation is not in the list of trusted documents")
 	}
 	if params.Query == "" {
-		q, found, err := p.store.Get(ctx, hash)
+		q, found, err := p.Store.Get(ctx, hash)
 		if err != nil {
-			p.logger.WarnContext(ctx, "graphql: persisted query store", "err", err.Error())
+			p.Logger.WarnContext(ctx, "graphql: persisted query store", "err", err.Error())
 		}
 		if !found {
-			p.metrics.persisted("miss")
-			return codedError(CodePersistedNotFound, "PersistedQueryNotFound")
+			p.Metrics.Persisted("miss")
+			return errcode.New(errcode.PersistedNotFound, "PersistedQueryNotFound")
 		}
 		params.Query = q
-		p.metrics.persisted("hit")
+		p.Metrics.Persisted("hit")
 		return nil
 	}
 	if hashOf(params.Query) != hash {
-		return codedError(CodeBadRequest, "the query does not match its sha256Hash")
+		return errcode.New(errcode.BadRequest, "the query does not match its sha256Hash")
 	}
 	if len(params.Query) <= maxPersistedQuery {
 		// Each registration costs the caller one call of its budget: the store
 		// (shared Redis) must not be filled for free.
-		if err := p.limits.take(viewerFrom(ctx).Key); err != nil {
-			return codedError(CodeRateLimited, "too many persisted-query registrations from this caller; retry later")
+		if err := p.Callers.Take(viewer.From(ctx).Key); err != nil {
+			return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this caller; retry later")
 		}
-		// Stored in registerPersisted, once it has validated.
+		// Stored in Register, once it has validated.
 		graphql.GetOperationContext(ctx).Stats.SetExtension("persistedQueryToStore", toStore{hash, params.Query})
 	}
 	return nil
 }
 
-// registerPersisted stores a document sent with its hash. It is the last
+// Register stores a document sent with its hash. It is the last
 // extension to run before execution: a document reaches the store only after
 // the guard, validation, the id cap and the complexity limit have all passed it.
-type registerPersisted struct {
-	store   QueryStore
-	logger  *slog.Logger
-	metrics *Metrics
+type Register struct {
+	Store   Store
+	Logger  *slog.Logger
+	Metrics *telemetry.Metrics
 }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = registerPersisted{}
+} = Register{}
 
-func (registerPersisted) ExtensionName() string                   { return "RegisterPersisted" }
-func (registerPersisted) Validate(graphql.ExecutableSchema) error { return nil }
+func (Register) ExtensionName() string                   { return "RegisterPersisted" }
+func (Register) Validate(graphql.ExecutableSchema) error { return nil }
 
-func (r registerPersisted) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+func (r Register) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	if s, ok := opCtx.Stats.GetExtension("persistedQueryToStore").(toStore); ok {
-		if err := r.store.Add(ctx, s.hash, s.query); err != nil {
-			r.logger.WarnContext(ctx, "graphql: persisted query store", "err", err.Error())
+		if err := r.Store.Add(ctx, s.hash, s.query); err != nil {
+			r.Logger.WarnContext(ctx, "graphql: persisted query store", "err", err.Error())
 		} else {
-			r.metrics.persisted("register")
+			r.Metrics.Persisted("register")
 		}
 	}
 	return nil

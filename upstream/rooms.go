@@ -1,13 +1,30 @@
 package upstream
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	json "github.com/goccy/go-json"
-	"strconv"
+	"net/http"
 	"strings"
 	"time"
+
+	json "github.com/goccy/go-json"
 )
+
+// roomEndpoint is "Get room profile by ID". A room with its mutual followers is a
+// few KB: MaxBody is generous, and still bounds what one answer can cost.
+var roomEndpoint = Endpoint{
+	Name:    EndpointRoom,
+	Method:  http.MethodGet,
+	Path:    "/quran-reflect/v1/rooms/{id}",
+	MaxBody: 4 << 20,
+}
+
+// Room fetches the profile of room id as the holder of as sees it; an empty as
+// means an anonymous caller, served with the service's own token. Every error it
+// returns is an *Error with Endpoint "room" and Key id.
+func (c *Client) Room(ctx context.Context, id string, as UserToken) (*Room, error) {
+	return fetch(ctx, c, roomEndpoint, as, id, decodeRoom, id)
+}
 
 // RoomType says whether a room is a group or a page. The upstream sends it in lower case.
 type RoomType string
@@ -55,39 +72,6 @@ type AvatarURLs struct {
 	Large    *string `json:"large"`
 }
 
-// User is a user as listed in a room's mutual followers. The fields the docs give
-// defaults for hold those defaults when the upstream omitted them.
-type User struct {
-	ID              string
-	AvatarURLs      AvatarURLs
-	CreatedAt       time.Time
-	JoiningYear     int
-	Settings        *UserSettings
-	Username        *string
-	FirstName       *string
-	LastName        *string
-	Bio             *string
-	Country         *string
-	Followed        *bool
-	LanguageID      *int
-	Verified        bool
-	PostAs          bool
-	IsAdmin         bool
-	PostsCount      int
-	FollowersCount  int
-	LikesCount      int
-	LanguageIsoCode string
-}
-
-// UserSettings are a user's reading preferences.
-type UserSettings struct {
-	AyahLanguages                []int `json:"ayahLanguages"`
-	ReflectionLanguages          []int `json:"reflectionLanguages"`
-	Customized                   *bool `json:"customized"`
-	HideFollowSuggestion         *bool `json:"hideFollowSuggestion"`
-	ShowFollowFeaturedSuggestion *bool `json:"showFollowFeaturedSuggestion"`
-}
-
 // wireRoom is the JSON the upstream sends. Every field is a pointer so that an
 // omitted field can be told from a zero value; ids decode as json.Number so that
 // no digit is lost to float64.
@@ -115,31 +99,6 @@ type wireRoom struct {
 	MutualFollowersCount *int        `json:"mutualFollowersCount"`
 	MutualFollowers      []wireUser  `json:"mutualFollowers"`
 }
-
-type wireUser struct {
-	ID              *string       `json:"id"`
-	AvatarURLs      *AvatarURLs   `json:"avatarUrls"`
-	CreatedAt       *string       `json:"createdAt"`
-	JoiningYear     json.Number   `json:"joiningYear"`
-	Settings        *UserSettings `json:"settings"`
-	Username        *string       `json:"username"`
-	FirstName       *string       `json:"firstName"`
-	LastName        *string       `json:"lastName"`
-	Bio             *string       `json:"bio"`
-	Country         *string       `json:"country"`
-	Followed        *bool         `json:"followed"`
-	LanguageID      *int          `json:"languageId"`
-	Verified        *bool         `json:"verified"`
-	PostAs          *bool         `json:"postAs"`
-	IsAdmin         *bool         `json:"isAdmin"`
-	PostsCount      *int          `json:"postsCount"`
-	FollowersCount  *int          `json:"followersCount"`
-	LikesCount      *int          `json:"likesCount"`
-	LanguageIsoCode *string       `json:"languageIsoCode"`
-}
-
-// errMissing is wrapped with the name of a field the docs mark as always present.
-var errMissing = errors.New("missing required field")
 
 // decodeRoom turns an upstream body into a Room. warn receives the oddities that do
 // not fail the room (an unknown roomType, an unreadable optional date).
@@ -217,104 +176,4 @@ func decodeRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) 
 		}
 	}
 	return room, nil
-}
-
-func (w *wireUser) decode(u *User) error {
-	var missing []string
-	if w.ID == nil {
-		missing = append(missing, "id")
-	}
-	if w.AvatarURLs == nil {
-		missing = append(missing, "avatarUrls")
-	}
-	if w.CreatedAt == nil {
-		missing = append(missing, "createdAt")
-	}
-	if w.JoiningYear == "" {
-		missing = append(missing, "joiningYear")
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("%w: %s", errMissing, strings.Join(missing, ", "))
-	}
-	created, err := parseTime(*w.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("createdAt %q: %w", truncate(*w.CreatedAt, 40), err)
-	}
-	year, err := strconv.Atoi(string(w.JoiningYear))
-	if err != nil {
-		return fmt.Errorf("joiningYear %q is not an integer", truncate(string(w.JoiningYear), 16))
-	}
-	*u = User{
-		ID:              *w.ID,
-		AvatarURLs:      *w.AvatarURLs,
-		CreatedAt:       created,
-		JoiningYear:     year,
-		Settings:        w.Settings,
-		Username:        w.Username,
-		FirstName:       w.FirstName,
-		LastName:        w.LastName,
-		Bio:             w.Bio,
-		Country:         w.Country,
-		Followed:        w.Followed,
-		LanguageID:      w.LanguageID,
-		Verified:        orDefault(w.Verified, false),
-		PostAs:          orDefault(w.PostAs, false),
-		IsAdmin:         orDefault(w.IsAdmin, false),
-		PostsCount:      orDefault(w.PostsCount, 0),
-		FollowersCount:  orDefault(w.FollowersCount, 0),
-		LikesCount:      orDefault(w.LikesCount, 0),
-		LanguageIsoCode: orDefault(w.LanguageIsoCode, "en"),
-	}
-	return nil
-}
-
-func orDefault[T any](p *T, def T) T {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-// parseTime reads the forms the upstream uses: ISO 8601 for rooms, and for users
-// "2000-01-21 00:00:00" with no zone, which the docs say is UTC.
-func parseTime(s string) (time.Time, error) {
-	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, errors.New("not a date-time")
-}
-
-// MaxRoomID is the largest room id the service accepts (the largest int64).
-const MaxRoomID = "9223372036854775807"
-
-// CanonicalRoomID reports whether s is a room id — a decimal integer from 1 to
-// MaxRoomID written with digits only — and returns it without leading zeros.
-// It works on the digits alone, so no precision is ever lost.
-func CanonicalRoomID(s string) (string, bool) {
-	return canonicalID(s)
-}
-
-func canonicalID(s string) (string, bool) {
-	if s == "" {
-		return "", false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return "", false
-		}
-	}
-	s = strings.TrimLeft(s, "0")
-	if s == "" || len(s) > len(MaxRoomID) || (len(s) == len(MaxRoomID) && s > MaxRoomID) {
-		return "", false
-	}
-	return s, true
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -1,4 +1,4 @@
-package graph
+package httpapi
 
 import (
 	"bytes"
@@ -8,11 +8,6 @@ import (
 	"os"
 	"path/filepath"
 )
-
-// The schema as written, descriptions included: what code generators read.
-//
-//go:embed schema.graphqls
-var schemaSDL []byte
 
 //go:embed graphiql/index.html
 var graphiqlHTML string
@@ -85,10 +80,4 @@ func graphiqlHandlers(mux *http.ServeMux, assetsDir string) error {
 		_, _ = w.Write(graphiqlApp)
 	})
 	return nil
-}
-
-func serveSchema(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=300")
-	_, _ = w.Write(schemaSDL)
 }

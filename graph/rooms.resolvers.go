@@ -13,12 +13,12 @@ import (
 
 // Room is the resolver for the room field.
 func (r *queryResolver) Room(ctx context.Context, id string) (*upstream.Room, error) {
-	return loadRoom(ctx, id)
+	return r.room(ctx, id)
 }
 
 // Rooms is the resolver for the rooms field.
 func (r *queryResolver) Rooms(ctx context.Context, ids []string) ([]*upstream.Room, error) {
-	return loadRooms(ctx, ids)
+	return r.roomList(ctx, ids)
 }
 
 // Query returns QueryResolver implementation.

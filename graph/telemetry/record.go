@@ -1,4 +1,9 @@
-package graph
+// Package telemetry is what the service tells its operators: Prometheus metrics
+// (also the upstream client's Observer), one access-log line per request with the
+// request id on every record logged for it, a span per operation, and the
+// OpenTelemetry set-up from the standard OTEL_* variables. It never records a
+// token, a secret or a variable's value.
+package telemetry
 
 import (
 	"context"
@@ -11,12 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
-	"go.opentelemetry.io/otel/trace"
 )
 
 // requestRecord is what the access log and metrics learn about one request as it
@@ -48,6 +49,14 @@ type recordKey struct{}
 func recordFrom(ctx context.Context) *requestRecord {
 	r, _ := ctx.Value(recordKey{}).(*requestRecord)
 	return r
+}
+
+// RecordErrors notes, for the access log, errors that answered the request
+// without running an operation (refusals of the transport or the guard).
+func RecordErrors(ctx context.Context, errs gqlerror.List) {
+	if rec := recordFrom(ctx); rec != nil {
+		rec.addErrors(errs)
+	}
 }
 
 // requestID accepts a caller's X-Request-ID when it is short and plain, and
@@ -93,10 +102,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// withAccessLog gives the request an id (echoed in X-Request-ID), accepts the
+// AccessLog gives the request an id (echoed in X-Request-ID), accepts the
 // caller's W3C trace context, and at the end writes one log line and the
 // operation metrics.
-func withAccessLog(logger *slog.Logger, m *Metrics, prop propagation.TextMapPropagator, next http.Handler) http.Handler {
+func AccessLog(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler {
+	prop := propagation.TraceContext{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &requestRecord{id: requestID(r)}
@@ -158,59 +168,3 @@ func (h logHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return logHandler{h.Handler.WithAttrs(as)}
 }
 func (h logHandler) WithGroup(name string) slog.Handler { return logHandler{h.Handler.WithGroup(name)} }
-
-// observeOperations is a gqlgen extension: a span per operation, and the
-// operation's name, errors and data on the request's record.
-type observeOperations struct {
-	tracer trace.Tracer
-}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.OperationInterceptor
-	graphql.ResponseInterceptor
-} = observeOperations{}
-
-func (observeOperations) ExtensionName() string                   { return "Observe" }
-func (observeOperations) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (o observeOperations) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	opCtx := graphql.GetOperationContext(ctx)
-	kind, opName := "query", ""
-	if opCtx.Operation != nil {
-		kind, opName = string(opCtx.Operation.Operation), opCtx.Operation.Name
-	}
-	if rec := recordFrom(ctx); rec != nil {
-		rec.mu.Lock()
-		rec.operation, rec.executed = opName, true
-		rec.mu.Unlock()
-	}
-	name := kind
-	if opName != "" && wellFormedName(opName) {
-		name += " " + opName
-	}
-	// The span ends when the response is written (in InterceptResponse).
-	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", kind)}
-	if opName != "" && wellFormedName(opName) {
-		attrs = append(attrs, attribute.String("graphql.operation.name", opName))
-	}
-	ctx, _ = o.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
-	return next(ctx)
-}
-
-func (o observeOperations) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	resp := next(ctx)
-	span := trace.SpanFromContext(ctx)
-	if rec := recordFrom(ctx); rec != nil && resp != nil {
-		rec.addErrors(resp.Errors)
-		rec.mu.Lock()
-		rec.hadData = rec.hadData || (len(resp.Data) > 0 && string(resp.Data) != "null")
-		rec.mu.Unlock()
-	}
-	if resp != nil && len(resp.Errors) > 0 {
-		span.SetStatus(codes.Error, "the response has errors")
-		span.SetAttributes(attribute.Int("graphql.errors", len(resp.Errors)))
-	}
-	span.End()
-	return resp
-}

@@ -1,0 +1,94 @@
+package guard
+
+import (
+	"math"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/time/rate"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+)
+
+// CallerLimit configures a per-caller token bucket.
+type CallerLimit struct {
+	PerSecond float64 // sustained calls per second per caller
+	Burst     int     // calls a caller may make at once
+}
+
+// DefaultCallerLimit is the budget of upstream calls per caller (a token hash,
+// else a client IP): a page that asks for a few dozen rooms a second never meets
+// it; a script that loops does.
+func DefaultCallerLimit() CallerLimit { return CallerLimit{PerSecond: 50, Burst: 200} }
+
+// DefaultBadTokenLimit is the budget, per client IP, of tokens the upstream
+// refuses: inventing a new token per request buys no fresh budget.
+func DefaultBadTokenLimit() CallerLimit { return CallerLimit{PerSecond: 2, Burst: 20} }
+
+// trackedCallers is how many callers' buckets are kept at once. A caller evicted
+// and seen again starts with a full bucket, which only errs on the generous side;
+// the bound keeps a flood of distinct callers from growing memory.
+const trackedCallers = 10_000
+
+// CallerLimits is a token bucket per caller key, in an LRU.
+type CallerLimits struct {
+	rate  rate.Limit
+	burst int
+	now   func() time.Time
+
+	mu      sync.Mutex
+	buckets *lru.Cache[string, *rate.Limiter]
+}
+
+// NewCallerLimits returns buckets of c; now is the clock (time.Now in production).
+func NewCallerLimits(c CallerLimit, now func() time.Time) *CallerLimits {
+	if c.PerSecond <= 0 || c.Burst <= 0 {
+		panic("guard: a CallerLimit needs a positive rate and burst; start from DefaultCallerLimit()")
+	}
+	buckets, _ := lru.New[string, *rate.Limiter](trackedCallers) // only fails for a size <= 0
+	return &CallerLimits{rate: rate.Limit(c.PerSecond), burst: c.Burst, now: now, buckets: buckets}
+}
+
+// Allows reports whether key's bucket has a call left, without spending it.
+func (l *CallerLimits) Allows(key string) error {
+	l.mu.Lock()
+	b, ok := l.buckets.Get(key)
+	l.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if tokens := b.TokensAt(l.now()); tokens < 1 {
+		return l.limited(tokens)
+	}
+	return nil
+}
+
+// Take spends one call from key's bucket, or says how long to wait. AllowN, not
+// a reservation: concurrent callers that are refused leave the bucket exactly as
+// it was.
+func (l *CallerLimits) Take(key string) error {
+	l.mu.Lock()
+	b, ok := l.buckets.Get(key)
+	if !ok {
+		b = rate.NewLimiter(l.rate, l.burst)
+		l.buckets.Add(key, b)
+	}
+	l.mu.Unlock()
+	now := l.now()
+	if b.AllowN(now, 1) {
+		return nil
+	}
+	return l.limited(b.TokensAt(now))
+}
+
+// limited is the refusal for a bucket holding tokens (< 1): retry once one
+// whole token has come back, in whole seconds.
+func (l *CallerLimits) limited(tokens float64) error {
+	wait := (1 - tokens) / float64(l.rate)
+	return &errcode.LimitedError{
+		Code:       errcode.RateLimited,
+		Msg:        "too many upstream calls from this caller; retry later",
+		RetryAfter: time.Duration(math.Ceil(wait)) * time.Second,
+	}
+}

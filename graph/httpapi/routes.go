@@ -1,0 +1,103 @@
+// Package httpapi is the service's whole HTTP surface: every route of the public
+// port and the admin port, the middleware in front of GraphQL (the viewer, the
+// deadline, the access log, CORS, compression, panics), the GraphQL-over-HTTP
+// transport, and GraphiQL. It serves a gqlgen handler it is given and knows
+// nothing of the schema behind it.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+)
+
+// Options are what the routes serve.
+type Options struct {
+	Logger *slog.Logger
+	// GraphQL is the gqlgen handler, with Transport as its only transport.
+	GraphQL http.Handler
+	// RequestTimeout bounds one GraphQL request, upstream calls included. Keep it
+	// under the http.Server's WriteTimeout, so that a slow request still ends
+	// with an answer, not a dropped connection.
+	RequestTimeout time.Duration
+	Metrics        *telemetry.Metrics
+	// MetricsHandler serves /metrics: on the admin port when there is one,
+	// else on the public port.
+	MetricsHandler http.Handler
+	// PProf serves net/http/pprof on the admin port (never on the public one).
+	PProf bool
+	// Ready reports whether the service can serve (nil: always); /readyz
+	// answers 503 with its error.
+	Ready func(ctx context.Context) error
+	// CORSOrigins may call from browsers ("*": any, without credentials).
+	CORSOrigins []string
+	// SDL is the schema as written, served at /schema.graphql while
+	// Introspection is on.
+	SDL           []byte
+	Introspection bool
+	// GraphiQL serves GraphiQL at /, with its assets from GraphiQLAssets (a
+	// node_modules folder; empty: from a CDN).
+	GraphiQL       bool
+	GraphiQLAssets string
+}
+
+// Routes returns the handlers of both ports. The admin port (metrics and
+// profiles) is for operators only; run serves it on METRICS_ADDR when that is
+// set, and then /metrics is not on the public port.
+func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
+	logger := slog.New(telemetry.WithRequestIDs(o.Logger.Handler()))
+	mux := http.NewServeMux()
+	mux.Handle("/query", telemetry.AccessLog(logger, o.Metrics,
+		withViewer(withDeadline(o.RequestTimeout, o.GraphQL))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if o.Ready != nil {
+			if err := o.Ready(r.Context()); err != nil {
+				// The detail (addresses, upstream errors) goes to the log only.
+				logger.InfoContext(r.Context(), "not ready", "err", err.Error())
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"status":"not ready"}` + "\n"))
+				return
+			}
+		}
+		_, _ = w.Write([]byte(`{"status":"ready"}` + "\n"))
+	})
+	if o.Introspection {
+		// The SDL is the schema introspection would reveal: off together.
+		mux.HandleFunc("GET /schema.graphql", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Cache-Control", "public, max-age=300")
+			_, _ = w.Write(o.SDL)
+		})
+	}
+	if o.GraphiQL {
+		if err := graphiqlHandlers(mux, o.GraphiQLAssets); err != nil {
+			logger.Error("graphiql: assets not found; serving them from the CDN", "dir", o.GraphiQLAssets, "err", err.Error())
+			_ = graphiqlHandlers(mux, "")
+		}
+	}
+
+	adminMux := http.NewServeMux()
+	metrics := mux
+	if separateAdmin {
+		metrics = adminMux
+		if o.PProf {
+			adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
+			adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+			adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		}
+	}
+	if o.MetricsHandler != nil {
+		metrics.Handle("GET /metrics", o.MetricsHandler)
+	}
+	return recoverHTTP(logger, compress(withCORS(o.CORSOrigins, mux))), adminMux
+}

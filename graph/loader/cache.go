@@ -1,0 +1,72 @@
+package loader
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"github.com/redis/go-redis/v9"
+)
+
+// MemoryCache is a bounded in-memory Cache with a TTL.
+type MemoryCache[V any] struct {
+	lru *expirable.LRU[string, V]
+}
+
+// NewMemoryCache keeps up to size items for ttl each.
+func NewMemoryCache[V any](size int, ttl time.Duration) *MemoryCache[V] {
+	return &MemoryCache[V]{lru: expirable.NewLRU[string, V](max(size, 1), nil, ttl)}
+}
+
+// Get implements Cache.
+func (m *MemoryCache[V]) Get(_ context.Context, key string) (V, bool) { return m.lru.Get(key) }
+
+// Set implements Cache.
+func (m *MemoryCache[V]) Set(_ context.Context, key string, v V) { m.lru.Add(key, v) }
+
+// RedisCache is a Cache in Redis, shared by replicas, holding items as JSON.
+type RedisCache[V any] struct {
+	client  *redis.Client
+	prefix  string
+	ttl     time.Duration
+	timeout time.Duration
+	keep    func(V) bool
+}
+
+// NewRedisCache keeps items for ttl each in the Redis of client, under prefix
+// (name the endpoint, the version of V's JSON shape and the upstream's host, so
+// that two environments or two versions of a rolling deploy never read each
+// other's entries). Each Redis call gives up after timeout: a slow Redis is a
+// miss, never a slow request. keep, if set, decides which items may be written:
+// Redis holds them in the clear.
+func NewRedisCache[V any](client *redis.Client, prefix string, ttl, timeout time.Duration, keep func(V) bool) *RedisCache[V] {
+	return &RedisCache[V]{client: client, prefix: prefix, ttl: ttl, timeout: timeout, keep: keep}
+}
+
+// Get implements Cache; any Redis trouble is a miss.
+func (r *RedisCache[V]) Get(ctx context.Context, key string) (V, bool) {
+	var v V
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	b, err := r.client.Get(ctx, r.prefix+key).Bytes()
+	if err != nil || json.Unmarshal(b, &v) != nil {
+		var zero V
+		return zero, false
+	}
+	return v, true
+}
+
+// Set implements Cache.
+func (r *RedisCache[V]) Set(ctx context.Context, key string, v V) {
+	if r.keep != nil && !r.keep(v) {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	_ = r.client.Set(ctx, r.prefix+key, b, r.ttl).Err()
+}

@@ -1,0 +1,198 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"sync"
+
+	"github.com/graph-gophers/dataloader/v7"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Fetch gets one item from the upstream as the holder of token sees it.
+type Fetch[K comparable, V any] func(ctx context.Context, key K, as upstream.UserToken) (V, error)
+
+// Kind declares a loader: which endpoint it calls (for spans and metrics) and
+// how it fetches one key. Each operation gets its own instance of it.
+type Kind[K comparable, V any] struct {
+	endpoint string
+	fetch    Fetch[K, V]
+}
+
+// Declare returns a loader of endpoint's items.
+func Declare[K comparable, V any](endpoint string, fetch Fetch[K, V]) *Kind[K, V] {
+	return &Kind[K, V]{endpoint: endpoint, fetch: fetch}
+}
+
+// instance is a Kind's loader within one operation. Every batch of it shares one
+// cache, so a key is fetched at most once per operation, and a failure is
+// remembered for the rest of it: ten aliases of a failing room cost one call.
+type instance[K comparable, V any] struct {
+	kind *Kind[K, V]
+	op   *operation
+
+	mu       sync.Mutex // orders cache checks and loads across batches
+	cache    *dataloader.InMemoryCache[K, V]
+	fallback *dataloader.Loader[K, V] // for lookups nobody planned; made on first use
+	seen     map[K]struct{}           // keys resolvers asked for, for the dedupe metric
+}
+
+func (k *Kind[K, V]) instance(ctx context.Context) *instance[K, V] {
+	op := operationFrom(ctx)
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if i, ok := op.instances[k]; ok {
+		return i.(*instance[K, V])
+	}
+	i := &instance[K, V]{kind: k, op: op, cache: dataloader.NewCache[K, V](), seen: make(map[K]struct{})}
+	op.instances[k] = i
+	return i
+}
+
+// Prime starts one batch for the keys not yet loaded in this operation, without
+// waiting for it. The batch's capacity is their number, so it closes on the last
+// one with no timer; its calls run concurrently. Plans call it for lookups known
+// before execution, and a batch resolver can call it for one wave of a nested
+// field's keys.
+func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
+	inst := k.instance(ctx)
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	fresh := make([]K, 0, len(keys))
+	pending := make(map[K]struct{}, len(keys))
+	for _, key := range keys {
+		if _, ok := inst.cache.Get(ctx, key); ok {
+			continue
+		}
+		if _, dup := pending[key]; !dup {
+			pending[key] = struct{}{}
+			fresh = append(fresh, key)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	l := dataloader.NewBatchedLoader(inst.batch,
+		dataloader.WithCache[K, V](inst.cache),
+		dataloader.WithBatchCapacity[K, V](len(fresh)),
+		dataloader.WithInputCapacity[K, V](len(fresh)),
+		// Never reached: every key is new to the shared cache, which only
+		// this instance writes, under mu.
+		dataloader.WithWait[K, V](FallbackWait),
+	)
+	for _, key := range fresh {
+		l.Load(ctx, key)
+	}
+}
+
+// Load returns the item for key, from this operation's earlier lookups when it
+// has one, else from a batch.
+func (k *Kind[K, V]) Load(ctx context.Context, key K) (V, error) {
+	inst := k.instance(ctx)
+	inst.mu.Lock()
+	thunk := inst.thunk(ctx, key)
+	inst.mu.Unlock()
+	return thunk()
+}
+
+// LoadAll returns the items for keys, in order, with an error per item: all of
+// them are asked for before any is waited on, so the ones not yet loaded go out
+// in one batch.
+func (k *Kind[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, []error) {
+	inst := k.instance(ctx)
+	thunks := make([]dataloader.Thunk[V], len(keys))
+	inst.mu.Lock()
+	for i, key := range keys {
+		thunks[i] = inst.thunk(ctx, key)
+	}
+	inst.mu.Unlock()
+	vals, errs := make([]V, len(keys)), make([]error, len(keys))
+	for i, t := range thunks {
+		vals[i], errs[i] = t()
+	}
+	return vals, errs
+}
+
+// thunk returns key's thunk, joining the fallback batch when nothing planned
+// it. The caller holds mu.
+func (inst *instance[K, V]) thunk(ctx context.Context, key K) dataloader.Thunk[V] {
+	_, repeated := inst.seen[key]
+	inst.seen[key] = struct{}{}
+	inst.op.policy.Metrics.Lookup(inst.kind.endpoint, repeated)
+	if t, ok := inst.cache.Get(ctx, key); ok {
+		return t
+	}
+	if inst.fallback == nil {
+		inst.fallback = dataloader.NewBatchedLoader(inst.batch,
+			dataloader.WithCache[K, V](inst.cache),
+			dataloader.WithWait[K, V](FallbackWait))
+	}
+	return inst.fallback.Load(ctx, key)
+}
+
+// batch fetches keys for the operation's viewer, applying the policy to each.
+func (inst *instance[K, V]) batch(ctx context.Context, keys []K) []*dataloader.Result[V] {
+	p, endpoint := inst.op.policy, inst.kind.endpoint
+	ctx, span := p.Tracer.Start(ctx, endpoint+" batch", trace.WithAttributes(
+		attribute.String("loader.endpoint", endpoint), attribute.Int("batch.size", len(keys))))
+	defer span.End()
+	p.Metrics.Batch(endpoint, len(keys))
+	results := make([]*dataloader.Result[V], len(keys))
+	get := func(i int) {
+		// A panic is caught here, per key, rather than by dataloader, which
+		// would fail the whole batch and print to the standard logger.
+		defer func() {
+			if r := recover(); r != nil {
+				p.Logger.ErrorContext(ctx, "loader: panic fetching", "endpoint", endpoint, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				results[i] = &dataloader.Result[V]{Error: errcode.ErrInternal}
+			}
+		}()
+		val, err := inst.call(ctx, keys[i])
+		results[i] = &dataloader.Result[V]{Data: val, Error: err}
+	}
+	if len(keys) == 1 {
+		get(0)
+		return results
+	}
+	// The calls of one batch run concurrently, at most Concurrency at a time,
+	// so ten rooms cost about one upstream round trip.
+	var g errgroup.Group
+	g.SetLimit(p.Concurrency)
+	for i := range keys {
+		g.Go(func() error { get(i); return nil })
+	}
+	_ = g.Wait()
+	return results
+}
+
+// call makes one upstream call within the operation's and the caller's limits.
+func (inst *instance[K, V]) call(ctx context.Context, key K) (V, error) {
+	var zero V
+	p, v := inst.op.policy, inst.op.viewer
+	if v.Token != "" {
+		if err := p.BadTokens.Allows(v.IP); err != nil {
+			return zero, err
+		}
+	}
+	if n := inst.op.calls.Add(1); n > int64(p.MaxCalls) {
+		return zero, &errcode.LimitedError{Code: errcode.TooManyIDs,
+			Msg: fmt.Sprintf("an operation may make at most %d upstream calls", p.MaxCalls)}
+	}
+	if err := p.Callers.Take(v.Key); err != nil {
+		return zero, err
+	}
+	val, err := inst.kind.fetch(ctx, key, v.Token)
+	var se *upstream.StatusError
+	if v.Token != "" && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
+		_ = p.BadTokens.Take(v.IP)
+	}
+	return val, err
+}

@@ -1,0 +1,99 @@
+// Package loader is how the service reaches the upstream during an operation:
+// per-operation loaders, declared once per endpoint for any key and value, that
+// batch and dedupe lookups and apply one policy to every upstream call (the
+// caller's budget, the charge for refused tokens, the operation's allowance of
+// calls, panic recovery, bounded concurrency, a span and metrics by endpoint);
+// and, opt-in, sharing across requests (coalescing and a short-lived cache) that
+// never mixes viewers.
+package loader
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+)
+
+// Policy is what every loader applies to every upstream call, whatever it loads.
+type Policy struct {
+	Logger *slog.Logger
+	// Callers is the per-caller budget: each upstream call spends one.
+	Callers *guard.CallerLimits
+	// BadTokens is a per-IP budget of tokens the upstream refused: a caller
+	// that invents tokens gets a fresh per-token bucket each time, but not a
+	// fresh IP.
+	BadTokens *guard.CallerLimits
+	Metrics   *telemetry.Metrics // nil: none
+	Tracer    trace.Tracer
+	// Concurrency bounds the upstream calls one batch makes at once.
+	Concurrency int
+	// MaxCalls bounds the upstream calls of one operation, counted where they
+	// are made, whatever field led to them.
+	MaxCalls int
+}
+
+// FallbackWait is how long a batch started by a lookup nobody planned stays open
+// for more keys. Planned batches (Prime) close on their last key, with no timer;
+// this only matters for a lookup that neither a plan nor a batch resolver
+// foresaw, which then is still batched, a little later.
+const FallbackWait = 500 * time.Microsecond
+
+// Plan primes an operation's loaders before any resolver runs, from the
+// document and its variables.
+type Plan func(ctx context.Context, opCtx *graphql.OperationContext)
+
+// Scope is a gqlgen operation interceptor that gives each operation its own
+// loaders, carrying its viewer, then runs the plans. Loaders never outlive their
+// operation: a batch runs with its viewer's token, so sharing one would show one
+// viewer's data to another.
+type Scope struct {
+	Policy *Policy
+	Plans  []Plan
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+} = Scope{}
+
+func (Scope) ExtensionName() string                   { return "Loaders" }
+func (Scope) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (s Scope) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	op := &operation{policy: s.Policy, viewer: viewer.From(ctx), instances: make(map[any]any, 1)}
+	ctx = context.WithValue(ctx, opKey{}, op)
+	opCtx := graphql.GetOperationContext(ctx)
+	for _, plan := range s.Plans {
+		plan(ctx, opCtx)
+	}
+	return next(ctx)
+}
+
+// operation is one operation's loaders and its count of upstream calls.
+type operation struct {
+	policy *Policy
+	viewer viewer.Viewer
+	calls  atomic.Int64
+
+	mu        sync.Mutex
+	instances map[any]any // *Kind[K, V] -> *instance[K, V]
+}
+
+type opKey struct{}
+
+// operationFrom returns the operation's loaders.
+func operationFrom(ctx context.Context) *operation {
+	op, ok := ctx.Value(opKey{}).(*operation)
+	if !ok {
+		panic("loader: no loaders in context: the operation did not pass through the loader.Scope extension (see service.New)")
+	}
+	return op
+}

@@ -1,0 +1,127 @@
+package loader
+
+import (
+	"context"
+	"sync"
+
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Cache keeps items for a short while, keyed by viewer and key.
+type Cache[V any] interface {
+	Get(ctx context.Context, key string) (V, bool)
+	Set(ctx context.Context, key string, v V)
+}
+
+// SharingOptions turns on the sharing of lookups across requests. Both parts
+// are off by default.
+type SharingOptions[V any] struct {
+	// Coalesce makes concurrent lookups of one key by one viewer, from
+	// different requests, share one upstream call.
+	Coalesce bool
+	// Cache keeps successful lookups for a short time (nil: no cache). Errors
+	// and 404s are never kept.
+	Cache Cache[V]
+	// OnShare, if set, is called each time a lookup joins another's call or is
+	// served from the cache (for metrics and tests).
+	OnShare func(how string)
+}
+
+// shared shares lookups across requests without ever mixing viewers: every key
+// is the viewer (a hash of the token, never the token) plus the item's key, so a
+// viewer only ever shares with itself.
+type shared[V any] struct {
+	endpoint string
+	next     Fetch[string, V]
+	opts     SharingOptions[V]
+
+	mu      sync.Mutex
+	flights map[string]*flight[V]
+}
+
+// flight is one upstream call shared by its waiters. It is cancelled when the
+// last waiter gives up, and not before: a caller that leaves does not cancel the
+// others' call.
+type flight[V any] struct {
+	done    chan struct{}
+	val     V
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// Share wraps next, a fetch of endpoint, with the sharing opts asks for.
+func Share[V any](endpoint string, next Fetch[string, V], opts SharingOptions[V]) Fetch[string, V] {
+	if opts.OnShare == nil {
+		opts.OnShare = func(string) {}
+	}
+	s := &shared[V]{endpoint: endpoint, next: next, opts: opts, flights: make(map[string]*flight[V])}
+	return s.fetch
+}
+
+func (s *shared[V]) fetch(ctx context.Context, id string, token upstream.UserToken) (V, error) {
+	key := viewer.Viewer{Token: token}.CacheKey() + ":" + id
+	if s.opts.Cache != nil {
+		if v, ok := s.opts.Cache.Get(ctx, key); ok {
+			s.opts.OnShare("cache")
+			return v, nil
+		}
+	}
+	if !s.opts.Coalesce {
+		v, err := s.next(ctx, id, token)
+		if err == nil && s.opts.Cache != nil {
+			s.opts.Cache.Set(ctx, key, v)
+		}
+		return v, err
+	}
+
+	s.mu.Lock()
+	f, joined := s.flights[key]
+	if joined {
+		f.waiters++
+	} else {
+		// The shared call keeps the first caller's values (its trace) but not
+		// its cancellation: it ends when its last waiter leaves, and the
+		// upstream client bounds it with its own budget.
+		cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight[V]{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		s.flights[key] = f
+		go func() {
+			defer cancel()
+			f.val, f.err = s.next(cctx, id, token)
+			s.mu.Lock()
+			if s.flights[key] == f {
+				delete(s.flights, key)
+			}
+			s.mu.Unlock()
+			close(f.done) // waiters go first; the cache write (maybe to Redis) after
+			if f.err == nil && s.opts.Cache != nil {
+				s.opts.Cache.Set(cctx, key, f.val)
+			}
+		}()
+	}
+	s.mu.Unlock()
+	if joined {
+		s.opts.OnShare("coalesced")
+	}
+
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		s.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			// Nobody is waiting any more: cancel the call, and let the next
+			// caller start a fresh one rather than join a cancelled one.
+			f.cancel()
+			if s.flights[key] == f {
+				delete(s.flights, key)
+			}
+		}
+		s.mu.Unlock()
+		var zero V
+		return zero, &upstream.Error{Endpoint: s.endpoint, Key: id, Err: ctx.Err()}
+	}
+}

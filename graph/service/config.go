@@ -1,0 +1,178 @@
+// Package service builds the whole service from its configuration: every
+// setting (environment name, default, parse rule and doc, declared once in
+// settings.go), and the one function, New, that wires the upstream client, the
+// service token, sharing, the loaders, the GraphQL pipeline and both HTTP ports.
+// The process (server.go), the tests and the soak all build the service with it.
+package service
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Config is everything the service reads from its environment. Start from
+// Defaults(); Load fills it from environment variables.
+type Config struct {
+	Host, Port  string
+	Env         string // prelive or production: picks both base URLs
+	APIBaseURL  string
+	AuthBaseURL string
+	// ClientID unset means demo mode: the process serves an embedded fake.
+	ClientID     string
+	ClientSecret string
+	Scopes       []string
+
+	// Upstream holds the upstream client's tunables (its APIBaseURL,
+	// ClientID and dependencies are filled in by New).
+	Upstream     upstream.Config
+	TokenTimeout time.Duration
+	// BatchConcurrency bounds the upstream calls one batch makes at once.
+	BatchConcurrency int
+
+	Limits      guard.Limits
+	CallerLimit guard.CallerLimit
+
+	RequestTimeout  time.Duration
+	MaxBodyBytes    int64
+	ShutdownDelay   time.Duration
+	ShutdownTimeout time.Duration
+
+	Introspection  bool
+	GraphiQL       bool
+	GraphiQLAssets string
+	CORSOrigins    []string
+	PublicMaxAge   time.Duration
+
+	RedisURL           string
+	APQTTL             time.Duration
+	PersistedDocuments string
+	TrustedOnly        bool
+
+	RoomCoalesce  bool
+	RoomCacheTTL  time.Duration
+	RoomCacheSize int
+
+	MetricsAddr    string
+	PProf          bool
+	TracesExporter string
+	// GCPercent is applied unless the runtime already read GOGC.
+	GCPercent    int
+	GOGCFromEnv  bool
+	LogFormat    string
+	LogLevel     slog.Level
+	DemoLatency  time.Duration
+	shutdownSet  bool
+	graphiqlAuto bool
+}
+
+// environments are the provider's two environments: {auth, api} base URLs.
+func environments(name string) (auth, api string, ok bool) {
+	switch name {
+	case "prelive":
+		return "https://prelive-oauth2.quran.foundation", "https://apis-prelive.quran.foundation", true
+	case "production":
+		return "https://oauth2.quran.foundation", "https://apis.quran.foundation", true
+	}
+	return "", "", false
+}
+
+// Defaults is the configuration a deployment runs with unless it says otherwise:
+// behind a load balancer, with many users behind one address, and a provider
+// tens of milliseconds away. The packages' own defaults come from their Default
+// functions.
+func Defaults() Config {
+	auth, api, _ := environments("prelive")
+	return Config{
+		Port:             "8080",
+		Env:              "prelive",
+		APIBaseURL:       api,
+		AuthBaseURL:      auth,
+		Upstream:         upstream.DefaultConfig(),
+		TokenTimeout:     5 * time.Second,
+		BatchConcurrency: 10,
+		Limits:           guard.DefaultLimits(),
+		CallerLimit:      guard.DefaultCallerLimit(),
+		RequestTimeout:   20 * time.Second,
+		MaxBodyBytes:     64 << 10,
+		Introspection:    true,
+		GraphiQL:         true,
+		APQTTL:           24 * time.Hour,
+		RoomCacheSize:    10_000,
+		// The live heap is a few MB, so the runtime's default (collect when the
+		// heap doubles) runs the collector very often under load: with 400, one
+		// core serves about 28% more requests (go run ./cmd/load -service-env
+		// GOGC=100 vs 400) for some tens of MB.
+		GCPercent: 400,
+		LogFormat: "text",
+		LogLevel:  slog.LevelInfo,
+	}
+}
+
+// Demo reports whether the service runs on its embedded fake upstream.
+func (c Config) Demo() bool { return c.ClientID == "" }
+
+// Addr is the listening address.
+func (c Config) Addr() string { return net.JoinHostPort(c.Host, c.Port) }
+
+// Load reads the configuration through getenv and checks it. Its errors are one
+// line each and start with the variable's name.
+func Load(getenv func(string) string) (Config, error) {
+	c := Defaults()
+	for _, s := range c.settings() {
+		v := getenv(s.name)
+		if v == "" || s.parse == nil {
+			continue
+		}
+		if err := s.parse(v); err != nil {
+			return c, fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return c, c.finish()
+}
+
+// finish applies the rules that involve more than one setting.
+func (c *Config) finish() error {
+	// The drain must outlast any request, or shutdown cuts one short.
+	switch {
+	case !c.shutdownSet:
+		c.ShutdownTimeout = c.RequestTimeout + 5*time.Second
+	case c.ShutdownTimeout <= c.RequestTimeout:
+		return fmt.Errorf("SHUTDOWN_TIMEOUT: %s must be longer than REQUEST_TIMEOUT (%s), or shutdown cuts requests short", c.ShutdownTimeout, c.RequestTimeout)
+	}
+	if c.TrustedOnly && c.PersistedDocuments == "" {
+		return fmt.Errorf("TRUSTED_DOCUMENTS_ONLY: needs PERSISTED_DOCUMENTS, the manifest of trusted documents")
+	}
+	if c.PProf && c.MetricsAddr == "" {
+		return fmt.Errorf("PPROF: needs METRICS_ADDR, the admin port it is served on")
+	}
+	if c.GraphiQLAssets == "" {
+		// The e2e folder's packages, when installed (npm ci in e2e/).
+		if _, err := os.Stat("e2e/node_modules/graphiql/graphiql.min.js"); err == nil {
+			c.GraphiQLAssets, c.graphiqlAuto = "e2e/node_modules", true
+		}
+	} else if !c.graphiqlAuto {
+		if _, err := os.Stat(filepath.Join(c.GraphiQLAssets, "graphiql", "graphiql.min.js")); err != nil {
+			return fmt.Errorf("GRAPHIQL_ASSETS: %q has no graphiql/graphiql.min.js (run npm ci in e2e/)", c.GraphiQLAssets)
+		}
+	}
+	return nil
+}
+
+// LogAttrs is the effective configuration for the start-up log line: every
+// setting by its variable's name, with the secret reduced to whether it is set.
+func (c Config) LogAttrs() []any {
+	var out []any
+	for _, s := range c.settings() {
+		if s.value != nil {
+			out = append(out, s.name, s.value())
+		}
+	}
+	return out
+}

@@ -1,0 +1,91 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/vektah/gqlparser/v2/ast"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/httpapi"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/persisted"
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+)
+
+// pipeline is what the GraphQL handler is built from.
+type pipeline struct {
+	logger             *slog.Logger
+	resolver           *graph.Resolver
+	metrics            *telemetry.Metrics
+	tracer             trace.Tracer
+	store              persisted.Store
+	manifest           persisted.Manifest
+	callers, badTokens *guard.CallerLimits
+}
+
+// queryCacheSize is how many parsed and validated documents are kept.
+const queryCacheSize = 1000
+
+// maxCachedQuery is the largest document the query cache keeps: the cache is
+// bounded by entries, so without it a thousand 60 KB documents would hold 60 MB.
+// Larger documents are parsed and validated each time (the guard bounds that).
+const maxCachedQuery = 8 << 10
+
+// smallQueries is gqlgen's LRU that declines to keep large documents.
+type smallQueries struct {
+	*lru.LRU[*ast.QueryDocument]
+}
+
+func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocument) {
+	if len(query) <= maxCachedQuery {
+		c.LRU.Add(ctx, query, doc)
+	}
+}
+
+// newGraphQL is the GraphQL pipeline, in the order a request meets it:
+// persisted queries resolve a hash to its document; the guard measures the
+// document before gqlgen validates it; after validation the guard caps ids and
+// the complexity limit applies; only then is a persisted document stored; the
+// operation gets its span, then its loaders, primed by the schema's plans.
+func newGraphQL(cfg Config, p pipeline) http.Handler {
+	srv := handler.New(p.resolver.ExecutableSchema())
+	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge})
+	cache := smallQueries{lru.New[*ast.QueryDocument](queryCacheSize)}
+	srv.SetQueryCache(cache)
+	srv.SetParserTokenLimit(cfg.Limits.Tokens)
+	srv.SetErrorPresenter(errcode.Presenter(p.logger))
+	srv.SetRecoverFunc(errcode.Recover(p.logger))
+	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
+		Metrics: p.metrics, Logger: p.logger, Callers: p.callers})
+	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups, Validated: func(ctx context.Context, q string) bool {
+		_, ok := cache.Get(ctx, q)
+		return ok
+	}})
+	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
+	srv.Use(persisted.Register{Store: p.store, Logger: p.logger, Metrics: p.metrics})
+	if cfg.Introspection {
+		srv.Use(extension.Introspection{})
+	} else {
+		// Suggestions in validation errors would map the schema anyway.
+		srv.SetDisableSuggestion(true)
+	}
+	srv.Use(telemetry.Operations{Tracer: p.tracer})
+	srv.Use(loader.Scope{Policy: &loader.Policy{
+		Logger:      p.logger,
+		Callers:     p.callers,
+		BadTokens:   p.badTokens,
+		Metrics:     p.metrics,
+		Tracer:      p.tracer,
+		Concurrency: cfg.BatchConcurrency,
+		MaxCalls:    cfg.Limits.IDs,
+	}, Plans: p.resolver.Plans()})
+	return srv
+}

@@ -1,0 +1,250 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/httpapi"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/persisted"
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Deps are what New takes besides the configuration: the process's own
+// resources, and the seams the tests use. Only Logger is required.
+type Deps struct {
+	Logger *slog.Logger
+	// Tracer makes the spans (nil: none). Registry takes the metrics (nil: a
+	// registry of the service's own).
+	Tracer   trace.TracerProvider
+	Registry *prometheus.Registry
+
+	// Now is the clock of the service token and the per-caller limits (nil:
+	// time.Now); Sleep waits between upstream retries (nil: a timer).
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// WrapRoom, if set, wraps the room fetch (after sharing): tests count,
+	// hold or break calls with it.
+	WrapRoom func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room]
+	// BadTokenLimit is the per-IP budget of tokens the upstream refuses (nil:
+	// guard.DefaultBadTokenLimit()).
+	BadTokenLimit *guard.CallerLimit
+}
+
+// Service is the built service: the handlers of its two ports, its metrics and
+// readiness, and what to close when it stops.
+type Service struct {
+	// Handler serves the public port; Admin the admin port (metrics, profiles),
+	// which has routes only when cfg.MetricsAddr is set.
+	Handler, Admin http.Handler
+	Metrics        *telemetry.Metrics
+	// Shutdown turns /readyz not-ready: the first step of a graceful stop.
+	Shutdown func()
+	tokens   *upstream.ServiceTokens
+	closers  []func()
+}
+
+// Warm waits for the service's first token (fetched in the background from the
+// start), when it uses one. Tests call it so that the start-up fetch is not
+// counted against what they measure.
+func (s *Service) Warm(ctx context.Context) error {
+	if s.tokens == nil {
+		return nil
+	}
+	_, err := s.tokens.Token(ctx)
+	return err
+}
+
+// Close releases what New opened (the Redis pool).
+func (s *Service) Close() {
+	for _, c := range s.closers {
+		c()
+	}
+}
+
+// New builds the whole service from cfg. ctx is the process's: the service token
+// is renewed on it (never on a request's).
+func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Tracer == nil {
+		d.Tracer = noop.NewTracerProvider()
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	// Every record logged with a request's context carries its request id.
+	logger := slog.New(telemetry.WithRequestIDs(d.Logger.Handler()))
+	svc := &Service{Metrics: telemetry.NewMetrics(d.Registry)}
+	metrics := svc.Metrics
+
+	var tokens *upstream.ServiceTokens
+	var tokenProvider upstream.TokenProvider
+	if cfg.ClientSecret != "" {
+		tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
+			AuthBaseURL:  cfg.AuthBaseURL,
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Scopes:       cfg.Scopes,
+			HTTPClient:   &http.Client{Timeout: cfg.TokenTimeout},
+			FetchTimeout: cfg.TokenTimeout,
+			Now:          d.Now,
+			Observer:     metrics,
+			Tracer:       d.Tracer.Tracer("upstream"),
+		})
+		tokenProvider, svc.tokens = tokens, tokens
+		_ = tokens.Ready() // fetch the first token now, not on the first request
+	} else {
+		logger.Warn("QF_CLIENT_SECRET is not set: callers without a user token get UNAUTHENTICATED")
+	}
+	ucfg := cfg.Upstream
+	ucfg.APIBaseURL, ucfg.ClientID, ucfg.ServiceTokens = cfg.APIBaseURL, cfg.ClientID, tokenProvider
+	ucfg.Logger, ucfg.Observer, ucfg.Tracer, ucfg.Sleep = logger, metrics, d.Tracer.Tracer("upstream"), d.Sleep
+	client := upstream.New(ucfg, upstreamHTTPClient(ucfg.AttemptTimeout, int(ucfg.MaxConcurrent)))
+
+	var manifest persisted.Manifest
+	if cfg.PersistedDocuments != "" {
+		var err error
+		if manifest, err = persisted.LoadManifest(cfg.PersistedDocuments); err != nil {
+			return nil, fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
+		}
+		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.TrustedOnly)
+	}
+	var store persisted.Store = persisted.NewMemoryStore(2000)
+	var redisClient *redis.Client // one pool for every store in Redis
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		redisClient = redis.NewClient(opts)
+		svc.closers = append(svc.closers, func() { _ = redisClient.Close() })
+		store = persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond)
+	}
+
+	room := loader.Fetch[string, *upstream.Room](client.Room)
+	if cfg.RoomCoalesce || cfg.RoomCacheTTL > 0 {
+		sharing := loader.SharingOptions[*upstream.Room]{Coalesce: cfg.RoomCoalesce,
+			OnShare: func(how string) { metrics.Shared(upstream.EndpointRoom, how) }}
+		switch {
+		case cfg.RoomCacheTTL > 0 && redisClient != nil:
+			// v1: the JSON shape of upstream.Room; bump it when that changes.
+			sharing.Cache = loader.NewRedisCache(redisClient, "reflect-graphql:room:v1:"+client.Host()+":",
+				cfg.RoomCacheTTL, 100*time.Millisecond, RoomCacheable)
+		case cfg.RoomCacheTTL > 0:
+			sharing.Cache = loader.NewMemoryCache[*upstream.Room](cfg.RoomCacheSize, cfg.RoomCacheTTL)
+		}
+		room = loader.Share(upstream.EndpointRoom, room, sharing)
+	}
+	if d.WrapRoom != nil {
+		room = d.WrapRoom(room)
+	}
+
+	badTokens := guard.DefaultBadTokenLimit()
+	if d.BadTokenLimit != nil {
+		badTokens = *d.BadTokenLimit
+	}
+	gql := newGraphQL(cfg, pipeline{
+		logger:    logger,
+		resolver:  graph.NewResolver(graph.Fetchers{Room: room}),
+		metrics:   metrics,
+		tracer:    d.Tracer.Tracer("graphql"),
+		store:     store,
+		manifest:  manifest,
+		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
+		badTokens: guard.NewCallerLimits(badTokens, d.Now),
+	})
+
+	var shuttingDown atomic.Bool
+	svc.Shutdown = func() { shuttingDown.Store(true) }
+	ready := readiness(&shuttingDown, redisClient, tokens)
+	svc.Handler, svc.Admin = httpapi.Routes(httpapi.Options{
+		Logger:         logger,
+		GraphQL:        gql,
+		RequestTimeout: cfg.RequestTimeout,
+		Metrics:        metrics,
+		MetricsHandler: promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}),
+		PProf:          cfg.PProf,
+		Ready:          ready,
+		CORSOrigins:    cfg.CORSOrigins,
+		SDL:            graph.SDL(),
+		Introspection:  cfg.Introspection,
+		GraphiQL:       cfg.GraphiQL,
+		GraphiQLAssets: cfg.GraphiQLAssets,
+	}, cfg.MetricsAddr != "")
+	return svc, nil
+}
+
+// RoomCacheable says which rooms may be written to Redis: not one carrying a
+// privateToken (the owner's view), since the secret would sit there in the
+// clear. Such rooms are fetched each time instead.
+func RoomCacheable(r *upstream.Room) bool { return r.PrivateToken == nil }
+
+// readiness is /readyz's check: not while shutting down, nor while Redis (when
+// used) does not answer, nor while there is no service token (when one is used).
+func readiness(shuttingDown *atomic.Bool, redisClient *redis.Client, tokens *upstream.ServiceTokens) func(context.Context) error {
+	var redisOK struct {
+		sync.Mutex
+		at  time.Time
+		err error
+	}
+	return func(ctx context.Context) error {
+		if shuttingDown.Load() {
+			return errors.New("shutting down")
+		}
+		if redisClient != nil {
+			// Probes come often; one PING a second is enough to know.
+			redisOK.Lock()
+			if time.Since(redisOK.at) > time.Second {
+				pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				redisOK.at, redisOK.err = time.Now(), redisClient.Ping(pctx).Err()
+				cancel()
+			}
+			err := redisOK.err
+			redisOK.Unlock()
+			if err != nil {
+				return fmt.Errorf("redis does not answer: %w", err)
+			}
+		}
+		if tokens != nil {
+			return tokens.Ready()
+		}
+		return nil
+	}
+}
+
+// upstreamHTTPClient is the one client for every upstream call: as many idle
+// keep-alive connections per host as calls may be in flight, so a load reuses
+// connections instead of churning ports. Each attempt's own deadline comes from
+// the upstream client; these timeouts bound the phases below it.
+func upstreamHTTPClient(attempt time.Duration, inFlight int) *http.Client {
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          max(256, inFlight),
+		MaxIdleConnsPerHost:   inFlight,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   2 * time.Second,
+		ResponseHeaderTimeout: attempt,
+		ExpectContinueTimeout: time.Second,
+	}
+	return &http.Client{Transport: t}
+}

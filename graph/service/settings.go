@@ -1,0 +1,357 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// setting is one environment variable: its name, how the README shows its
+// default, its parse rule, its doc, and its value for the start-up log line.
+// The README's configuration table is tested against this list.
+type setting struct {
+	name  string
+	shown string // the default as the README shows it; "" shows the value Defaults() gives
+	doc   string
+	parse func(v string) error // nil: read by someone else (the Go runtime, the OTLP exporter)
+	value func() any           // nil: not logged
+}
+
+// settings lists every variable the service reads, in the README's order. The
+// closures read and write c.
+func (c *Config) settings() []setting {
+	return []setting{
+		{name: "PORT", shown: "", parse: c.parsePort, value: show(&c.Port),
+			doc: "listening port"},
+		strSetting("HOST", &c.Host, "all interfaces",
+			"listening address, e.g. `127.0.0.1` for loopback only"),
+		{name: "QF_ENV", shown: "", parse: c.parseEnv, value: show(&c.Env),
+			doc: "`prelive` or `production`: picks both base URLs below"},
+		{name: "QF_API_BASE_URL", shown: "from `QF_ENV`", parse: c.baseURL(&c.APIBaseURL), value: show(&c.APIBaseURL),
+			doc: "API gateway; rooms at `$QF_API_BASE_URL/quran-reflect/v1/rooms/{id}`"},
+		{name: "QF_AUTH_BASE_URL", shown: "from `QF_ENV`", parse: c.baseURL(&c.AuthBaseURL), value: show(&c.AuthBaseURL),
+			doc: "OAuth2 server; tokens at `$QF_AUTH_BASE_URL/oauth2/token`"},
+		strSetting("QF_CLIENT_ID", &c.ClientID, "—",
+			"client id, sent as `x-client-id`. **Unset = demo mode**"),
+		secretSetting("QF_CLIENT_SECRET", &c.ClientSecret, "—",
+			"client secret for the service's own client-credentials token. Unset: anonymous callers get `UNAUTHENTICATED`"),
+		listSetting("QF_SCOPES", &c.Scopes, "—",
+			"scopes for that token, space- or comma-separated (ask only for approved ones)"),
+		intSetting("UPSTREAM_CONCURRENCY", &c.BatchConcurrency, "",
+			"upstream calls one request's batch makes at once"),
+		int64Setting("UPSTREAM_MAX_IN_FLIGHT", &c.Upstream.MaxConcurrent, "",
+			"upstream calls in flight for the whole process; beyond it callers wait within their budget, then get `UPSTREAM_ERROR`"),
+		durSetting("UPSTREAM_ATTEMPT_TIMEOUT", &c.Upstream.AttemptTimeout, "",
+			"timeout of one upstream attempt"),
+		durSetting("UPSTREAM_BUDGET", &c.Upstream.Budget, "",
+			"time for one room lookup, retries and backoff included"),
+		countSetting("UPSTREAM_RETRIES", &c.Upstream.MaxRetries, "",
+			"retries after 429, 502, 503, 504 or a transport error (0: none)"),
+		intSetting("UPSTREAM_BREAKER_FAILURES", &c.Upstream.BreakerFailures, "",
+			"consecutive 5xx/timeouts/transport errors that open the circuit"),
+		durSetting("UPSTREAM_BREAKER_OPEN_FOR", &c.Upstream.BreakerOpenFor, "",
+			"how long the circuit stays open before a trial call"),
+		rateSetting("CALLER_RATE", &c.CallerLimit.PerSecond, "",
+			"room lookups per second per caller (token hash, else client IP); with sharing on, cache hits count too"),
+		intSetting("CALLER_BURST", &c.CallerLimit.Burst, "",
+			"upstream calls a caller may make at once"),
+		durSetting("TOKEN_TIMEOUT", &c.TokenTimeout, "",
+			"timeout of one token request"),
+		durSetting("REQUEST_TIMEOUT", &c.RequestTimeout, "",
+			"deadline of one GraphQL request (the server's write timeout is this plus 10s)"),
+		int64Setting("MAX_BODY_BYTES", &c.MaxBodyBytes, "",
+			"largest POST body (larger: HTTP 413, `REQUEST_TOO_LARGE`)"),
+		intSetting("MAX_TOKENS", &c.Limits.Tokens, "",
+			"lexical tokens in a document (`TOO_MANY_TOKENS`)"),
+		intSetting("MAX_DEPTH", &c.Limits.Depth, "",
+			"field nesting outside introspection (`QUERY_TOO_DEEP`)"),
+		intSetting("MAX_ALIASES", &c.Limits.Aliases, "",
+			"aliases, fragments expanded (`TOO_MANY_ALIASES`)"),
+		intSetting("MAX_ROOT_FIELDS", &c.Limits.RootFields, "",
+			"root fields of an operation (`TOO_MANY_ROOT_FIELDS`)"),
+		intSetting("MAX_DIRECTIVES", &c.Limits.Directives, "",
+			"directives, fragments expanded (`TOO_MANY_DIRECTIVES`)"),
+		intSetting("MAX_SELECTIONS", &c.Limits.Selections, "",
+			"fields, fragments expanded (`TOO_MANY_SELECTIONS`)"),
+		intSetting("MAX_ROOM_IDS", &c.Limits.IDs, "",
+			"ids in one `rooms(ids:)` (`TOO_MANY_IDS`)"),
+		intSetting("MAX_COMPLEXITY", &c.Limits.Complexity, "",
+			"weighted cost (`COMPLEXITY_LIMIT_EXCEEDED`)"),
+		boolSetting("INTROSPECTION", &c.Introspection, "",
+			"`false` turns introspection and field suggestions off"),
+		boolSetting("GRAPHIQL", &c.GraphiQL, "",
+			"`false` stops serving GraphiQL at `/`"),
+		durSetting("SHUTDOWN_DELAY", &c.ShutdownDelay, "",
+			"on SIGINT/SIGTERM, how long `/readyz` fails before the listener closes (behind a load balancer, set it above the probe period, e.g. `5s`)"),
+		{name: "SHUTDOWN_TIMEOUT", shown: "`REQUEST_TIMEOUT` + 5s", parse: c.parseShutdownTimeout, value: show(&c.ShutdownTimeout),
+			doc: "how long SIGINT/SIGTERM waits for in-flight requests; must be longer than `REQUEST_TIMEOUT`"},
+		{name: "METRICS_ADDR", shown: "—", parse: c.parseMetricsAddr, value: show(&c.MetricsAddr),
+			doc: "serve `/metrics` on this separate address (e.g. `:9090`) instead of the public port"},
+		strSetting("OTEL_TRACES_EXPORTER", &c.TracesExporter, "—",
+			"`otlp` or `console` turns tracing on (`none` or unset: off; an `OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT` alone also turns OTLP on)"),
+		docSetting("OTEL_EXPORTER_OTLP_*", "—",
+			"the standard OTLP settings (endpoint, headers, `PROTOCOL` `http/protobuf` or `grpc`); `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` too"),
+		durSetting("DEMO_LATENCY", &c.DemoLatency, "none",
+			"demo mode only: the embedded fake answers rooms this much later (e.g. `200ms`)"),
+		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL, value: show(&c.RedisURL),
+			doc: "`redis://`, `rediss://` or `unix://` URL: persisted queries (and the room cache, when on) shared by all replicas (default: in memory)"},
+		durSetting("APQ_TTL", &c.APQTTL, "",
+			"how long a persisted query stays in Redis after its last registration"),
+		strSetting("PERSISTED_DOCUMENTS", &c.PersistedDocuments, "—",
+			"a manifest of trusted documents: Apollo's `apollo-persisted-query-manifest` JSON or a plain `{\"sha256\": \"query\"}` object"),
+		boolSetting("TRUSTED_DOCUMENTS_ONLY", &c.TrustedOnly, "",
+			"`true`: refuse every operation not in the manifest (`PERSISTED_QUERY_NOT_IN_LIST`)"),
+		{name: "CORS_ALLOWED_ORIGINS", shown: "—", parse: c.parseOrigins, value: show(&c.CORSOrigins),
+			doc: "comma-separated origins allowed from browsers, e.g. `https://app.example.org`; `*` allows any but without credentials"},
+		durSetting("PUBLIC_CACHE_MAX_AGE", &c.PublicMaxAge, "off",
+			"e.g. `60s`: GET queries without a user token and without errors get `Cache-Control: public, max-age=60`"),
+		strSetting("GRAPHIQL_ASSETS", &c.GraphiQLAssets, "`e2e/node_modules` when installed",
+			"folder to serve GraphiQL's React and GraphiQL bundles from (else a CDN)"),
+		boolSetting("ROOM_COALESCE", &c.RoomCoalesce, "",
+			"`true`: concurrent lookups of one room by one viewer, from different requests, share one upstream call"),
+		durSetting("ROOM_CACHE_TTL", &c.RoomCacheTTL, "off",
+			"e.g. `10s`: keep successful lookups this long, keyed by viewer (a token hash) and id; in Redis when `REDIS_URL` is set"),
+		intSetting("ROOM_CACHE_SIZE", &c.RoomCacheSize, "",
+			"rooms the in-memory cache holds"),
+		boolSetting("PPROF", &c.PProf, "",
+			"`true`: serve `net/http/pprof` on `METRICS_ADDR` (never on the public port)"),
+		{name: "GOGC", shown: "", parse: c.parseGOGC, value: c.gogc,
+			doc: "the Go runtime's GC target; the service raises the default of 100 because its live heap is small (set `GOMEMLIMIT` to cap memory)"},
+		{name: "LOG_FORMAT", shown: "", parse: c.parseLogFormat, value: show(&c.LogFormat),
+			doc: "`text` or `json` (slog)"},
+		{name: "LOG_LEVEL", shown: "", parse: c.parseLogLevel, value: show(&c.LogLevel),
+			doc: "`debug`, `info`, `warn`, `error`"},
+	}
+}
+
+// Default returns a setting's default as the README shows it.
+func (s setting) Default() string {
+	if s.shown != "" || s.value == nil {
+		return s.shown
+	}
+	return "`" + format(s.value()) + "`"
+}
+
+func format(v any) string {
+	switch v := v.(type) {
+	case time.Duration:
+		return formatDuration(v)
+	case slog.Level:
+		return strings.ToLower(v.String())
+	}
+	return fmt.Sprint(v)
+}
+
+// formatDuration writes 24h, not 24h0m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func show[T any](p *T) func() any { return func() any { return *p } }
+
+func strSetting(name string, p *string, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) error { *p = v; return nil }}
+}
+
+// secretSetting logs only whether the value is set.
+func secretSetting(name string, p *string, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc,
+		parse: func(v string) error { *p = v; return nil },
+		value: func() any {
+			if *p == "" {
+				return "unset"
+			}
+			return "[redacted]"
+		}}
+}
+
+// listSetting splits on spaces and commas.
+func listSetting(name string, p *[]string, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) error { *p = strings.Fields(strings.ReplaceAll(v, ",", " ")); return nil }}
+}
+
+func positive(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a positive integer", v)
+	}
+	return n, nil
+}
+
+func intSetting(name string, p *int, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) (err error) { *p, err = positive(v); return err }}
+}
+
+func int64Setting(name string, p *int64, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) error {
+			n, err := positive(v)
+			*p = int64(n)
+			return err
+		}}
+}
+
+func rateSetting(name string, p *float64, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) error {
+			n, err := positive(v)
+			*p = float64(n)
+			return err
+		}}
+}
+
+// countSetting reads a count that may be zero.
+func countSetting(name string, p *int, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%q is not a count (0 or more)", v)
+			}
+			*p = n
+			return nil
+		}}
+}
+
+func boolSetting(name string, p *bool, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: show(p),
+		parse: func(v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			*p = b
+			return nil
+		}}
+}
+
+func durSetting(name string, p *time.Duration, shown, doc string) setting {
+	return setting{name: name, shown: shown, doc: doc, value: func() any { return formatDuration(*p) },
+		parse: func(v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return fmt.Errorf("%q is not a positive duration such as 3s", v)
+			}
+			*p = d
+			return nil
+		}}
+}
+
+// docSetting is a family of variables that a library reads itself.
+func docSetting(name, shown, doc string) setting { return setting{name: name, shown: shown, doc: doc} }
+
+func (c *Config) parsePort(v string) error {
+	if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q is not a port number", v)
+	}
+	c.Port = v
+	return nil
+}
+
+func (c *Config) parseEnv(v string) error {
+	auth, api, ok := environments(v)
+	if !ok {
+		return fmt.Errorf("unknown environment %q (want prelive or production)", v)
+	}
+	// QF_API_BASE_URL and QF_AUTH_BASE_URL come after QF_ENV and win.
+	c.Env, c.AuthBaseURL, c.APIBaseURL = v, auth, api
+	return nil
+}
+
+func (c *Config) baseURL(p *string) func(string) error {
+	return func(v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errors.New("not an absolute http(s) URL")
+		}
+		if u.User != nil {
+			return errors.New("credentials in the URL are not supported (use QF_CLIENT_SECRET)")
+		}
+		*p = strings.TrimRight(v, "/")
+		return nil
+	}
+}
+
+func (c *Config) parseShutdownTimeout(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return fmt.Errorf("%q is not a positive duration such as 3s", v)
+	}
+	c.ShutdownTimeout, c.shutdownSet = d, true
+	return nil
+}
+
+func (c *Config) parseMetricsAddr(v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return fmt.Errorf("%q is not host:port (such as :9090)", v)
+	}
+	c.MetricsAddr = v
+	return nil
+}
+
+func (c *Config) parseRedisURL(v string) error {
+	if _, err := redis.ParseURL(v); err != nil {
+		return errors.New("not a redis:// , rediss:// or unix:// URL")
+	}
+	c.RedisURL = v
+	return nil
+}
+
+func (c *Config) parseOrigins(v string) error {
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
+			return fmt.Errorf("%q is not an origin such as https://app.example.org", o)
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	return nil
+}
+
+// parseGOGC notes that the runtime read GOGC itself: the service then leaves
+// the collector alone.
+func (c *Config) parseGOGC(string) error {
+	c.GOGCFromEnv = true
+	return nil
+}
+
+func (c *Config) gogc() any {
+	if c.GOGCFromEnv {
+		return "from GOGC"
+	}
+	return c.GCPercent
+}
+
+func (c *Config) parseLogFormat(v string) error {
+	if v != "text" && v != "json" {
+		return fmt.Errorf("%q is not text or json", v)
+	}
+	c.LogFormat = v
+	return nil
+}
+
+func (c *Config) parseLogLevel(v string) error {
+	if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+		return fmt.Errorf("%q is not debug, info, warn or error", v)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package telemetry
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Operations is a gqlgen extension: a span per operation, and the operation's
+// name, errors and data on the request's record.
+type Operations struct {
+	Tracer trace.Tracer
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationInterceptor
+	graphql.ResponseInterceptor
+} = Operations{}
+
+func (Operations) ExtensionName() string                   { return "Observe" }
+func (Operations) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (o Operations) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	opCtx := graphql.GetOperationContext(ctx)
+	kind, opName := "query", ""
+	if opCtx.Operation != nil {
+		kind, opName = string(opCtx.Operation.Operation), opCtx.Operation.Name
+	}
+	if rec := recordFrom(ctx); rec != nil {
+		rec.mu.Lock()
+		rec.operation, rec.executed = opName, true
+		rec.mu.Unlock()
+	}
+	name := kind
+	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", kind)}
+	if opName != "" && WellFormedName(opName) {
+		name += " " + opName
+		attrs = append(attrs, attribute.String("graphql.operation.name", opName))
+	}
+	// The span ends when the response is written (in InterceptResponse).
+	ctx, _ = o.Tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	return next(ctx)
+}
+
+func (o Operations) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	span := trace.SpanFromContext(ctx)
+	if rec := recordFrom(ctx); rec != nil && resp != nil {
+		rec.addErrors(resp.Errors)
+		rec.mu.Lock()
+		rec.hadData = rec.hadData || (len(resp.Data) > 0 && string(resp.Data) != "null")
+		rec.mu.Unlock()
+	}
+	if resp != nil && len(resp.Errors) > 0 {
+		span.SetStatus(codes.Error, "the response has errors")
+		span.SetAttributes(attribute.Int("graphql.errors", len(resp.Errors)))
+	}
+	span.End()
+	return resp
+}

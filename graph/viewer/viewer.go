@@ -1,0 +1,104 @@
+// Package viewer is who a request is for: the caller's token, read once from the
+// HTTP request, and the keys that per-caller limits and shared caches use in its
+// place. Nothing below the HTTP handler reads headers; everything asks the
+// context.
+package viewer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Viewer is the caller on whose behalf the upstream is called: a user's access
+// token, or none for an anonymous caller (served with the service's own token).
+type Viewer struct {
+	Token upstream.UserToken
+	// Key names the caller for per-caller limits: a hash of the token, or the
+	// client's IP address for anonymous callers. Never the token itself.
+	Key string
+	// IP is the client's address (its /64 for IPv6), whatever the token: tokens
+	// the upstream refuses are charged to it, so invented tokens buy nothing.
+	IP string
+}
+
+// LogValue keeps the token out of logs: a viewer logs as its Key.
+func (v Viewer) LogValue() slog.Value { return slog.StringValue(v.Key) }
+
+// Anonymous reports whether the viewer brought no token.
+func (v Viewer) Anonymous() bool { return v.Token == "" }
+
+// CacheKey names the viewer in keys of anything shared across requests: the
+// token's hash, or "anonymous" (every anonymous caller sees the service token's
+// view).
+func (v Viewer) CacheKey() string {
+	if v.Token == "" {
+		return "anonymous"
+	}
+	return TokenKey(v.Token)
+}
+
+// TokenKey is a token's stand-in in keys and limits: a truncated SHA-256, never
+// the token.
+func TokenKey(token upstream.UserToken) string {
+	sum := sha256.Sum256([]byte(token))
+	return "user:" + hex.EncodeToString(sum[:12])
+}
+
+type ctxKey struct{}
+
+// With returns a context that carries v.
+func With(ctx context.Context, v Viewer) context.Context {
+	return context.WithValue(ctx, ctxKey{}, v)
+}
+
+// From returns the viewer in ctx, anonymous when there is none.
+func From(ctx context.Context) Viewer {
+	v, _ := ctx.Value(ctxKey{}).(Viewer)
+	return v
+}
+
+// ErrAuthScheme refuses an Authorization header that is not a Bearer token.
+var ErrAuthScheme = errors.New("the Authorization header must be \"Bearer <access token>\"")
+
+// FromRequest reads the caller's token: "Authorization: Bearer <token>" wins over
+// "x-auth-token: <token>" when both are sent. Any other Authorization scheme, or a
+// Bearer with no token, is refused rather than silently served anonymously.
+func FromRequest(r *http.Request) (Viewer, error) {
+	ip := ClientIP(r)
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, token, _ := strings.Cut(auth, " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			return Viewer{}, ErrAuthScheme
+		}
+		t := upstream.UserToken(token)
+		return Viewer{Token: t, Key: TokenKey(t), IP: ip}, nil
+	}
+	if token := strings.TrimSpace(r.Header.Get("X-Auth-Token")); token != "" {
+		t := upstream.UserToken(token)
+		return Viewer{Token: t, Key: TokenKey(t), IP: ip}, nil
+	}
+	return Viewer{Key: ip, IP: ip}, nil
+}
+
+// ClientIP is the peer's address, an IPv6 one cut to its /64 (one host usually
+// has the whole /64). Behind a proxy it is the proxy's, so a deployment there
+// should raise the limits (or limit at the proxy).
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		return "ip:" + ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	}
+	return "ip:" + host
+}

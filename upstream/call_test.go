@@ -1,0 +1,105 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+func TestExpandPath(t *testing.T) {
+	const base = "https://apis.example.org"
+	tests := []struct {
+		name, tmpl string
+		args       []string
+		want       string // "" with wantErr
+		wantErr    string
+	}{
+		{name: "one", tmpl: "/quran-reflect/v1/rooms/{id}", args: []string{"42"}, want: base + "/quran-reflect/v1/rooms/42"},
+		{name: "in the middle", tmpl: "/v1/rooms/{id}/members", args: []string{"7"}, want: base + "/v1/rooms/7/members"},
+		{name: "two", tmpl: "/v1/{kind}/{slug}", args: []string{"group", "my-room"}, want: base + "/v1/group/my-room"},
+		{name: "none", tmpl: "/v1/rooms/joined-rooms", want: base + "/v1/rooms/joined-rooms"},
+		// An argument stays one segment: no slash, query or fragment gets through.
+		{name: "escaped", tmpl: "/v1/users/{username}/profile", args: []string{"a/b?c=d#e f"},
+			want: base + "/v1/users/a%2Fb%3Fc=d%23e%20f/profile"},
+		{name: "unicode", tmpl: "/v1/users/{username}/profile", args: []string{"عائشة"},
+			want: base + "/v1/users/%D8%B9%D8%A7%D8%A6%D8%B4%D8%A9/profile"},
+		{name: "too few", tmpl: "/v1/{a}/{b}", args: []string{"1"}, wantErr: "needs more than 1 arguments"},
+		{name: "too many", tmpl: "/v1/{a}", args: []string{"1", "2"}, wantErr: "takes 1 arguments, not 2"},
+		{name: "unclosed", tmpl: "/v1/{a", args: []string{"1"}, wantErr: "unclosed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := expandPath(base, tt.tmpl, tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("expandPath = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCallWithWrongPathArgumentsSendsNothing: a descriptor and its method that
+// disagree are a bug, reported as an *Error before any request.
+func TestCallWithWrongPathArgumentsSendsNothing(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls.Add(1) }))
+	defer srv.Close()
+	cfg := DefaultConfig()
+	cfg.APIBaseURL, cfg.ClientID = srv.URL, "c"
+	c := New(cfg, srv.Client())
+	ep := Endpoint{Name: "pair", Method: http.MethodGet, Path: "/v1/{a}/{b}", MaxBody: 1 << 10}
+	err := c.call(context.Background(), ep, "tok", "k", func(context.Context, []byte) error { return nil }, "1")
+	var ue *Error
+	if !errors.As(err, &ue) || ue.Endpoint != "pair" || ue.Key != "k" {
+		t.Fatalf("err = %v, want an *Error for pair k", err)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("upstream calls = %d, want 0", n)
+	}
+}
+
+func TestCallRefusesABodyOverMaxBody(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte(strings.Repeat("x", 101)))
+	}))
+	defer srv.Close()
+	cfg := DefaultConfig()
+	cfg.APIBaseURL, cfg.ClientID = srv.URL, "c"
+	c := New(cfg, srv.Client())
+	decoded := false
+	decode := func(context.Context, []byte) error { decoded = true; return nil }
+	ep := Endpoint{Name: "small", Method: http.MethodGet, Path: "/small", MaxBody: 100}
+	if err := c.call(context.Background(), ep, "tok", "", decode); !errors.Is(err, ErrMalformed) {
+		t.Errorf("err = %v, want ErrMalformed", err)
+	}
+	if decoded {
+		t.Error("an over-long body was decoded")
+	}
+	ep.MaxBody = 101
+	if err := c.call(context.Background(), ep, "tok", "", decode); err != nil || !decoded {
+		t.Errorf("a body of exactly MaxBody: err = %v, decoded = %v; want nil, true", err, decoded)
+	}
+}
+
+// BenchmarkExpandPath is the URL building every call does.
+func BenchmarkExpandPath(b *testing.B) {
+	args := []string{"1234567890123456789"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := expandPath("https://apis.quran.foundation", roomEndpoint.Path, args); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

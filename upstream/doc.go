@@ -1,0 +1,14 @@
+// Package upstream is a small client for the Quran Foundation's Quran Reflect REST
+// API: it knows the URLs, the two auth headers, the service's own OAuth2 token
+// (tokens.go), the JSON of each endpoint with its oddities, and how the upstream
+// reports errors. It knows nothing of GraphQL.
+//
+// Every endpoint takes one call path (call.go): the budget, the token (the
+// caller's UserToken, else the service's own), the process-wide cap on calls in
+// flight, one circuit breaker for the host, retries with backoff (resilience.go),
+// a span and metrics per attempt, and the gateway's error envelope. An endpoint is
+// an Endpoint descriptor plus a file of its own (rooms.go, users.go) holding only
+// its wire types, its decoding and its public method, so that adding one touches
+// nothing the others share. Every error a public method returns is an *Error
+// naming the endpoint and what was asked for.
+package upstream

@@ -1,0 +1,97 @@
+package fake
+
+import "sync"
+
+// The knobs tests turn to make the emulator misbehave, and the signals they wait
+// on. The demo never touches them.
+
+// Fault is a canned answer for one room id, to test how callers survive it.
+type Fault struct {
+	Status      int
+	Body        string
+	ContentType string
+	RetryAfter  string
+	Reset       bool // drop the connection without an answer
+	Hang        bool // never answer; wait for the caller to give up
+	Times       int  // answer this way the next Times requests only (0: always)
+}
+
+// hold is a HoldRooms in force: requests wait on release once want are in.
+type hold struct {
+	want    int
+	reached chan struct{}
+	release chan struct{}
+	closed  bool
+}
+
+func (s *Server) noteCancelled() {
+	s.mu.Lock()
+	s.cancelled++
+	s.mu.Unlock()
+	select {
+	case s.cancelledCh <- struct{}{}:
+	default:
+	}
+}
+
+// Cancelled receives once for each held or hanging room request whose caller
+// went away: tests wait on it to see cancellation reach the upstream.
+func (s *Server) Cancelled() <-chan struct{} { return s.cancelledCh }
+
+// HoldRooms makes room requests wait until release is called. reached is closed
+// once want requests are waiting at the same time: a test of concurrency that
+// needs no clock.
+func (s *Server) HoldRooms(want int) (reached <-chan struct{}, release func()) {
+	h := &hold{want: want, reached: make(chan struct{}), release: make(chan struct{})}
+	s.mu.Lock()
+	s.hold = h
+	s.mu.Unlock()
+	var once sync.Once
+	return h.reached, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.hold = nil
+			s.mu.Unlock()
+			close(h.release)
+		})
+	}
+}
+
+// SetFault makes requests for room id answer with f.
+func (s *Server) SetFault(id string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[id] = f
+}
+
+// Tamper lets fn edit the JSON object of room id before it is sent.
+func (s *Server) Tamper(id string, fn func(room map[string]any)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tamper[id] = fn
+}
+
+// FailTokens makes the token endpoint answer with status (0 restores it).
+func (s *Server) FailTokens(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenFault = status
+}
+
+// HoldTokens makes the token endpoint wait until release is called: a slow
+// token endpoint.
+func (s *Server) HoldTokens() (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.tokenHold = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.tokenHold = nil
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}

@@ -1,0 +1,86 @@
+package upstream
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"time"
+)
+
+// What the call path needs to survive a sick upstream: which failures to retry,
+// which to count against the host, how long to wait, and how to tell a caller who
+// gave up from a host that did not answer.
+
+// retryable: the statuses the provider says to retry, and transport errors.
+func retryable(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		switch se.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return false
+	}
+	return !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrBusy)
+}
+
+// hostFailure: what the circuit breaker counts against the upstream host.
+func hostFailure(err error) bool {
+	if err == nil || errors.Is(err, ErrMalformed) || errors.Is(err, ErrBusy) || errors.As(err, new(*callerGone)) {
+		return false
+	}
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Status >= 500
+	}
+	return true // refused, reset, timed out
+}
+
+// backoff is exponential with full jitter: a random wait up to base·2^retry.
+func (c *Client) backoff(retry int) time.Duration {
+	ceiling := min(c.cfg.BackoffBase<<retry, c.cfg.BackoffMax)
+	return time.Duration(rand.Int64N(int64(ceiling) + 1))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// callerGone wraps the error of an attempt whose caller had already gone.
+type callerGone struct{ err error }
+
+func (e *callerGone) Error() string { return e.err.Error() }
+func (e *callerGone) Unwrap() error { return e.err }
+
+func unwrapGone(err error) error {
+	var g *callerGone
+	if errors.As(err, &g) {
+		return g.err
+	}
+	return err
+}
+
+// errorKind names an attempt's failure for a span's status, without details
+// that could carry anything from the upstream body.
+func errorKind(err error) string {
+	var se *StatusError
+	switch {
+	case errors.As(err, &se):
+		return http.StatusText(se.Status)
+	case errors.Is(err, ErrMalformed):
+		return "malformed response"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return "transport error"
+}
