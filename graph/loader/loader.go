@@ -49,16 +49,18 @@ func (k *Kind[K, V]) instance(ctx context.Context) *instance[K, V] {
 	op := operationFrom(ctx)
 	op.mu.Lock()
 	defer op.mu.Unlock()
-	if i, ok := op.instances[k]; ok {
-		return i.(*instance[K, V])
+	for _, i := range op.instances {
+		if i.kind == any(k) {
+			return i.instance.(*instance[K, V])
+		}
 	}
 	i := &instance[K, V]{kind: k, op: op, cache: dataloader.NewCache[K, V](), seen: make(map[K]struct{})}
-	op.instances[k] = i
+	op.instances = append(op.instances, kindInstance{k, i})
 	return i
 }
 
-// Prime starts one batch for the keys not yet loaded in this operation, without
-// waiting for it. The batch's capacity is their number, so it closes on the last
+// Prime starts one batch for the keys (each given once) not yet loaded in this
+// operation, without waiting for it. The batch's capacity is their number, so it closes on the last
 // one with no timer; its calls run concurrently. Plans call it for lookups known
 // before execution, and a batch resolver can call it for one wave of a nested
 // field's keys.
@@ -67,13 +69,8 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	fresh := make([]K, 0, len(keys))
-	pending := make(map[K]struct{}, len(keys))
 	for _, key := range keys {
-		if _, ok := inst.cache.Get(ctx, key); ok {
-			continue
-		}
-		if _, dup := pending[key]; !dup {
-			pending[key] = struct{}{}
+		if _, ok := inst.cache.Get(ctx, key); !ok {
 			fresh = append(fresh, key)
 		}
 	}
@@ -84,8 +81,8 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 		dataloader.WithCache[K, V](inst.cache),
 		dataloader.WithBatchCapacity[K, V](len(fresh)),
 		dataloader.WithInputCapacity[K, V](len(fresh)),
-		// Never reached: every key is new to the shared cache, which only
-		// this instance writes, under mu.
+		// Never reached when keys are distinct: every key is new to the
+		// shared cache, which only this instance writes, under mu.
 		dataloader.WithWait[K, V](FallbackWait),
 	)
 	for _, key := range fresh {

@@ -68,7 +68,8 @@ func (Scope) ExtensionName() string                   { return "Loaders" }
 func (Scope) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (s Scope) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	op := &operation{policy: s.Policy, viewer: viewer.From(ctx), instances: make(map[any]any, 1)}
+	op := &operation{policy: s.Policy, viewer: viewer.From(ctx)}
+	op.instances = op.inline[:0]
 	ctx = context.WithValue(ctx, opKey{}, op)
 	opCtx := graphql.GetOperationContext(ctx)
 	for _, plan := range s.Plans {
@@ -84,8 +85,12 @@ type operation struct {
 	calls  atomic.Int64
 
 	mu        sync.Mutex
-	instances map[any]any // *Kind[K, V] -> *instance[K, V]
+	instances []kindInstance // few: a linear scan beats a map
+	inline    [2]kindInstance
 }
+
+// kindInstance pairs a *Kind[K, V] with its *instance[K, V] in one operation.
+type kindInstance struct{ kind, instance any }
 
 type opKey struct{}
 
