@@ -8,6 +8,7 @@ import (
 
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 )
 
 // Benchmarks run through the real HTTP handler against the fake upstream, both on
@@ -15,33 +16,33 @@ import (
 
 // benchOptions lift the per-caller limit, which would otherwise refuse most of a
 // benchmark's requests from its one viewer.
-var benchOptions = envOptions{quiet: true, config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 1e9, Burst: 1e9} }}
+var benchOptions = servicetest.Options{Quiet: true, Config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 1e9, Burst: 1e9} }}
 
-func benchQuery(b *testing.B, env *testEnv, query string, headers ...string) {
+func benchQuery(b *testing.B, env *servicetest.Env, query string, headers ...string) {
 	b.Helper()
-	if resp := env.post(b, query, nil, headers...); len(resp.Errors) > 0 {
+	if resp := env.Post(b, query, nil, headers...); len(resp.Errors) > 0 {
 		b.Fatalf("errors: %v", resp.Errors)
 	}
-	env.fake.ResetStats()
+	env.Fake.ResetStats()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if resp := env.post(b, query, nil, headers...); len(resp.Errors) > 0 {
+		if resp := env.Post(b, query, nil, headers...); len(resp.Errors) > 0 {
 			b.Fatalf("errors: %v", resp.Errors)
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64(env.fake.Stats().RoomCalls)/float64(b.N), "upstream-calls/op")
+	b.ReportMetric(float64(env.Fake.Stats().RoomCalls)/float64(b.N), "upstream-calls/op")
 }
 
 func BenchmarkSingleRoomWithFollowers(b *testing.B) {
-	env := newEnv(b, benchOptions)
+	env := servicetest.New(b, benchOptions)
 	benchQuery(b, env, `{ room(id: "1") { id name roomType createdAt isOwner privateToken
 		mutualFollowers { id username createdAt verified postsCount } } }`, "Authorization: Bearer demo-aisha")
 }
 
 func Benchmark20AliasesOver5IDs(b *testing.B) {
-	env := newEnv(b, benchOptions)
+	env := servicetest.New(b, benchOptions)
 	var q strings.Builder
 	q.WriteString("{")
 	for i := range 20 {
@@ -52,7 +53,7 @@ func Benchmark20AliasesOver5IDs(b *testing.B) {
 }
 
 func BenchmarkRooms100IDs(b *testing.B) {
-	env := newEnv(b, benchOptions)
+	env := servicetest.New(b, benchOptions)
 	ids := make([]string, 100)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%q", fmt.Sprint(i+1))
@@ -64,6 +65,6 @@ func BenchmarkRooms100IDs(b *testing.B) {
 // 200 ms per answer. Batched concurrently this costs one round trip, not ten.
 // Run with -benchtime=5x.
 func BenchmarkTenDistinctRoomsSlowUpstream(b *testing.B) {
-	env := newEnv(b, envOptions{quiet: true, latency: 200 * time.Millisecond, config: benchOptions.config})
+	env := servicetest.New(b, servicetest.Options{Quiet: true, Latency: 200 * time.Millisecond, Config: benchOptions.Config})
 	benchQuery(b, env, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id name } }`, "Authorization: Bearer demo-aisha")
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
@@ -43,7 +44,7 @@ query Every($big: ID!) {
 // TestEveryFieldGolden checks every field of the schema, for an anonymous viewer
 // and for a signed-in one, against golden files (go test ./graph -update rewrites them).
 func TestEveryFieldGolden(t *testing.T) {
-	env := newEnv(t, envOptions{})
+	env := servicetest.New(t, servicetest.Options{})
 	for _, tc := range []struct{ name, header string }{
 		{"anonymous", ""},
 		{"fatima", "Authorization: Bearer demo-fatima"},
@@ -53,7 +54,7 @@ func TestEveryFieldGolden(t *testing.T) {
 			if tc.header != "" {
 				headers = append(headers, tc.header)
 			}
-			resp := env.post(t, everyField, map[string]any{"big": "1234567890123456789"}, headers...)
+			resp := env.Post(t, everyField, map[string]any{"big": "1234567890123456789"}, headers...)
 			if resp.Status != 200 || len(resp.Errors) > 0 {
 				t.Fatalf("status %d, errors %v", resp.Status, resp.Errors)
 			}
@@ -80,9 +81,9 @@ func TestEveryFieldGolden(t *testing.T) {
 
 // TestFieldSemantics pins what the golden files show, one rule at a time.
 func TestFieldSemantics(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	user := env.post(t, everyField, map[string]any{"big": "1234567890123456789"}, "Authorization: Bearer demo-aisha")
-	anon := env.post(t, everyField, map[string]any{"big": "001234567890123456789"})
+	env := servicetest.New(t, servicetest.Options{})
+	user := env.Post(t, everyField, map[string]any{"big": "1234567890123456789"}, "Authorization: Bearer demo-aisha")
+	anon := env.Post(t, everyField, map[string]any{"big": "001234567890123456789"})
 	if len(user.Errors)+len(anon.Errors) > 0 {
 		t.Fatalf("errors: %v %v", user.Errors, anon.Errors)
 	}
@@ -91,23 +92,23 @@ func TestFieldSemantics(t *testing.T) {
 		got  any
 		want any
 	}{
-		{"19-digit id round-trips exactly", at(anon.Data, "big", "id"), "1234567890123456789"},
-		{"roomType enum from lower case", at(anon.Data, "one", "roomType"), "GROUP"},
-		{"page type", at(anon.Data, "page", "roomType"), "PAGE"},
-		{"room createdAt normalised to UTC", at(anon.Data, "big", "createdAt"), "2025-06-15T10:00:00Z"},
-		{"hideFollowJoinButton null when absent", at(anon.Data, "page", "hideFollowJoinButton"), nil},
-		{"mutualFollowers null for anonymous", at(anon.Data, "one", "mutualFollowers"), nil},
-		{"privateToken null for anonymous", at(anon.Data, "big", "privateToken"), nil},
-		{"privateToken null for a member who is not owner or admin", at(user.Data, "big", "privateToken"), nil},
-		{"isMember for a signed-in member", at(user.Data, "big", "isMember"), true},
-		{"mutual follower nested", at(user.Data, "big", "mutualFollowers", 0, "username"), "fatima"},
-		{"user date without zone read as UTC", at(user.Data, "big", "mutualFollowers", 0, "createdAt"), "2000-01-21T00:00:00Z"},
-		{"verified default when omitted", at(user.Data, "one", "mutualFollowers", 1, "verified"), false},
-		{"postsCount default when omitted", at(user.Data, "one", "mutualFollowers", 1, "postsCount"), json.Number("0")},
-		{"the omitting user", at(user.Data, "one", "mutualFollowers", 1, "username"), "yusuf"},
-		{"languageIsoCode default", at(user.Data, "big", "mutualFollowers", 0, "languageIsoCode"), "en"},
-		{"settings null when omitted", at(user.Data, "big", "mutualFollowers", 0, "settings"), nil},
-		{"postAs default", at(user.Data, "big", "mutualFollowers", 0, "postAs"), false},
+		{"19-digit id round-trips exactly", servicetest.At(anon.Data, "big", "id"), "1234567890123456789"},
+		{"roomType enum from lower case", servicetest.At(anon.Data, "one", "roomType"), "GROUP"},
+		{"page type", servicetest.At(anon.Data, "page", "roomType"), "PAGE"},
+		{"room createdAt normalised to UTC", servicetest.At(anon.Data, "big", "createdAt"), "2025-06-15T10:00:00Z"},
+		{"hideFollowJoinButton null when absent", servicetest.At(anon.Data, "page", "hideFollowJoinButton"), nil},
+		{"mutualFollowers null for anonymous", servicetest.At(anon.Data, "one", "mutualFollowers"), nil},
+		{"privateToken null for anonymous", servicetest.At(anon.Data, "big", "privateToken"), nil},
+		{"privateToken null for a member who is not owner or admin", servicetest.At(user.Data, "big", "privateToken"), nil},
+		{"isMember for a signed-in member", servicetest.At(user.Data, "big", "isMember"), true},
+		{"mutual follower nested", servicetest.At(user.Data, "big", "mutualFollowers", 0, "username"), "fatima"},
+		{"user date without zone read as UTC", servicetest.At(user.Data, "big", "mutualFollowers", 0, "createdAt"), "2000-01-21T00:00:00Z"},
+		{"verified default when omitted", servicetest.At(user.Data, "one", "mutualFollowers", 1, "verified"), false},
+		{"postsCount default when omitted", servicetest.At(user.Data, "one", "mutualFollowers", 1, "postsCount"), json.Number("0")},
+		{"the omitting user", servicetest.At(user.Data, "one", "mutualFollowers", 1, "username"), "yusuf"},
+		{"languageIsoCode default", servicetest.At(user.Data, "big", "mutualFollowers", 0, "languageIsoCode"), "en"},
+		{"settings null when omitted", servicetest.At(user.Data, "big", "mutualFollowers", 0, "settings"), nil},
+		{"postAs default", servicetest.At(user.Data, "big", "mutualFollowers", 0, "postAs"), false},
 	}
 	for _, c := range checks {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
@@ -117,15 +118,15 @@ func TestFieldSemantics(t *testing.T) {
 }
 
 func TestNotFoundIsNullWithCode(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	resp := env.post(t, `{ missing: room(id: "999") { id } here: room(id: "2") { id } }`, nil)
-	if got := at(resp.Data, "missing"); got != nil {
+	env := servicetest.New(t, servicetest.Options{})
+	resp := env.Post(t, `{ missing: room(id: "999") { id } here: room(id: "2") { id } }`, nil)
+	if got := servicetest.At(resp.Data, "missing"); got != nil {
 		t.Errorf("missing = %v, want null", got)
 	}
-	if got := resp.code("missing"); got != errcode.NotFound {
+	if got := resp.Code("missing"); got != errcode.NotFound {
 		t.Errorf("code = %q, want NOT_FOUND (errors %v)", got, resp.Errors)
 	}
-	if got := at(resp.Data, "here", "id"); got != "2" {
+	if got := servicetest.At(resp.Data, "here", "id"); got != "2" {
 		t.Errorf("here.id = %v, want 2", got)
 	}
 }
@@ -133,7 +134,7 @@ func TestNotFoundIsNullWithCode(t *testing.T) {
 // TestAliasesCostOneCallPerUniqueID is the batching contract: 20 aliases over 5
 // ids, spelled with and without leading zeros, are 5 upstream calls.
 func TestAliasesCostOneCallPerUniqueID(t *testing.T) {
-	env := newEnv(t, envOptions{})
+	env := servicetest.New(t, servicetest.Options{})
 	var q strings.Builder
 	q.WriteString("{")
 	for i := range 20 {
@@ -144,11 +145,11 @@ func TestAliasesCostOneCallPerUniqueID(t *testing.T) {
 		fmt.Fprintf(&q, " r%d: room(id: %q) { id name }", i, id)
 	}
 	q.WriteString(" }")
-	resp := env.post(t, q.String(), nil, "x-auth-token: demo-bilal")
+	resp := env.Post(t, q.String(), nil, "x-auth-token: demo-bilal")
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %v", resp.Errors)
 	}
-	st := env.fake.Stats()
+	st := env.Fake.Stats()
 	if st.RoomCalls != 5 {
 		t.Errorf("upstream room calls = %d, want 5 (by id: %v)", st.RoomCalls, st.CallsByID)
 	}
@@ -161,12 +162,12 @@ func TestAliasesCostOneCallPerUniqueID(t *testing.T) {
 }
 
 func TestRoomsOrderDuplicatesAndBadIDs(t *testing.T) {
-	env := newEnv(t, envOptions{})
+	env := servicetest.New(t, servicetest.Options{})
 	ids := []any{"3", "x", "3", "0", "9223372036854775808", "007", "999", "-5", "1e3", "3"}
-	resp := env.post(t, `query($ids: [ID!]!) { rooms(ids: $ids) { id } room(id: "7") { id } }`, map[string]any{"ids": ids})
+	resp := env.Post(t, `query($ids: [ID!]!) { rooms(ids: $ids) { id } room(id: "7") { id } }`, map[string]any{"ids": ids})
 	want := []any{"3", nil, "3", nil, nil, "7", nil, nil, nil, "3"}
 	for i, w := range want {
-		if got := at(resp.Data, "rooms", i, "id"); got != w {
+		if got := servicetest.At(resp.Data, "rooms", i, "id"); got != w {
 			t.Errorf("rooms[%d].id = %v, want %v", i, got, w)
 		}
 	}
@@ -175,42 +176,42 @@ func TestRoomsOrderDuplicatesAndBadIDs(t *testing.T) {
 		{"rooms.4", errcode.BadUserInput}, {"rooms.6", errcode.NotFound},
 		{"rooms.7", errcode.BadUserInput}, {"rooms.8", errcode.BadUserInput},
 	} {
-		if got := resp.code(c.path); got != c.code {
+		if got := resp.Code(c.path); got != c.code {
 			t.Errorf("error at %s: code %q, want %q", c.path, got, c.code)
 		}
 	}
 	if len(resp.Errors) != 6 {
 		t.Errorf("%d errors, want 6: %v", len(resp.Errors), resp.Errors)
 	}
-	if st := env.fake.Stats(); st.RoomCalls != 3 {
+	if st := env.Fake.Stats(); st.RoomCalls != 3 {
 		t.Errorf("upstream calls = %d (%v), want 3: ids 3, 7, 999; invalid ids cost nothing", st.RoomCalls, st.CallsByID)
 	}
 }
 
 func TestInvalidRoomIDCostsNoCall(t *testing.T) {
-	env := newEnv(t, envOptions{})
+	env := servicetest.New(t, servicetest.Options{})
 	for _, id := range []string{"abc", "0", "", "12345678901234567890", " 1", "1.5"} {
-		resp := env.post(t, `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": id})
-		if got := resp.code("room"); got != errcode.BadUserInput {
+		resp := env.Post(t, `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": id})
+		if got := resp.Code("room"); got != errcode.BadUserInput {
 			t.Errorf("id %q: code %q, want BAD_USER_INPUT (%v)", id, got, resp.Errors)
 		}
 	}
-	if st := env.fake.Stats(); st.RoomCalls != 0 {
+	if st := env.Fake.Stats(); st.RoomCalls != 0 {
 		t.Errorf("upstream calls = %d, want 0", st.RoomCalls)
 	}
 }
 
 func TestIDsAsNumbersKeepEveryDigit(t *testing.T) {
-	env := newEnv(t, envOptions{})
+	env := servicetest.New(t, servicetest.Options{})
 	// A JSON number variable and an integer literal: neither may pass through float64.
 	body := `{"query":"query($id: ID!) { a: room(id: $id) { id } b: room(id: 9007199254740993) { id } }","variables":{"id":1234567890123456789}}`
-	req, _ := http.NewRequest(http.MethodPost, env.endpoint, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, env.Endpoint, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	resp := do(t, req)
-	if got := at(resp.Data, "a", "id"); got != "1234567890123456789" {
+	resp := servicetest.Do(t, req)
+	if got := servicetest.At(resp.Data, "a", "id"); got != "1234567890123456789" {
 		t.Errorf("a.id = %v, want 1234567890123456789 (errors %v)", got, resp.Errors)
 	}
-	if got := at(resp.Data, "b", "id"); got != "9007199254740993" {
+	if got := servicetest.At(resp.Data, "b", "id"); got != "9007199254740993" {
 		t.Errorf("b.id = %v, want 9007199254740993 (errors %v)", got, resp.Errors)
 	}
 }
@@ -219,54 +220,54 @@ func TestIDsAsNumbersKeepEveryDigit(t *testing.T) {
 // count: the fake holds every call until 10 are waiting at once, which a
 // sequential batch could never reach.
 func TestBatchRunsConcurrently(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	env.post(t, `{ room(id: "1") { id } }`, nil) // fetch the service token first
-	env.fake.ResetStats()
-	reached, release := env.fake.HoldRooms(10)
+	env := servicetest.New(t, servicetest.Options{})
+	env.Post(t, `{ room(id: "1") { id } }`, nil) // fetch the service token first
+	env.Fake.ResetStats()
+	reached, release := env.Fake.HoldRooms(10)
 	defer release()
-	done := make(chan gqlResponse, 1)
+	done := make(chan servicetest.Response, 1)
 	go func() {
-		done <- env.post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil)
+		done <- env.Post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil)
 	}()
 	select {
 	case <-reached:
 	case <-time.After(10 * time.Second): // a guard against hanging, not a synchronisation
-		t.Fatalf("the fake never saw 10 calls in flight at once (max %d)", env.fake.Stats().MaxInFlight)
+		t.Fatalf("the fake never saw 10 calls in flight at once (max %d)", env.Fake.Stats().MaxInFlight)
 	}
 	release()
 	resp := <-done
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %v", resp.Errors)
 	}
-	if st := env.fake.Stats(); st.MaxInFlight != 10 || st.RoomCalls != 10 {
+	if st := env.Fake.Stats(); st.MaxInFlight != 10 || st.RoomCalls != 10 {
 		t.Errorf("max in flight %d, calls %d; want 10 and 10", st.MaxInFlight, st.RoomCalls)
 	}
 }
 
 func TestBatchConcurrencyIsBounded(t *testing.T) {
-	env := newEnv(t, envOptions{config: func(c *service.Config) { c.BatchConcurrency = 3 }})
-	env.post(t, `{ room(id: "1") { id } }`, nil)
-	env.fake.ResetStats()
-	reached, release := env.fake.HoldRooms(3) // 3 at once must happen: not sequential
-	done := make(chan gqlResponse, 1)
-	go func() { done <- env.post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil) }()
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.BatchConcurrency = 3 }})
+	env.Post(t, `{ room(id: "1") { id } }`, nil)
+	env.Fake.ResetStats()
+	reached, release := env.Fake.HoldRooms(3) // 3 at once must happen: not sequential
+	done := make(chan servicetest.Response, 1)
+	go func() { done <- env.Post(t, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id } }`, nil) }()
 	select {
 	case <-reached:
 	case <-time.After(10 * time.Second): // a guard, not a synchronisation
-		t.Fatalf("never 3 calls in flight (max %d)", env.fake.Stats().MaxInFlight)
+		t.Fatalf("never 3 calls in flight (max %d)", env.Fake.Stats().MaxInFlight)
 	}
 	release()
 	resp := <-done
 	if len(resp.Errors) > 0 {
 		t.Fatalf("errors: %v", resp.Errors)
 	}
-	if st := env.fake.Stats(); st.MaxInFlight != 3 || st.RoomCalls != 10 {
+	if st := env.Fake.Stats(); st.MaxInFlight != 3 || st.RoomCalls != 10 {
 		t.Errorf("max in flight %d, calls %d; want exactly 3, and 10", st.MaxInFlight, st.RoomCalls)
 	}
 }
 
 func TestUpstreamFailuresMapToCodes(t *testing.T) {
-	env := newEnv(t, envOptions{})
+	env := servicetest.New(t, servicetest.Options{})
 	leak := "LEAKED-UPSTREAM-BODY"
 	faults := map[string]fake.Fault{
 		"1":  {Status: 401, Body: `{"message":"` + leak + `","type":"unauthorized","success":false}`},
@@ -280,11 +281,11 @@ func TestUpstreamFailuresMapToCodes(t *testing.T) {
 		"11": {Status: 422, Body: `{"type":"unprocessable_entity"}`},
 	}
 	for id, f := range faults {
-		env.fake.SetFault(id, f)
+		env.Fake.SetFault(id, f)
 	}
-	env.fake.Tamper("9", func(r map[string]any) { delete(r, "ownerId") })
-	env.fake.Tamper("10", func(r map[string]any) { r["roomType"] = "club" })
-	resp := env.post(t, `{
+	env.Fake.Tamper("9", func(r map[string]any) { delete(r, "ownerId") })
+	env.Fake.Tamper("10", func(r map[string]any) { r["roomType"] = "club" })
+	resp := env.Post(t, `{
 		a1: room(id: "1") { id } a2: room(id: "2") { id } a3: room(id: "3") { id }
 		a4: room(id: "4") { id } a5: room(id: "5") { id } a6: room(id: "6") { id }
 		a7: room(id: "7") { id } a8: room(id: "8") { id } a9: room(id: "9") { id }
@@ -296,37 +297,37 @@ func TestUpstreamFailuresMapToCodes(t *testing.T) {
 		"a7": errcode.Upstream, "a8": errcode.Upstream, "a9": errcode.Upstream, "a11": errcode.Upstream,
 	}
 	for path, code := range want {
-		if got := resp.code(path); got != code {
+		if got := resp.Code(path); got != code {
 			t.Errorf("%s: code %q, want %q", path, got, code)
 		}
-		if at(resp.Data, path) != nil {
-			t.Errorf("%s: data %v, want null", path, at(resp.Data, path))
+		if servicetest.At(resp.Data, path) != nil {
+			t.Errorf("%s: data %v, want null", path, servicetest.At(resp.Data, path))
 		}
 	}
 	for _, e := range resp.Errors {
-		if pathString(e.Path) == "a3" {
+		if servicetest.PathOf(e.Path) == "a3" {
 			if got := fmt.Sprint(e.Extensions["retryAfter"]); got != "7" {
 				t.Errorf("retryAfter = %v, want 7", got)
 			}
 		}
 	}
-	if got := at(resp.Data, "a10", "id"); got != "10" {
+	if got := servicetest.At(resp.Data, "a10", "id"); got != "10" {
 		t.Errorf("unknown roomType failed the room: %v", resp.Errors)
 	}
 	if got, ok := resp.Data["a10"].(map[string]any); !ok || got["roomType"] != nil {
 		t.Errorf("a10.roomType = %v, want null", got)
 	}
-	if got := at(resp.Data, "ok", "name"); got != "Names of Allah" {
+	if got := servicetest.At(resp.Data, "ok", "name"); got != "Names of Allah" {
 		t.Errorf("the healthy room suffered: ok.name = %v", got)
 	}
 	if len(resp.Errors) != len(want) {
 		t.Errorf("%d errors, want %d: %v", len(resp.Errors), len(want), resp.Errors)
 	}
-	if strings.Contains(resp.Raw, leak) || strings.Contains(resp.Raw, env.upstream.URL) {
+	if strings.Contains(resp.Raw, leak) || strings.Contains(resp.Raw, env.Upstream.URL) {
 		t.Errorf("the response carries an upstream body or URL: %s", resp.Raw)
 	}
-	if !strings.Contains(env.logs.String(), "club") || !strings.Contains(env.logs.String(), "ownerId") {
-		t.Errorf("the log lacks the detail (unknown roomType, missing field):\n%s", env.logs)
+	if !strings.Contains(env.Logs.String(), "club") || !strings.Contains(env.Logs.String(), "ownerId") {
+		t.Errorf("the log lacks the detail (unknown roomType, missing field):\n%s", env.Logs)
 	}
 }
 
@@ -336,9 +337,9 @@ func TestUnreachableUpstream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer release()
-	env := newEnv(t, envOptions{apiBase: "http://" + addr})
-	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if got := resp.code("room"); got != errcode.Upstream {
+	env := servicetest.New(t, servicetest.Options{APIBase: "http://" + addr})
+	resp := env.Post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if got := resp.Code("room"); got != errcode.Upstream {
 		t.Errorf("code = %q, want UPSTREAM_ERROR (%v)", got, resp.Errors)
 	}
 }
@@ -349,16 +350,38 @@ func panicky(context.Context, string, upstream.UserToken) (*upstream.Room, error
 }
 
 func TestPanicBecomesInternalError(t *testing.T) {
-	env := newEnv(t, envOptions{deps: service.Deps{WrapRoom: func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] { return panicky }}})
-	resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if got := resp.code("room"); got != errcode.Internal {
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapRoom: func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] { return panicky }}})
+	resp := env.Post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if got := resp.Code("room"); got != errcode.Internal {
 		t.Errorf("code = %q, want INTERNAL_SERVER_ERROR (%v)", got, resp.Errors)
 	}
 	if strings.Contains(resp.Raw, "a bug") {
 		t.Errorf("the panic value reached the client: %s", resp.Raw)
 	}
 	// The server is still up.
-	if resp := env.post(t, `{ __typename }`, nil); at(resp.Data, "__typename") != "Query" {
+	if resp := env.Post(t, `{ __typename }`, nil); servicetest.At(resp.Data, "__typename") != "Query" {
 		t.Errorf("after the panic: %s", resp.Raw)
+	}
+}
+
+func TestLegitimateQueriesPassTheGuard(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = fmt.Sprint(i%20 + 1)
+	}
+	var twenty strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&twenty, " r%d: room(id: \"%d\") { id name }", i, i%5+1)
+	}
+	for name, q := range map[string]servicetest.Response{
+		"GraphiQL's introspection": env.Post(t, servicetest.IntrospectionQuery, nil),
+		"every field":              env.Post(t, everyField, map[string]any{"big": "1"}, "Authorization: Bearer demo-aisha"),
+		"100 ids":                  env.Post(t, `query($ids: [ID!]!) { rooms(ids: $ids) { id name roomType } }`, map[string]any{"ids": ids}),
+		"20 aliases":               env.Post(t, "{"+twenty.String()+" }", nil),
+	} {
+		if len(q.Errors) > 0 || q.Data == nil {
+			t.Errorf("%s: errors %v", name, q.Errors)
+		}
 	}
 }

@@ -1,6 +1,10 @@
 package graph_test
 
 import (
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -8,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 )
 
 func loadSchema(t *testing.T) *ast.Schema {
@@ -85,5 +90,31 @@ func TestEverythingIsDescribed(t *testing.T) {
 				t.Errorf("%s.%s has no description", typ.Name, v.Name)
 			}
 		}
+	}
+}
+
+func TestSchemaSDL(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	resp, err := http.Get(strings.TrimSuffix(env.Endpoint, "/query") + "/schema.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	// Every schema file, in name order, as written (descriptions included).
+	files, _ := filepath.Glob("*.graphqls")
+	var want []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, string(b))
+	}
+	if resp.StatusCode != 200 || string(b) != strings.Join(want, "\n") {
+		t.Errorf("GET /schema.graphql = %d, %d bytes; want the schema files %v", resp.StatusCode, len(b), files)
+	}
+	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(b)}); err != nil {
+		t.Errorf("the served SDL is not a schema: %v", err)
 	}
 }

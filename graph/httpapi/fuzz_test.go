@@ -1,52 +1,28 @@
-package graph_test
+package httpapi_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/quranfoundation/reflect-graphql/graph/loader"
-	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// handlerWith is the service's public handler, in-process, with room lookups
-// answered by fetch instead of an upstream.
-func handlerWith(t testing.TB, fetch loader.Fetch[string, *upstream.Room]) http.Handler {
-	t.Helper()
-	svc, err := service.New(context.Background(), service.Defaults(), service.Deps{
-		Logger:   slog.New(slog.DiscardHandler),
-		WrapRoom: func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] { return fetch },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
-	return svc.Handler
-}
 
 // FuzzHandler: whatever the query, the handler answers JSON whose every error
 // has a code, and never a 500.
 func FuzzHandler(f *testing.F) {
-	for line := range strings.Lines(string(must(os.ReadFile("guard/testdata/seeds.graphql")))) {
+	for line := range strings.Lines(string(servicetest.Must(os.ReadFile("../guard/testdata/seeds.graphql")))) {
 		if !strings.HasPrefix(line, "#") {
 			f.Add(strings.TrimSuffix(line, "\n"))
 		}
 	}
-	h := handlerWith(f, func(context.Context, string, upstream.UserToken) (*upstream.Room, error) {
+	h := servicetest.HandlerWith(f, func(context.Context, string, upstream.UserToken) (*upstream.Room, error) {
 		return &upstream.Room{ID: "1", Name: "n", OwnerID: "u"}, nil
 	})
 	f.Fuzz(func(t *testing.T, q string) {

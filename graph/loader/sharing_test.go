@@ -1,4 +1,4 @@
-package graph_test
+package loader_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -159,29 +160,29 @@ func TestSharingNeverMixesViewers(t *testing.T) {
 	for name, store := range stores {
 		t.Run(name, func(t *testing.T) {
 			cache := store(t)
-			env := newEnv(t, envOptions{deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
+			env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
 				return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Coalesce: true, Cache: cache})
 			}}})
 			const q = `{ rooms(ids: ["1", "2", "3", "1234567890123456789"]) { id isOwner privateToken mutualFollowersCount } }`
 			viewers := []string{"Authorization: Bearer demo-aisha", "Authorization: Bearer demo-bilal", "Authorization: Bearer demo-fatima", ""}
 			// What each viewer sees with no sharing at all.
-			plain := newEnv(t, envOptions{})
+			plain := servicetest.New(t, servicetest.Options{})
 			want := map[string]string{}
 			for _, v := range viewers {
-				want[v] = plain.post(t, q, nil, headerList(v)...).Raw
+				want[v] = plain.Post(t, q, nil, headerList(v)...).Raw
 			}
 			var wg sync.WaitGroup
 			for round := range 20 {
 				for _, v := range viewers {
 					wg.Go(func() {
-						if got := env.post(t, q, nil, headerList(v)...).Raw; got != want[v] {
+						if got := env.Post(t, q, nil, headerList(v)...).Raw; got != want[v] {
 							t.Errorf("round %d, viewer %q:\n got %s\nwant %s", round, v, got, want[v])
 						}
 					})
 				}
 			}
 			wg.Wait()
-			st := env.fake.Stats()
+			st := env.Fake.Stats()
 			if st.RoomCalls >= 20*4*4 {
 				t.Errorf("%d upstream calls for 320 lookups: nothing was shared", st.RoomCalls)
 			}
@@ -200,7 +201,7 @@ func headerList(h string) []string {
 // roomRedisCache is the room cache the service builds on Redis, on a real
 // redis-server.
 func roomRedisCache(t *testing.T) loader.Cache[*upstream.Room] {
-	return loader.NewRedisCache(redisClient(t, startRedis(t)), "test:", time.Minute, time.Second, service.RoomCacheable)
+	return loader.NewRedisCache(servicetest.RedisClient(t, servicetest.StartRedis(t)), "test:", time.Minute, time.Second, service.RoomCacheable)
 }
 
 // TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.
@@ -220,19 +221,19 @@ func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
 
 func TestErrorsAreNotCached(t *testing.T) {
 	cache := loader.NewMemoryCache[*upstream.Room](100, time.Minute)
-	env := newEnv(t, envOptions{deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
 		return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Cache: cache})
 	}}})
 	for range 3 {
-		env.post(t, `{ room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")
+		env.Post(t, `{ room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")
 	}
-	if got := env.fake.Stats().CallsByID["999"]; got != 3 {
+	if got := env.Fake.Stats().CallsByID["999"]; got != 3 {
 		t.Errorf("a 404 was served from the cache: %d calls for 3 lookups", got)
 	}
 	for range 3 {
-		env.post(t, `{ room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
+		env.Post(t, `{ room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
 	}
-	if got := env.fake.Stats().CallsByID["5"]; got != 1 {
+	if got := env.Fake.Stats().CallsByID["5"]; got != 1 {
 		t.Errorf("room 5: %d calls for 3 lookups, want 1 (cached)", got)
 	}
 }

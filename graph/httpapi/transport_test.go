@@ -1,4 +1,4 @@
-package graph_test
+package httpapi_test
 
 import (
 	"net/http"
@@ -8,10 +8,11 @@ import (
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 )
 
 func TestTransport(t *testing.T) {
-	env := newEnv(t, envOptions{config: func(c *service.Config) { c.MaxBodyBytes = 2048 }})
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.MaxBodyBytes = 2048 }})
 	const echo = "ECHO-ME-NOT"
 	tests := []struct {
 		name        string
@@ -67,7 +68,7 @@ func TestTransport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := env.endpoint
+			u := env.Endpoint
 			if tt.query != nil {
 				u += "?" + tt.query.Encode()
 			}
@@ -85,7 +86,7 @@ func TestTransport(t *testing.T) {
 			if tt.accept != "" {
 				req.Header.Set("Accept", tt.accept)
 			}
-			resp := do(t, req)
+			resp := servicetest.Do(t, req)
 			if resp.Status != tt.wantStatus {
 				t.Errorf("status = %d, want %d: %s", resp.Status, tt.wantStatus, resp.Raw)
 			}
@@ -116,8 +117,8 @@ func TestTransport(t *testing.T) {
 }
 
 func TestGraphiQLPage(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	resp, err := http.Get(strings.TrimSuffix(env.endpoint, "/query") + "/")
+	env := servicetest.New(t, servicetest.Options{})
+	resp, err := http.Get(strings.TrimSuffix(env.Endpoint, "/query") + "/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package graph_test
+package telemetry_test
 
 import (
 	"bufio"
@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 )
 
 // scrape reads /metrics into "name{labels}" -> value.
@@ -42,7 +43,7 @@ func scrape(t *testing.T, h http.Handler) map[string]float64 {
 func TestMetricsAfterKnownTraffic(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
-	env := newEnv(t, envOptions{deps: service.Deps{Registry: reg}})
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{Registry: reg}})
 
 	var q strings.Builder
 	q.WriteString("query Twenty {")
@@ -50,12 +51,12 @@ func TestMetricsAfterKnownTraffic(t *testing.T) {
 		fmt.Fprintf(&q, " r%d: room(id: \"%d\") { id }", i, i%5+1)
 	}
 	q.WriteString(" }")
-	if resp := env.post(t, q.String(), nil, "Authorization: Bearer demo-aisha"); len(resp.Errors) > 0 {
+	if resp := env.Post(t, q.String(), nil, "Authorization: Bearer demo-aisha"); len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
 	}
-	env.post(t, `query Missing { room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	env.post(t, `{ a { b { c { d { e { f { g { h { i { j { k } } } } } } } } } } }`, nil)
-	env.post(t, `query Anon { room(id: "2") { id } }`, nil) // fetches the service token
+	env.Post(t, `query Missing { room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	env.Post(t, `{ a { b { c { d { e { f { g { h { i { j { k } } } } } } } } } } }`, nil)
+	env.Post(t, `query Anon { room(id: "2") { id } }`, nil) // fetches the service token
 
 	got := scrape(t, h)
 	want := map[string]float64{
@@ -91,9 +92,9 @@ func TestMetricsAfterKnownTraffic(t *testing.T) {
 
 func TestOperationNamesAreBounded(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	env := newEnv(t, envOptions{deps: service.Deps{Registry: reg}})
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{Registry: reg}})
 	for i := range 130 {
-		env.post(t, fmt.Sprintf("query Op%d { __typename }", i), nil)
+		env.Post(t, fmt.Sprintf("query Op%d { __typename }", i), nil)
 	}
 	series := 0
 	for k := range scrape(t, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})) {
@@ -107,17 +108,17 @@ func TestOperationNamesAreBounded(t *testing.T) {
 }
 
 func TestAccessLogLine(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	req, _ := http.NewRequest(http.MethodPost, env.endpoint, strings.NewReader(`{"query":"query Two { a: room(id: \"1\") { id } b: room(id: \"999\") { id } }"}`))
+	env := servicetest.New(t, servicetest.Options{})
+	req, _ := http.NewRequest(http.MethodPost, env.Endpoint, strings.NewReader(`{"query":"query Two { a: room(id: \"1\") { id } b: room(id: \"999\") { id } }"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer demo-aisha")
 	req.Header.Set("X-Request-ID", "abc-123")
-	resp := do(t, req)
+	resp := servicetest.Do(t, req)
 	if got := resp.Header.Get("X-Request-ID"); got != "abc-123" {
 		t.Errorf("X-Request-ID = %q, want the caller's", got)
 	}
 	var line string
-	for _, l := range strings.Split(env.logs.String(), "\n") {
+	for _, l := range strings.Split(env.Logs.String(), "\n") {
 		if strings.Contains(l, "msg=request ") {
 			line = l
 		}
@@ -128,7 +129,7 @@ func TestAccessLogLine(t *testing.T) {
 		}
 	}
 	// A request id the service makes itself.
-	resp = env.post(t, `{ __typename }`, nil)
+	resp = env.Post(t, `{ __typename }`, nil)
 	if id := resp.Header.Get("X-Request-ID"); len(id) != 24 {
 		t.Errorf("generated X-Request-ID = %q", id)
 	}
@@ -141,9 +142,9 @@ func TestTraceTree(t *testing.T) {
 	// The SDK's in-memory exporter, synchronous: every span is in it once ended.
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
-	env := newEnv(t, envOptions{deps: service.Deps{Tracer: tp}})
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{Tracer: tp}})
 	const callerTrace, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
-	resp := env.post(t, `query Pair { rooms(ids: ["1", "2"]) { id } }`, nil,
+	resp := env.Post(t, `query Pair { rooms(ids: ["1", "2"]) { id } }`, nil,
 		"Authorization: Bearer demo-aisha", "traceparent: 00-"+callerTrace+"-"+callerSpan+"-01")
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Errors)
@@ -180,7 +181,7 @@ func TestTraceTree(t *testing.T) {
 		t.Error("the batch span is not the operation's child")
 	}
 	seen := map[string]bool{}
-	for _, tp := range env.fake.Stats().Traceparents {
+	for _, tp := range env.Fake.Stats().Traceparents {
 		seen[tp] = true
 	}
 	for _, c := range calls {

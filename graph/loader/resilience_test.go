@@ -1,4 +1,4 @@
-package graph_test
+package loader_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
@@ -20,14 +21,14 @@ import (
 // to healthy ones. Each gets its code after the expected attempts, and the
 // healthy fields are served.
 func TestFaultsInOneQuery(t *testing.T) {
-	env := newEnv(t, envOptions{config: func(c *service.Config) { c.Upstream.AttemptTimeout = 50 * time.Millisecond }})
-	env.fake.SetFault("1", fake.Fault{Status: 503, Times: 2}) // flaky, then fine
-	env.fake.SetFault("2", fake.Fault{Status: 503})           // down
-	env.fake.SetFault("3", fake.Fault{Reset: true})           // connection reset
-	env.fake.SetFault("4", fake.Fault{Hang: true})            // slow: every attempt times out
-	env.fake.SetFault("5", fake.Fault{Status: 429, RetryAfter: "3600"})
-	env.fake.SetFault("6", fake.Fault{Status: 200, Body: "{\"id\": 6, \"na"})
-	resp := env.post(t, `{
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.Upstream.AttemptTimeout = 50 * time.Millisecond }})
+	env.Fake.SetFault("1", fake.Fault{Status: 503, Times: 2}) // flaky, then fine
+	env.Fake.SetFault("2", fake.Fault{Status: 503})           // down
+	env.Fake.SetFault("3", fake.Fault{Reset: true})           // connection reset
+	env.Fake.SetFault("4", fake.Fault{Hang: true})            // slow: every attempt times out
+	env.Fake.SetFault("5", fake.Fault{Status: 429, RetryAfter: "3600"})
+	env.Fake.SetFault("6", fake.Fault{Status: 200, Body: "{\"id\": 6, \"na"})
+	resp := env.Post(t, `{
 		flaky: room(id: "1") { id } down: room(id: "2") { id } reset: room(id: "3") { id }
 		slow: room(id: "4") { id } limited: room(id: "5") { id } garbage: room(id: "6") { id }
 		ok: rooms(ids: ["7", "8"]) { id name }
@@ -41,25 +42,25 @@ func TestFaultsInOneQuery(t *testing.T) {
 		{"flaky", "", 3}, {"down", errcode.Upstream, 3}, {"reset", errcode.Upstream, 3},
 		{"slow", errcode.Upstream, 3}, {"limited", errcode.RateLimited, 1}, {"garbage", errcode.Upstream, 1},
 	} {
-		if got := resp.code(c.path); got != c.code {
+		if got := resp.Code(c.path); got != c.code {
 			t.Errorf("%s: code %q, want %q", c.path, got, c.code)
 		}
 		id := map[string]string{"flaky": "1", "down": "2", "reset": "3", "slow": "4", "limited": "5", "garbage": "6"}[c.path]
-		got := env.fake.Stats().CallsByID[id]
+		got := env.Fake.Stats().CallsByID[id]
 		// net/http itself replays a GET once when a reused keep-alive
 		// connection dies, so a reset may be seen more often than we attempt.
 		if got != c.attempts && !(c.path == "reset" && got >= c.attempts) {
 			t.Errorf("%s: %d attempts, want %d", c.path, got, c.attempts)
 		}
 	}
-	if at(resp.Data, "flaky", "id") != "1" {
+	if servicetest.At(resp.Data, "flaky", "id") != "1" {
 		t.Errorf("the flaky room was not served after its retries: %v", resp.Errors)
 	}
-	if at(resp.Data, "ok", 0, "name") == nil || at(resp.Data, "ok", 1, "name") == nil {
+	if servicetest.At(resp.Data, "ok", 0, "name") == nil || servicetest.At(resp.Data, "ok", 1, "name") == nil {
 		t.Errorf("healthy rooms suffered: %s", resp.Raw)
 	}
 	for _, e := range resp.Errors {
-		if pathString(e.Path) == "limited" && e.Extensions["retryAfter"] != any(jsonNumber("3600")) {
+		if servicetest.PathOf(e.Path) == "limited" && e.Extensions["retryAfter"] != any(servicetest.JSONNumber("3600")) {
 			t.Errorf("retryAfter = %v, want 3600", e.Extensions["retryAfter"])
 		}
 	}
@@ -68,55 +69,55 @@ func TestFaultsInOneQuery(t *testing.T) {
 // TestRequestDeadline: a request that runs out of time answers with codes, and
 // its upstream calls are cancelled.
 func TestRequestDeadline(t *testing.T) {
-	env := newEnv(t, envOptions{config: func(c *service.Config) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) {
 		c.Upstream.AttemptTimeout, c.RequestTimeout = time.Minute, 50*time.Millisecond
 	}})
-	env.fake.SetFault("4", fake.Fault{Hang: true})
-	resp := env.post(t, `{ slow: room(id: "4") { id } ok: room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if resp.Status != 200 || resp.code("slow") != errcode.Upstream || at(resp.Data, "ok", "id") != "5" {
+	env.Fake.SetFault("4", fake.Fault{Hang: true})
+	resp := env.Post(t, `{ slow: room(id: "4") { id } ok: room(id: "5") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if resp.Status != 200 || resp.Code("slow") != errcode.Upstream || servicetest.At(resp.Data, "ok", "id") != "5" {
 		t.Errorf("status %d: %s", resp.Status, resp.Raw)
 	}
 	select {
-	case <-env.fake.Cancelled():
+	case <-env.Fake.Cancelled():
 	case <-time.After(10 * time.Second): // a guard, not a synchronisation
 		t.Fatal("the hanging upstream call was never cancelled")
 	}
 }
 
 func TestCircuitOpenFailsFast(t *testing.T) {
-	env := newEnv(t, envOptions{config: func(c *service.Config) { c.Upstream.BreakerFailures = 3 }})
-	env.fake.SetFault("2", fake.Fault{Status: 500})
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.Upstream.BreakerFailures = 3 }})
+	env.Fake.SetFault("2", fake.Fault{Status: 500})
 	for range 3 {
-		env.post(t, `{ room(id: "2") { id } }`, nil, "Authorization: Bearer demo-aisha")
+		env.Post(t, `{ room(id: "2") { id } }`, nil, "Authorization: Bearer demo-aisha")
 	}
-	env.fake.ResetStats()
-	resp := env.post(t, `{ room(id: "3") { id } }`, nil, "Authorization: Bearer demo-aisha")
-	if resp.code("room") != errcode.Upstream || len(resp.Errors) != 1 || resp.Errors[0].Extensions["circuitOpen"] != true {
+	env.Fake.ResetStats()
+	resp := env.Post(t, `{ room(id: "3") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if resp.Code("room") != errcode.Upstream || len(resp.Errors) != 1 || resp.Errors[0].Extensions["circuitOpen"] != true {
 		t.Errorf("errors %v, want UPSTREAM_ERROR with circuitOpen", resp.Errors)
 	}
-	if st := env.fake.Stats(); st.RoomCalls != 0 {
+	if st := env.Fake.Stats(); st.RoomCalls != 0 {
 		t.Errorf("%d calls went upstream while the circuit was open", st.RoomCalls)
 	}
 }
 
 func TestPerCallerLimit(t *testing.T) {
-	env := newEnv(t, envOptions{config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 1, Burst: 3} }})
-	resp := env.post(t, `{ rooms(ids: ["1","2","3","4","5"]) { id } }`, nil, "Authorization: Bearer demo-aisha")
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.CallerLimit = guard.CallerLimit{PerSecond: 1, Burst: 3} }})
+	resp := env.Post(t, `{ rooms(ids: ["1","2","3","4","5"]) { id } }`, nil, "Authorization: Bearer demo-aisha")
 	limited := 0
 	for _, e := range resp.Errors {
 		if e.Extensions["code"] == errcode.RateLimited {
 			limited++
-			if e.Extensions["retryAfter"] != any(jsonNumber("1")) {
+			if e.Extensions["retryAfter"] != any(servicetest.JSONNumber("1")) {
 				t.Errorf("retryAfter = %v, want 1", e.Extensions["retryAfter"])
 			}
 		}
 	}
-	if limited != 2 || env.fake.Stats().RoomCalls != 3 {
-		t.Errorf("%d limited, %d calls; want 2 and 3: %v", limited, env.fake.Stats().RoomCalls, resp.Errors)
+	if limited != 2 || env.Fake.Stats().RoomCalls != 3 {
+		t.Errorf("%d limited, %d calls; want 2 and 3: %v", limited, env.Fake.Stats().RoomCalls, resp.Errors)
 	}
 	// Another caller has its own bucket.
-	env.fake.ResetStats()
-	resp = env.post(t, `{ rooms(ids: ["1","2","3"]) { id } }`, nil, "Authorization: Bearer demo-bilal")
+	env.Fake.ResetStats()
+	resp = env.Post(t, `{ rooms(ids: ["1","2","3"]) { id } }`, nil, "Authorization: Bearer demo-bilal")
 	if len(resp.Errors) > 0 {
 		t.Errorf("another viewer was limited: %v", resp.Errors)
 	}
@@ -125,18 +126,18 @@ func TestPerCallerLimit(t *testing.T) {
 // TestInventedTokensAreChargedToTheIP: each invented token would get a fresh
 // bucket, so the tokens the upstream refuses are charged to the client's IP.
 func TestInventedTokensAreChargedToTheIP(t *testing.T) {
-	env := newEnv(t, envOptions{deps: service.Deps{BadTokenLimit: &guard.CallerLimit{PerSecond: 0.001, Burst: 5}}})
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{BadTokenLimit: &guard.CallerLimit{PerSecond: 0.001, Burst: 5}}})
 	limited := 0
 	for i := range 8 {
-		resp := env.post(t, `{ room(id: "1") { id } }`, nil, fmt.Sprintf("Authorization: Bearer invented-%d", i))
-		if resp.code("room") == errcode.RateLimited {
+		resp := env.Post(t, `{ room(id: "1") { id } }`, nil, fmt.Sprintf("Authorization: Bearer invented-%d", i))
+		if resp.Code("room") == errcode.RateLimited {
 			limited++
 		}
 	}
-	if got := env.fake.Stats().RoomCalls; got != 5 || limited != 3 {
+	if got := env.Fake.Stats().RoomCalls; got != 5 || limited != 3 {
 		t.Errorf("%d upstream calls and %d refusals, want 5 and 3", got, limited)
 	}
-	if resp := env.post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha"); resp.code("room") != errcode.RateLimited {
+	if resp := env.Post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha"); resp.Code("room") != errcode.RateLimited {
 		t.Errorf("a real token from the same IP: %v; the IP's budget of refused tokens is spent, so it waits too", resp.Errors)
 	}
 }
@@ -144,14 +145,14 @@ func TestInventedTokensAreChargedToTheIP(t *testing.T) {
 // TestCancelledRequestCancelsUpstreamCalls: a client that goes away takes its
 // upstream calls with it, and no goroutine of the request outlives it.
 func TestCancelledRequestCancelsUpstreamCalls(t *testing.T) {
-	env := newEnv(t, envOptions{})
-	env.post(t, `{ room(id: "1") { id } }`, nil) // warm the token and connections
+	env := servicetest.New(t, servicetest.Options{})
+	env.Post(t, `{ room(id: "1") { id } }`, nil) // warm the token and connections
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 
-	reached, release := env.fake.HoldRooms(3)
+	reached, release := env.Fake.HoldRooms(3)
 	defer release()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.endpoint,
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.Endpoint,
 		bytes.NewReader([]byte(`{"query":"{ rooms(ids: [\"2\",\"3\",\"4\"]) { id } }"}`)))
 	req.Header.Set("Content-Type", "application/json")
 	client := &http.Client{Transport: &http.Transport{}}
@@ -171,7 +172,7 @@ func TestCancelledRequestCancelsUpstreamCalls(t *testing.T) {
 	client.CloseIdleConnections()
 	for i := range 3 {
 		select {
-		case <-env.fake.Cancelled():
+		case <-env.Fake.Cancelled():
 		case <-time.After(10 * time.Second): // a guard, not a synchronisation
 			t.Fatalf("only %d of 3 upstream calls saw the cancellation", i)
 		}
