@@ -63,13 +63,12 @@ type Config struct {
 	PProf          bool
 	TracesExporter string
 	// GCPercent is applied unless the runtime already read GOGC.
-	GCPercent    int
-	GOGCFromEnv  bool
-	LogFormat    string
-	LogLevel     slog.Level
-	DemoLatency  time.Duration
-	shutdownSet  bool
-	graphiqlAuto bool
+	GCPercent   int
+	GOGCFromEnv bool
+	LogFormat   string
+	LogLevel    slog.Level
+	DemoLatency time.Duration
+	shutdownSet bool
 }
 
 // environments are the provider's two environments: {auth, api} base URLs.
@@ -155,12 +154,10 @@ func (c *Config) finish() error {
 	if c.GraphiQLAssets == "" {
 		// The e2e folder's packages, when installed (npm ci in e2e/).
 		if _, err := os.Stat("e2e/node_modules/graphiql/graphiql.min.js"); err == nil {
-			c.GraphiQLAssets, c.graphiqlAuto = "e2e/node_modules", true
+			c.GraphiQLAssets = "e2e/node_modules"
 		}
-	} else if !c.graphiqlAuto {
-		if _, err := os.Stat(filepath.Join(c.GraphiQLAssets, "graphiql", "graphiql.min.js")); err != nil {
-			return fmt.Errorf("GRAPHIQL_ASSETS: %q has no graphiql/graphiql.min.js (run npm ci in e2e/)", c.GraphiQLAssets)
-		}
+	} else if _, err := os.Stat(filepath.Join(c.GraphiQLAssets, "graphiql", "graphiql.min.js")); err != nil {
+		return fmt.Errorf("GRAPHIQL_ASSETS: %q has no graphiql/graphiql.min.js (run npm ci in e2e/)", c.GraphiQLAssets)
 	}
 	return nil
 }
