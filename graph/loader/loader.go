@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"github.com/graph-gophers/dataloader/v7"
@@ -59,8 +60,8 @@ func (k *Kind[K, V]) instance(ctx context.Context) *instance[K, V] {
 	return i
 }
 
-// Prime starts one batch for the keys (each given once) not yet loaded in this
-// operation, without waiting for it. The batch's capacity is their number, so it closes on the last
+// Prime starts one batch for the keys not yet loaded in this operation, without
+// waiting for it. The batch's capacity is their number, so it closes on the last
 // one with no timer; its calls run concurrently. Plans call it for lookups known
 // before execution, and a batch resolver can call it for one wave of a nested
 // field's keys.
@@ -68,9 +69,11 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 	inst := k.instance(ctx)
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
+	// A key given twice would join the batch once and leave it short of its
+	// capacity, waiting for the fallback timer: keep each once.
 	fresh := make([]K, 0, len(keys))
 	for _, key := range keys {
-		if _, ok := inst.cache.Get(ctx, key); !ok {
+		if _, ok := inst.cache.Get(ctx, key); !ok && !slices.Contains(fresh, key) {
 			fresh = append(fresh, key)
 		}
 	}
@@ -81,8 +84,8 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 		dataloader.WithCache[K, V](inst.cache),
 		dataloader.WithBatchCapacity[K, V](len(fresh)),
 		dataloader.WithInputCapacity[K, V](len(fresh)),
-		// Never reached when keys are distinct: every key is new to the
-		// shared cache, which only this instance writes, under mu.
+		// Never reached: every key is new to the shared cache, which only
+		// this instance writes, under mu.
 		dataloader.WithWait[K, V](FallbackWait),
 	)
 	for _, key := range fresh {
@@ -179,11 +182,7 @@ func (inst *instance[K, V]) call(ctx context.Context, key K) (V, error) {
 			return zero, err
 		}
 	}
-	if n := inst.op.calls.Add(1); n > int64(p.MaxCalls) {
-		return zero, &errcode.LimitedError{Code: errcode.TooManyIDs,
-			Msg: fmt.Sprintf("an operation may make at most %d upstream calls", p.MaxCalls)}
-	}
-	if err := p.Callers.Take(v.Key); err != nil {
+	if err := inst.op.spend(); err != nil {
 		return zero, err
 	}
 	val, err := inst.kind.fetch(ctx, key, v.Token)

@@ -9,14 +9,15 @@ package loader
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
@@ -82,7 +83,9 @@ func (s Scope) InterceptOperation(ctx context.Context, next graphql.OperationHan
 type operation struct {
 	policy *Policy
 	viewer viewer.Viewer
-	calls  atomic.Int64
+
+	callsMu sync.Mutex
+	calls   int // upstream calls made
 
 	mu        sync.Mutex
 	instances []kindInstance // few: a linear scan beats a map
@@ -91,6 +94,24 @@ type operation struct {
 
 // kindInstance pairs a *Kind[K, V] with its *instance[K, V] in one operation.
 type kindInstance struct{ kind, instance any }
+
+// spend admits one upstream call: within the operation's allowance, then the
+// caller's budget. Both are decided together, so that a call the budget refuses
+// is no call (the allowance is intact, and the client learns RATE_LIMITED with
+// its retryAfter), and concurrent calls never see each other's refusals.
+func (op *operation) spend() error {
+	op.callsMu.Lock()
+	defer op.callsMu.Unlock()
+	if op.calls >= op.policy.MaxCalls {
+		return &errcode.LimitedError{Code: errcode.TooManyIDs,
+			Msg: fmt.Sprintf("an operation may make at most %d upstream calls", op.policy.MaxCalls)}
+	}
+	if err := op.policy.Callers.Take(op.viewer.Key); err != nil {
+		return err
+	}
+	op.calls++
+	return nil
+}
 
 type opKey struct{}
 

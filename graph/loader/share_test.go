@@ -1,0 +1,134 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// shareRecorder counts the wrapped fetch's calls and the lookups Share served
+// without one.
+type shareRecorder struct {
+	mu     sync.Mutex
+	calls  int
+	shared []string
+}
+
+func (r *shareRecorder) onShare(how string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shared = append(r.shared, how)
+}
+
+func (r *shareRecorder) counts() (int, []string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls, slices.Clone(r.shared)
+}
+
+// asViewer is what the upstream shows token: a value that says whose it is, so
+// that a value served to the wrong viewer shows.
+func asViewer(id string, token upstream.UserToken) string {
+	return "room " + id + " for " + string(token)
+}
+
+// TestShareNeverMixesViewers: the shared cache and the coalescing key on the
+// viewer as well as the id; a viewer only ever shares with itself.
+func TestShareNeverMixesViewers(t *testing.T) {
+	tests := []struct {
+		name       string
+		tokens     []upstream.UserToken // one lookup of room 7 each, in turn
+		wantCalls  int
+		wantShared []string
+	}{
+		{name: "two tokens", tokens: []upstream.UserToken{"tok-a", "tok-b"}, wantCalls: 2},
+		{name: "a token and anonymous", tokens: []upstream.UserToken{"tok-a", ""}, wantCalls: 2},
+		{name: "one token twice", tokens: []upstream.UserToken{"tok-a", "tok-a"}, wantCalls: 1, wantShared: []string{"cache"}},
+		{name: "anonymous twice", tokens: []upstream.UserToken{"", ""}, wantCalls: 1, wantShared: []string{"cache"}},
+	}
+	for _, tt := range tests {
+		t.Run("cache/"+tt.name, func(t *testing.T) {
+			rec := &shareRecorder{}
+			fetch := Share("room", func(_ context.Context, id string, token upstream.UserToken) (string, error) {
+				rec.mu.Lock()
+				rec.calls++
+				rec.mu.Unlock()
+				return asViewer(id, token), nil
+			}, SharingOptions[string]{Cache: NewMemoryCache[string](16, time.Minute), OnShare: rec.onShare})
+			for _, token := range tt.tokens {
+				if got, err := fetch(t.Context(), "7", token); err != nil || got != asViewer("7", token) {
+					t.Errorf("fetch as %q = %q, %v; want %q", string(token), got, err, asViewer("7", token))
+				}
+			}
+			calls, shared := rec.counts()
+			if calls != tt.wantCalls || !slices.Equal(shared, tt.wantShared) {
+				t.Errorf("upstream calls %d, shared %q; want %d, %q", calls, shared, tt.wantCalls, tt.wantShared)
+			}
+		})
+
+		// Coalescing: each lookup starts while the ones before are still in
+		// flight (synctest.Wait sees them all blocked on release).
+		t.Run("coalesce/"+tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				rec := &shareRecorder{}
+				release := make(chan struct{})
+				fetch := Share("room", func(_ context.Context, id string, token upstream.UserToken) (string, error) {
+					rec.mu.Lock()
+					rec.calls++
+					rec.mu.Unlock()
+					<-release
+					return asViewer(id, token), nil
+				}, SharingOptions[string]{Coalesce: true, OnShare: rec.onShare})
+				var wg sync.WaitGroup
+				for _, token := range tt.tokens {
+					wg.Go(func() {
+						if got, err := fetch(t.Context(), "7", token); err != nil || got != asViewer("7", token) {
+							t.Errorf("fetch as %q = %q, %v; want %q", string(token), got, err, asViewer("7", token))
+						}
+					})
+					synctest.Wait()
+				}
+				close(release)
+				wg.Wait()
+				want := slices.Repeat([]string{"coalesced"}, len(tt.wantShared))
+				if calls, shared := rec.counts(); calls != tt.wantCalls || !slices.Equal(shared, want) {
+					t.Errorf("upstream calls %d, shared %q; want %d, %q", calls, shared, tt.wantCalls, want)
+				}
+			})
+		})
+	}
+}
+
+// TestShareKeepsNoErrors: a failure is not cached, so the next lookup calls
+// again; its success is.
+func TestShareKeepsNoErrors(t *testing.T) {
+	errDown := errors.New("upstream: room 7: HTTP 503")
+	rec := &shareRecorder{}
+	fetch := Share("room", func(_ context.Context, id string, token upstream.UserToken) (string, error) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		rec.calls++
+		if rec.calls == 1 {
+			return "", errDown
+		}
+		return asViewer(id, token), nil
+	}, SharingOptions[string]{Cache: NewMemoryCache[string](16, time.Minute), OnShare: rec.onShare})
+
+	if _, err := fetch(t.Context(), "7", "tok"); !errors.Is(err, errDown) {
+		t.Fatalf("first fetch = %v, want %v", err, errDown)
+	}
+	for range 2 {
+		if got, err := fetch(t.Context(), "7", "tok"); err != nil || got != asViewer("7", "tok") {
+			t.Errorf("fetch = %q, %v; want %q", got, err, asViewer("7", "tok"))
+		}
+	}
+	if calls, shared := rec.counts(); calls != 2 || !slices.Equal(shared, []string{"cache"}) {
+		t.Errorf("upstream calls %d, shared %q; want 2, [cache]", calls, shared)
+	}
+}
