@@ -44,7 +44,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 	if !cfg.GOGCFromEnv {
-		debug.SetGCPercent(cfg.GCPercent) // GOGC and GOMEMLIMIT, when set, win
+		debug.SetGCPercent(cfg.GCPercent) // GOGC, when set, wins; GOMEMLIMIT caps memory either way
 	}
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var handler slog.Handler

@@ -338,9 +338,13 @@ func TestUnreachableUpstream(t *testing.T) {
 	}
 	defer release()
 	env := servicetest.New(t, servicetest.Options{APIBase: "http://" + addr})
-	resp := env.Post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	const id = "987654321" // from a variable: it must not reach the log
+	resp := env.Post(t, `query($id: ID!) { room(id: $id) { id } }`, map[string]any{"id": id}, "Authorization: Bearer demo-aisha")
 	if got := resp.Code("room"); got != errcode.Upstream {
 		t.Errorf("code = %q, want UPSTREAM_ERROR (%v)", got, resp.Errors)
+	}
+	if logs := env.Logs.String(); strings.Contains(logs, id) || !strings.Contains(logs, "connection refused") {
+		t.Errorf("the log of a refused connection should name the cause but not the room id:\n%s", logs)
 	}
 }
 

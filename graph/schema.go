@@ -44,19 +44,25 @@ func (r *Resolver) ExecutableSchema() graphql.ExecutableSchema {
 	return NewExecutableSchema(c)
 }
 
-// Lookups are the root fields that look things up by id: the guard caps their
-// ids, and the plans prime the loaders with them before any resolver runs.
-var Lookups = []guard.Lookup{
-	{Field: "room", Arg: "id", Noun: "rooms"},
-	{Field: "rooms", Arg: "ids", List: true, Noun: "rooms"},
+// roomLookups are the root fields that look rooms up by id.
+func roomLookups() []guard.Lookup {
+	return []guard.Lookup{
+		{Field: "room", Arg: "id", Noun: "rooms"},
+		{Field: "rooms", Arg: "ids", List: true, Noun: "rooms"},
+	}
 }
 
+// Lookups are every root field that looks things up by id: the guard caps their
+// ids. Each kind's plan primes its own loader with its own lookups' keys.
+func Lookups() []guard.Lookup { return roomLookups() }
+
 // Plans prime the loaders with every key the operation's root fields name, so
-// that the first wave of upstream calls goes out as one batch that closes on its
-// last key, with no timer.
+// that the first wave of upstream calls goes out as one batch per loader that
+// closes on its last key, with no timer.
 func (r *Resolver) Plans() []loader.Plan {
+	rooms := roomLookups()
 	return []loader.Plan{func(ctx context.Context, opCtx *graphql.OperationContext) {
-		if ids := loader.RootKeys(opCtx, Lookups, canonicalRoomID); len(ids) > 0 {
+		if ids := loader.RootKeys(opCtx, rooms, canonicalRoomID); len(ids) > 0 {
 			r.rooms.Prime(ctx, ids)
 		}
 	}}

@@ -26,14 +26,14 @@ func loadSchema(t *testing.T) *ast.Schema {
 
 // TestRoomsOnlyFromPlannedRootFields holds the schema to what the loaders'
 // planning assumes: every field that yields a Room is a root lookup in
-// graph.Lookups, so every room an operation loads is primed before execution and
+// graph.Lookups(), so every room an operation loads is primed before execution and
 // goes out in one batch with no timer. A nested field that yields rooms (a
 // post's room, say) makes this fail: give it a batch resolver that primes the
 // room loader with its parents' keys (loader.Kind.Prime), then add it here.
 func TestRoomsOnlyFromPlannedRootFields(t *testing.T) {
 	s := loadSchema(t)
 	planned := map[string]bool{}
-	for _, l := range graph.Lookups {
+	for _, l := range graph.Lookups() {
 		planned["Query."+l.Field] = true
 	}
 	for _, typ := range s.Types {
@@ -49,14 +49,14 @@ func TestRoomsOnlyFromPlannedRootFields(t *testing.T) {
 			}
 		}
 	}
-	for _, l := range graph.Lookups {
+	for _, l := range graph.Lookups() {
 		f := s.Query.Fields.ForName(l.Field)
 		if f == nil || f.Arguments.ForName(l.Arg) == nil {
-			t.Errorf("graph.Lookups names Query.%s(%s:), which the schema does not have", l.Field, l.Arg)
+			t.Errorf("graph.Lookups() names Query.%s(%s:), which the schema does not have", l.Field, l.Arg)
 			continue
 		}
 		if isList := f.Arguments.ForName(l.Arg).Type.Elem != nil; isList != l.List {
-			t.Errorf("Query.%s(%s:) is a list: %v; graph.Lookups says %v", l.Field, l.Arg, isList, l.List)
+			t.Errorf("Query.%s(%s:) is a list: %v; graph.Lookups() says %v", l.Field, l.Arg, isList, l.List)
 		}
 	}
 }

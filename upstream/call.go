@@ -185,6 +185,12 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string,
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// net/http names the whole URL, ids and slugs included, which may
+			// be a caller's variables: logs get the template instead.
+			ue.URL = ep.Path
+		}
 		return 0, err
 	}
 	defer resp.Body.Close()

@@ -7,8 +7,9 @@
 // caller's UserToken, else the service's own), the process-wide cap on calls in
 // flight, one circuit breaker for the host, retries with backoff (resilience.go),
 // a span and metrics per attempt, and the gateway's error envelope. An endpoint is
-// an Endpoint descriptor plus a file of its own (rooms.go, users.go) holding only
-// its wire types, its decoding and its public method, so that adding one touches
+// an Endpoint descriptor and a one-line public method over that path, in the file
+// of its API area (rooms.go; users.go, which so far holds only the user JSON that
+// rooms embed), next to its wire types and decoding, so that adding one touches
 // nothing the others share. Every error a public method returns is an *Error
 // naming the endpoint and what was asked for.
 package upstream

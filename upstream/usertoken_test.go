@@ -2,6 +2,7 @@ package upstream_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -37,6 +38,18 @@ func TestUserTokenNeverPrints(t *testing.T) {
 	}
 	if got, want := string(tok), secretToken; got != want {
 		t.Errorf("string(t) = %q, want the value itself", got)
+	}
+
+	// A struct with an exported token field, through encoding/json and slog's
+	// JSON handler (which marshals structs with it).
+	b, err := json.Marshal(struct{ Token upstream.UserToken }{tok})
+	if err != nil || strings.Contains(string(b), "secret") || !strings.Contains(string(b), "[redacted]") {
+		t.Errorf("json.Marshal of a struct holding the token = %s, %v", b, err)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("call", "viewer", struct{ Token upstream.UserToken }{tok})
+	if strings.Contains(logged.String(), "secret") {
+		t.Errorf("slog's JSON handler logged %s", logged.String())
 	}
 
 	for name, h := range map[string]func(*bytes.Buffer) slog.Handler{

@@ -54,10 +54,16 @@ const (
 	PersistedNotInList = "PERSISTED_QUERY_NOT_IN_LIST"
 )
 
-// GuardCodes are the codes of requests refused for their size or shape before
-// anything ran; metrics count them by code.
-var GuardCodes = []string{TooManyTokens, TooDeep, TooManyAliases, TooManyRootFields, TooManyDirectives,
-	TooManySelections, TooManyIDs, IntrospectionTooDeep, TooComplex, RequestTooLarge}
+// IsGuardCode reports whether code refuses a request for its size or shape
+// before anything ran; metrics count those by code.
+func IsGuardCode(code string) bool {
+	switch code {
+	case TooManyTokens, TooDeep, TooManyAliases, TooManyRootFields, TooManyDirectives,
+		TooManySelections, TooManyIDs, IntrospectionTooDeep, TooComplex, RequestTooLarge:
+		return true
+	}
+	return false
+}
 
 // InputError is a problem with what the caller sent; its message is shown as is
 // (and never logged: it may quote a variable's value).
@@ -159,7 +165,7 @@ func Classify(err error) (code, msg string, level slog.Level) {
 		te *upstream.TokenError
 		ue *upstream.Error
 	)
-	what := "this item" // what a refusal is about, named by the endpoint
+	what := "item" // what a refusal is about, named by the endpoint
 	if errors.As(err, &ue) {
 		what = ue.Endpoint
 	}

@@ -153,10 +153,15 @@ func (w *walk) fragment(name string, intro bool) measure {
 	return m
 }
 
-// introspectionLists are the list fields of introspection's types: each one
-// nested multiplies the answer.
-var introspectionLists = map[string]bool{"types": true, "fields": true, "args": true, "inputFields": true,
-	"interfaces": true, "possibleTypes": true, "enumValues": true, "directives": true}
+// introspectionList reports whether name is a list field of introspection's
+// types: each one nested multiplies the answer.
+func introspectionList(name string) bool {
+	switch name {
+	case "types", "fields", "args", "inputFields", "interfaces", "possibleTypes", "enumValues", "directives":
+		return true
+	}
+	return false
+}
 
 func (w *walk) field(f *ast.Field, intro bool) measure {
 	childIntro := intro || f.Name == "__schema" || f.Name == "__type"
@@ -177,7 +182,7 @@ func (w *walk) field(f *ast.Field, intro bool) measure {
 	switch {
 	case f.Name == "__schema" || f.Name == "__type":
 		m.depth = 1 // introspection is bounded by list nesting instead
-	case intro && introspectionLists[f.Name]:
+	case intro && introspectionList(f.Name):
 		m.lists++
 	}
 	if l, ok := w.g.lookup(f.Name); ok && l.List {

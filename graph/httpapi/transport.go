@@ -9,7 +9,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,7 +121,7 @@ func (t Transport) fail(w http.ResponseWriter, r *http.Request, status int, err 
 func (t Transport) rejected(ctx context.Context, errs gqlerror.List) {
 	telemetry.RecordErrors(ctx, errs)
 	for _, e := range errs {
-		if c, _ := e.Extensions["code"].(string); slices.Contains(errcode.GuardCodes, c) {
+		if c, _ := e.Extensions["code"].(string); errcode.IsGuardCode(c) {
 			t.Metrics.GuardRejected(c)
 		}
 	}

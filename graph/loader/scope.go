@@ -60,6 +60,19 @@ type Scope struct {
 	Plans  []Plan
 }
 
+// NewScope returns a Scope, refusing a policy that could not work: every
+// limit must be positive (Concurrency 0 would block every batch, MaxCalls 0
+// refuse every call) and every dependency set.
+func NewScope(p *Policy, plans ...Plan) Scope {
+	switch {
+	case p.Concurrency < 1 || p.MaxCalls < 1:
+		panic("loader: Policy.Concurrency and Policy.MaxCalls must be positive")
+	case p.Logger == nil || p.Callers == nil || p.BadTokens == nil || p.Tracer == nil:
+		panic("loader: Policy needs a Logger, Callers, BadTokens and a Tracer")
+	}
+	return Scope{Policy: p, Plans: plans}
+}
+
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationInterceptor

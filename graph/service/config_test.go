@@ -92,7 +92,8 @@ func TestLoadDerivedValues(t *testing.T) {
 }
 
 func TestSecretNeverLogged(t *testing.T) {
-	c, err := Load(env(map[string]string{"QF_CLIENT_ID": "id", "QF_CLIENT_SECRET": "s3cret-value"}))
+	c, err := Load(env(map[string]string{"QF_CLIENT_ID": "id", "QF_CLIENT_SECRET": "s3cret-value",
+		"REDIS_URL": "redis://:s3cret-value@redis.internal:6379/0"}))
 	if err != nil {
 		t.Fatal(err)
 	}

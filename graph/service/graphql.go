@@ -65,7 +65,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv.SetRecoverFunc(errcode.Recover(p.logger))
 	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
 		Metrics: p.metrics, Logger: p.logger, Callers: p.callers})
-	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups, Validated: func(ctx context.Context, q string) bool {
+	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: func(ctx context.Context, q string) bool {
 		_, ok := cache.Get(ctx, q)
 		return ok
 	}})
@@ -78,7 +78,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 		srv.SetDisableSuggestion(true)
 	}
 	srv.Use(telemetry.Operations{Tracer: p.tracer})
-	srv.Use(loader.Scope{Policy: &loader.Policy{
+	srv.Use(loader.NewScope(&loader.Policy{
 		Logger:      p.logger,
 		Callers:     p.callers,
 		BadTokens:   p.badTokens,
@@ -86,6 +86,6 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 		Tracer:      p.tracer,
 		Concurrency: cfg.BatchConcurrency,
 		MaxCalls:    cfg.Limits.IDs,
-	}, Plans: p.resolver.Plans()})
+	}, p.resolver.Plans()...))
 	return srv
 }

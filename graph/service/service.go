@@ -47,13 +47,12 @@ type Deps struct {
 	BadTokenLimit *guard.CallerLimit
 }
 
-// Service is the built service: the handlers of its two ports, its metrics and
-// readiness, and what to close when it stops.
+// Service is the built service: the handlers of its two ports, the start of a
+// graceful stop, and what to close when it stops.
 type Service struct {
 	// Handler serves the public port; Admin the admin port (metrics, profiles),
 	// which has routes only when cfg.MetricsAddr is set.
 	Handler, Admin http.Handler
-	Metrics        *telemetry.Metrics
 	// Shutdown turns /readyz not-ready: the first step of a graceful stop.
 	Shutdown func()
 	tokens   *upstream.ServiceTokens
@@ -92,8 +91,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	// Every record logged with a request's context carries its request id.
 	logger := slog.New(telemetry.WithRequestIDs(d.Logger.Handler()))
-	svc := &Service{Metrics: telemetry.NewMetrics(d.Registry)}
-	metrics := svc.Metrics
+	svc := &Service{}
+	metrics := telemetry.NewMetrics(d.Registry)
 
 	var tokens *upstream.ServiceTokens
 	var tokenProvider upstream.TokenProvider

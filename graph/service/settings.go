@@ -100,7 +100,7 @@ func (c *Config) settings() []setting {
 			"the standard OTLP settings (endpoint, headers, `PROTOCOL` `http/protobuf` or `grpc`); `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` too"),
 		durSetting("DEMO_LATENCY", &c.DemoLatency, "none",
 			"demo mode only: the embedded fake answers rooms this much later (e.g. `200ms`)"),
-		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL, value: show(&c.RedisURL),
+		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL, value: c.redisShown,
 			doc: "`redis://`, `rediss://` or `unix://` URL: persisted queries (and the room cache, when on) shared by all replicas (default: in memory)"},
 		durSetting("APQ_TTL", &c.APQTTL, "",
 			"how long a persisted query stays in Redis after its last registration"),
@@ -302,6 +302,14 @@ func (c *Config) parseMetricsAddr(v string) error {
 	}
 	c.MetricsAddr = v
 	return nil
+}
+
+// redisShown is REDIS_URL for the log: its password, if any, redacted.
+func (c *Config) redisShown() any {
+	if u, err := url.Parse(c.RedisURL); err == nil && c.RedisURL != "" {
+		return u.Redacted()
+	}
+	return c.RedisURL
 }
 
 func (c *Config) parseRedisURL(v string) error {

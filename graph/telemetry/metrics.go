@@ -234,9 +234,9 @@ type operationNames struct {
 	known map[string]struct{}
 }
 
-// WellFormedName reports whether s is a GraphQL name of at most 64 characters:
+// wellFormedName reports whether s is a GraphQL name of at most 64 characters:
 // only such operation names reach labels, spans and logs.
-func WellFormedName(s string) bool {
+func wellFormedName(s string) bool {
 	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') {
 		return false
 	}
@@ -253,7 +253,7 @@ func (o *operationNames) fold(name string) string {
 	switch {
 	case name == "":
 		return "anonymous"
-	case !WellFormedName(name):
+	case !wellFormedName(name):
 		return "other"
 	}
 	o.mu.Lock()

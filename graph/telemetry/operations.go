@@ -37,7 +37,7 @@ func (o Operations) InterceptOperation(ctx context.Context, next graphql.Operati
 	}
 	name := kind
 	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", kind)}
-	if opName != "" && WellFormedName(opName) {
+	if opName != "" && wellFormedName(opName) {
 		name += " " + opName
 		attrs = append(attrs, attribute.String("graphql.operation.name", opName))
 	}

@@ -40,24 +40,23 @@ type Env struct {
 	Endpoint string // the service's /query
 	Clock    *fake.Clock
 	Logs     *Buffer
-	Service  *service.Service
 }
 
 // Options shape an Env.
 type Options struct {
-	NoSecret bool
-	APIBase  string // overrides the fake's URL for API calls
-	Latency  time.Duration
-	// config changes the configuration the service runs with (the defaults,
+	NoSecret bool          // no client secret: anonymous callers get UNAUTHENTICATED
+	APIBase  string        // overrides the fake's URL for API calls
+	Latency  time.Duration // the fake's latency per answer
+	// Config changes the configuration the service runs with (the defaults,
 	// pointed at the fake).
 	Config func(*service.Config)
-	// deps are the service's dependencies and test seams (the logger, the
+	// Deps are the service's dependencies and test seams (the logger, the
 	// clock and the retry sleep are the environment's own).
 	Deps service.Deps
-	// before sets up the fake before the service starts (and fetches its
+	// Before sets up the fake before the service starts (and fetches its
 	// first token).
 	Before func(*fake.Server)
-	// quiet discards logs (benchmarks: the buffer would grow without end).
+	// Quiet discards logs (benchmarks: the buffer would grow without end).
 	Quiet bool
 }
 
@@ -104,7 +103,7 @@ func New(t testing.TB, o Options) *Env {
 	_ = svc.Warm(context.Background()) // a failing token endpoint is some tests' subject
 	srv := httptest.NewServer(svc.Handler)
 	t.Cleanup(srv.Close)
-	return &Env{Fake: f, Upstream: up, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs, Service: svc}
+	return &Env{Fake: f, Upstream: up, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs}
 }
 
 // Error is a GraphQL error as a client decodes it.
