@@ -9,8 +9,16 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
+
+// errSignInToWrite refuses a write from a caller without a user token, before
+// any upstream call.
+var errSignInToWrite = &errcode.LimitedError{Code: errcode.Unauthenticated,
+	Msg: "sign-in required: writes are made as the signed-in user; send their access token as \"Authorization: Bearer <token>\""}
 
 func canonicalRoomID(raw string) (string, bool) { return upstream.CanonicalRoomID(raw) }
 
@@ -67,4 +75,102 @@ func (r *Resolver) roomList(ctx context.Context, raw []string) ([]*upstream.Room
 		}
 	}
 	return out, nil
+}
+
+// roomBy looks up one room by exactly one of its id, group url or page
+// subdomain. A room found by slug is recorded under its id too, so that the
+// operation does not fetch it again.
+func (r *Resolver) roomBy(ctx context.Context, id, url, subdomain *string) (*upstream.Room, error) {
+	given := 0
+	for _, a := range []*string{id, url, subdomain} {
+		if a != nil {
+			given++
+		}
+	}
+	if given != 1 {
+		return nil, errcode.Inputf("room takes exactly one of id, url or subdomain")
+	}
+	var (
+		room *upstream.Room
+		err  error
+	)
+	switch {
+	case id != nil:
+		return r.room(ctx, *id)
+	case url != nil:
+		if !upstream.ValidSlug(*url) {
+			return nil, errcode.Inputf("invalid url: a group's slug is 1 to 64 letters, digits, dots, dashes or underscores")
+		}
+		room, err = r.roomsByURL.Load(ctx, *url)
+	default:
+		if !upstream.ValidSlug(*subdomain) {
+			return nil, errcode.Inputf("invalid subdomain: a page's subdomain is 1 to 64 letters, digits, dots, dashes or underscores")
+		}
+		room, err = r.roomsBySubdomain.Load(ctx, *subdomain)
+	}
+	if err == nil && room != nil {
+		r.rooms.Seed(ctx, room.ID, room)
+	}
+	return room, err
+}
+
+// seedRooms records the rooms of a list under their ids: a room seen in any
+// answer is not fetched again by id in the same operation.
+func (r *Resolver) seedRooms(ctx context.Context, items []paging.Item[upstream.Room]) {
+	for i := range items {
+		if items[i].Err == nil {
+			r.rooms.Seed(ctx, items[i].Value.ID, &items[i].Value)
+		}
+	}
+}
+
+func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
+	res, info, err := window(ctx, r.members, upstream.MaxLimitMembers, room.ID, "", first, after)
+	if err != nil {
+		return nil, err
+	}
+	return memberConnection(res, info), nil
+}
+
+func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
+	params := joinParams(string(deref(sortBy)), string(deref(tab)))
+	res, info, err := window(ctx, r.roomPosts, upstream.MaxLimitPosts, room.ID, params, first, after)
+	if err != nil {
+		return nil, err
+	}
+	r.seedPosts(ctx, res.Items)
+	return postConnection(res, info), nil
+}
+
+func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error) {
+	res, info, err := window(ctx, r.search, upstream.MaxLimitSearch, "", joinParams(query, string(deref(typ))), first, after)
+	if err != nil {
+		return nil, err
+	}
+	r.seedRooms(ctx, res.Items)
+	return roomConnection(res, info), nil
+}
+
+// roomWrite runs a room write for a signed-in viewer, then reads the room as it
+// is after it: neither the operation's loaders nor a cache shared across
+// requests may answer with what they held before.
+func (r *Resolver) roomWrite(ctx context.Context, raw string, write func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
+	v := viewer.From(ctx)
+	if v.Anonymous() {
+		return nil, errSignInToWrite
+	}
+	id, err := roomID(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := write(ctx, id, v.Token); err != nil {
+		return nil, err
+	}
+	r.rooms.Forget(ctx, id)
+	r.forgetRoom(ctx, id, v.Token)
+	room, err := r.rooms.Load(ctx, id)
+	if err != nil {
+		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName("room")), err))
+	}
+	return &model.RoomPayload{Room: room}, nil
 }

@@ -8,12 +8,43 @@ package graph
 import (
 	"context"
 
+	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
+// JoinRoom is the resolver for the joinRoom field.
+func (r *mutationResolver) JoinRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
+	return r.roomWrite(ctx, id, r.up.JoinRoom)
+}
+
+// LeaveRoom is the resolver for the leaveRoom field.
+func (r *mutationResolver) LeaveRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
+	return r.roomWrite(ctx, id, r.up.LeaveRoom)
+}
+
+// FollowRoom is the resolver for the followRoom field.
+func (r *mutationResolver) FollowRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
+	return r.roomWrite(ctx, id, r.up.FollowRoom)
+}
+
+// UnfollowRoom is the resolver for the unfollowRoom field.
+func (r *mutationResolver) UnfollowRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
+	return r.roomWrite(ctx, id, r.up.UnfollowRoom)
+}
+
+// FollowUser is the resolver for the followUser field.
+func (r *mutationResolver) FollowUser(ctx context.Context, id string) (*model.UserPayload, error) {
+	return r.userWrite(ctx, id, true)
+}
+
+// UnfollowUser is the resolver for the unfollowUser field.
+func (r *mutationResolver) UnfollowUser(ctx context.Context, id string) (*model.UserPayload, error) {
+	return r.userWrite(ctx, id, false)
+}
+
 // Room is the resolver for the room field.
-func (r *queryResolver) Room(ctx context.Context, id string) (*upstream.Room, error) {
-	return r.room(ctx, id)
+func (r *queryResolver) Room(ctx context.Context, id *string, url *string, subdomain *string) (*upstream.Room, error) {
+	return r.roomBy(ctx, id, url, subdomain)
 }
 
 // Rooms is the resolver for the rooms field.
@@ -21,7 +52,41 @@ func (r *queryResolver) Rooms(ctx context.Context, ids []string) ([]*upstream.Ro
 	return r.roomList(ctx, ids)
 }
 
+// SearchRooms is the resolver for the searchRooms field.
+func (r *queryResolver) SearchRooms(ctx context.Context, query string, typeArg *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error) {
+	return r.searchRooms(ctx, query, typeArg, first, after)
+}
+
+// Members is the resolver for the members field.
+func (r *roomResolver) Members(ctx context.Context, obj *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
+	return r.roomMembers(ctx, obj, first, after)
+}
+
+// Posts is the resolver for the posts field.
+func (r *roomResolver) Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
+	return r.roomPostList(ctx, obj, first, after, sortBy, tab)
+}
+
+// Profile is the resolver for the profile field.
+func (r *roomMemberResolver) Profile(ctx context.Context, obj *upstream.Member) (*upstream.Profile, error) {
+	return r.profileOf(ctx, obj.ID)
+}
+
+// Mutation returns MutationResolver implementation.
+func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+// Room returns RoomResolver implementation.
+func (r *Resolver) Room() RoomResolver { return &roomResolver{r} }
+
+// RoomMember returns RoomMemberResolver implementation.
+func (r *Resolver) RoomMember() RoomMemberResolver { return &roomMemberResolver{r} }
+
+type (
+	mutationResolver   struct{ *Resolver }
+	queryResolver      struct{ *Resolver }
+	roomResolver       struct{ *Resolver }
+	roomMemberResolver struct{ *Resolver }
+)

@@ -24,43 +24,6 @@ func loadSchema(t *testing.T) *ast.Schema {
 	return s
 }
 
-// TestRoomsOnlyFromPlannedRootFields holds the schema to what the loaders'
-// planning assumes: every field that yields a Room is a root lookup in
-// graph.Lookups(), so every room an operation loads is primed before execution and
-// goes out in one batch with no timer. A nested field that yields rooms (a
-// post's room, say) makes this fail: give it a batch resolver that primes the
-// room loader with its parents' keys (loader.Kind.Prime), then add it here.
-func TestRoomsOnlyFromPlannedRootFields(t *testing.T) {
-	s := loadSchema(t)
-	planned := map[string]bool{}
-	for _, l := range graph.Lookups() {
-		planned["Query."+l.Field] = true
-	}
-	for _, typ := range s.Types {
-		if typ.BuiltIn || typ.Kind != ast.Object {
-			continue
-		}
-		for _, f := range typ.Fields {
-			if strings.HasPrefix(f.Name, "__") || f.Type.Name() != "Room" {
-				continue
-			}
-			if name := typ.Name + "." + f.Name; !planned[name] {
-				t.Errorf("%s yields rooms but is not a planned root lookup: its loads would wait for the fallback batch", name)
-			}
-		}
-	}
-	for _, l := range graph.Lookups() {
-		f := s.Query.Fields.ForName(l.Field)
-		if f == nil || f.Arguments.ForName(l.Arg) == nil {
-			t.Errorf("graph.Lookups() names Query.%s(%s:), which the schema does not have", l.Field, l.Arg)
-			continue
-		}
-		if isList := f.Arguments.ForName(l.Arg).Type.Elem != nil; isList != l.List {
-			t.Errorf("Query.%s(%s:) is a list: %v; graph.Lookups() says %v", l.Field, l.Arg, isList, l.List)
-		}
-	}
-}
-
 // TestEverythingIsDescribed: GraphiQL and code generators show descriptions to
 // frontend developers, so every type, field, argument and enum value has one.
 func TestEverythingIsDescribed(t *testing.T) {

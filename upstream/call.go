@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,29 +36,78 @@ type Endpoint struct {
 	Path string
 	// MaxBody bounds a 200 answer, in bytes; a longer one is malformed.
 	MaxBody int64
+	// Write marks an operation that changes something upstream. It is retried
+	// only when the upstream certainly did not run it: a connection that was
+	// never made, 429 or 503. A 502, a 504, a timeout or a reset may come after
+	// the upstream ran it, and running it twice is not ours to decide.
+	Write bool
+	// UserOnly marks an operation the upstream serves to signed-in users only.
+	// A 401 to the service's own token then says nothing about that token, so
+	// it is not renewed: otherwise any anonymous caller could make the service
+	// fetch a token per request.
+	UserOnly bool
 }
+
+// request is what one call of an endpoint sends besides the token.
+type request struct {
+	// args fill the Endpoint's path template, in order.
+	args []string
+	// query is sent as the query string. Like args, it may hold a caller's
+	// input: it never reaches a log, a span or an error.
+	query url.Values
+	// body, when not nil, is sent as JSON.
+	body any
+}
+
+// inPath is the request of a call whose only arguments are in the path.
+func inPath(args ...string) request { return request{args: args} }
 
 // traceContext writes the attempt's span as a W3C traceparent header.
 var traceContext = propagation.TraceContext{}
 
 // fetch calls ep for the holder of as and decodes its 200 answer with decode. key
-// names what was asked for in errors (a room id), and pathArgs fill ep.Path. An
-// endpoint's public method is this one line plus its decoder.
-func fetch[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string,
-	decode func(body []byte, warn func(msg string, args ...any)) (T, error), pathArgs ...string) (T, error) {
+// names what was asked for in errors (a room id), and rq fills ep.Path and the
+// query. An endpoint's public method is this one line plus its decoder.
+func fetch[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request,
+	decode func(body []byte, warn func(msg string, args ...any)) (T, error)) (T, error) {
 	var out T
-	err := c.call(ctx, ep, as, key, func(ctx context.Context, body []byte) error {
+	err := c.call(ctx, ep, as, key, rq, func(ctx context.Context, body []byte) error {
 		v, err := decode(body, func(msg string, args ...any) {
 			c.log.WarnContext(ctx, "upstream: "+ep.Name+": "+msg, args...)
 		})
 		out = v
 		return err
-	}, pathArgs...)
+	})
 	if err != nil {
 		var zero T
 		return zero, err
 	}
 	return out, nil
+}
+
+// write calls the write ep for the holder of as. An answer saying that what it
+// asks for is already so — a 400, 403 or 409 whose message mentions already (in
+// any case, with '_' or ' ') — is success: the caller wanted that state, and it
+// is the state. A write's 200 body says nothing the caller needs.
+func write(ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request, already string) error {
+	err := c.call(ctx, ep, as, key, rq, func(context.Context, []byte) error { return nil })
+	var se *StatusError
+	if err != nil && errors.As(err, &se) && alreadyDone(se, already) {
+		return nil
+	}
+	return err
+}
+
+// alreadyDone reports whether se is the upstream refusing a write because its
+// state already is the one asked for, which already names.
+func alreadyDone(se *StatusError, already string) bool {
+	switch se.Status {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusConflict:
+	default:
+		return false
+	}
+	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", " ") }
+	return strings.Contains(norm(se.Message), norm(already))
 }
 
 // call is the one path every endpoint takes: the budget, the token, retries with
@@ -66,11 +117,18 @@ func fetch[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key
 // malformed answer is judged like any other failed attempt: in the span, in the
 // metrics, and by the breaker (which ignores it). Every error it returns is an
 // *Error.
-func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string,
-	decode func(ctx context.Context, body []byte) error, pathArgs ...string) error {
-	target, err := expandPath(c.baseURL, ep.Path, pathArgs)
+func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string, rq request,
+	decode func(ctx context.Context, body []byte) error) error {
+	target, err := expandPath(c.baseURL, ep.Path, rq.args)
+	if err == nil && len(rq.query) > 0 {
+		target += "?" + rq.query.Encode()
+	}
+	var body []byte
+	if err == nil && rq.body != nil {
+		body, err = json.Marshal(rq.body)
+	}
 	if err == nil {
-		err = c.retry(ctx, ep, as, target, decode)
+		err = c.retry(ctx, ep, as, target, body, decode)
 	}
 	if err != nil {
 		return &Error{Endpoint: ep.Name, Key: key, Err: err}
@@ -78,10 +136,10 @@ func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string
 	return nil
 }
 
-// retry runs the attempts of one call: retries for 429, 502, 503, 504 and
-// transport errors with backoff, and one renewal of the service's own token when
-// the upstream refuses it.
-func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target string,
+// retry runs the attempts of one call: retries with backoff (for a read: 429,
+// 502, 503, 504 and transport errors; for a write: only what was certainly not
+// run), and one renewal of the service's own token when the upstream refuses it.
+func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target string, body []byte,
 	decode func(context.Context, []byte) error) error {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Budget)
 	defer cancel()
@@ -99,7 +157,7 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 			token = t
 		}
 		_, err := c.breaker.Execute(func() (struct{}, error) {
-			return struct{}{}, c.attempt(ctx, ep, target, token, decode)
+			return struct{}{}, c.attempt(ctx, ep, target, token, body, decode)
 		})
 		if err == nil {
 			return nil
@@ -109,7 +167,7 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 			return ErrCircuitOpen
 		}
 		var se *StatusError
-		if as == "" && !renewed && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
+		if as == "" && !ep.UserOnly && !renewed && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
 			if inv, ok := c.cfg.ServiceTokens.(tokenInvalidator); ok {
 				// The service's own token was refused (revoked, or the clocks
 				// disagree): fetch a new one and try once more.
@@ -118,7 +176,7 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 				continue
 			}
 		}
-		if retry >= c.cfg.MaxRetries || !retryable(err) || ctx.Err() != nil {
+		if retry >= c.cfg.MaxRetries || !retryable(ep, err) || ctx.Err() != nil {
 			return err
 		}
 		wait := c.backoff(retry)
@@ -137,7 +195,7 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 }
 
 // attempt makes one HTTP call, holding one of the process's upstream slots.
-func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
+func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string, body []byte,
 	decode func(context.Context, []byte) error) error {
 	if err := c.slots.Acquire(ctx, 1); err != nil {
 		return fmt.Errorf("%w: %w", ErrBusy, err)
@@ -155,7 +213,7 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 	defer span.End()
 	c.cfg.Observer.InFlight(1)
 	start := time.Now()
-	status, err := c.do(actx, ep, target, token, decode)
+	status, err := c.do(actx, ep, target, token, body, decode)
 	c.cfg.Observer.InFlight(-1)
 	c.cfg.Observer.Attempt(ctx, ep.Name, status, time.Since(start))
 	if status != 0 {
@@ -171,13 +229,20 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 	return err
 }
 
-// do makes the HTTP request and hands a 200 body to decode; status is 0 when no
-// answer came.
-func (c *Client) do(ctx context.Context, ep Endpoint, target, token string,
+// do makes the HTTP request, with body as JSON unless it is nil, and hands a 200
+// body to decode; status is 0 when no answer came.
+func (c *Client) do(ctx context.Context, ep Endpoint, target, token string, body []byte,
 	decode func(context.Context, []byte) error) (status int, err error) {
-	req, err := http.NewRequestWithContext(ctx, ep.Method, target, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, ep.Method, target, rd)
 	if err != nil {
 		return 0, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	traceContext.Inject(ctx, propagation.HeaderCarrier(req.Header))
 	req.Header.Set("x-auth-token", token)
@@ -187,8 +252,8 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string,
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			// net/http names the whole URL, ids and slugs included, which may
-			// be a caller's variables: logs get the template instead.
+			// net/http names the whole URL, ids, slugs and query included,
+			// which may be a caller's variables: logs get the template instead.
 			ue.URL = ep.Path
 		}
 		return 0, err
@@ -197,14 +262,14 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string,
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, c.statusError(resp)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, ep.MaxBody+1))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, ep.MaxBody+1))
 	if err != nil {
 		return resp.StatusCode, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
 	}
-	if int64(len(body)) > ep.MaxBody {
+	if int64(len(answer)) > ep.MaxBody {
 		return resp.StatusCode, fmt.Errorf("%w: body over %d bytes", ErrMalformed, ep.MaxBody)
 	}
-	return resp.StatusCode, decode(ctx, body)
+	return resp.StatusCode, decode(ctx, answer)
 }
 
 // statusError reads the gateway's error envelope, if the body is one, for the log.
@@ -216,14 +281,61 @@ func (c *Client) statusError(resp *http.Response) error {
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	var env struct {
-		Message string `json:"message"`
-		Type    string `json:"type"`
+		Message string          `json:"message"`
+		Type    string          `json:"type"`
+		Details json.RawMessage `json:"details"`
 	}
 	if json.Unmarshal(body, &env) == nil {
 		e.Type = truncate(env.Type, 64)
-		e.Message = truncate(env.Message, 200)
+		e.Message = truncate(envelopeMessage(env.Message, env.Details), 200)
 	}
 	return e
+}
+
+// envelopeMessage is the gateway's message followed, in parentheses, by what
+// the upstream's own body nested under "details" adds: its message, its error
+// code and message, and the fields a validation error names, such as
+// "Validation Error (ValidationError; limit: MAX)". Anything of another shape
+// is left out.
+func envelopeMessage(message string, details json.RawMessage) string {
+	var d map[string]any
+	if len(details) == 0 || json.Unmarshal(details, &d) != nil {
+		return message
+	}
+	var parts []string
+	add := func(v any) {
+		if s, ok := v.(string); ok && s != "" && s != message && !slices.Contains(parts, s) {
+			parts = append(parts, s)
+		}
+	}
+	add(d["message"])
+	add(d["code"])
+	switch inner := d["error"].(type) {
+	case string:
+		add(inner)
+	case map[string]any:
+		add(inner["code"])
+		add(inner["message"])
+		if fields, ok := inner["details"].(map[string]any); ok {
+			names := make([]string, 0, len(fields))
+			for name := range fields {
+				names = append(names, name)
+			}
+			slices.Sort(names)
+			for _, name := range names {
+				if v, ok := fields[name].(string); ok {
+					add(name + ": " + v)
+				}
+			}
+		}
+	}
+	switch {
+	case len(parts) == 0:
+		return message
+	case message == "":
+		return strings.Join(parts, "; ")
+	}
+	return message + " (" + strings.Join(parts, "; ") + ")"
 }
 
 // expandPath is base followed by tmpl with each {placeholder} replaced by the next

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
 func TestExpandPath(t *testing.T) {
@@ -60,7 +63,7 @@ func TestCallWithWrongPathArgumentsSendsNothing(t *testing.T) {
 	cfg.APIBaseURL, cfg.ClientID = srv.URL, "c"
 	c := New(cfg, srv.Client())
 	ep := Endpoint{Name: "pair", Method: http.MethodGet, Path: "/v1/{a}/{b}", MaxBody: 1 << 10}
-	err := c.call(context.Background(), ep, "tok", "k", func(context.Context, []byte) error { return nil }, "1")
+	err := c.call(context.Background(), ep, "tok", "k", inPath("1"), func(context.Context, []byte) error { return nil })
 	var ue *Error
 	if !errors.As(err, &ue) || ue.Endpoint != "pair" || ue.Key != "k" {
 		t.Fatalf("err = %v, want an *Error for pair k", err)
@@ -81,14 +84,14 @@ func TestCallRefusesABodyOverMaxBody(t *testing.T) {
 	decoded := false
 	decode := func(context.Context, []byte) error { decoded = true; return nil }
 	ep := Endpoint{Name: "small", Method: http.MethodGet, Path: "/small", MaxBody: 100}
-	if err := c.call(context.Background(), ep, "tok", "", decode); !errors.Is(err, ErrMalformed) {
+	if err := c.call(context.Background(), ep, "tok", "", request{}, decode); !errors.Is(err, ErrMalformed) {
 		t.Errorf("err = %v, want ErrMalformed", err)
 	}
 	if decoded {
 		t.Error("an over-long body was decoded")
 	}
 	ep.MaxBody = 101
-	if err := c.call(context.Background(), ep, "tok", "", decode); err != nil || !decoded {
+	if err := c.call(context.Background(), ep, "tok", "", request{}, decode); err != nil || !decoded {
 		t.Errorf("a body of exactly MaxBody: err = %v, decoded = %v; want nil, true", err, decoded)
 	}
 }
@@ -100,6 +103,56 @@ func BenchmarkExpandPath(b *testing.B) {
 	for b.Loop() {
 		if _, err := expandPath("https://apis.quran.foundation", roomEndpoint.Path, args); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func TestEnvelopeMessage(t *testing.T) {
+	tests := []struct {
+		name, message, details, want string
+	}{
+		{"none", "Room not found", ``, "Room not found"},
+		{"validation", "Validation Error",
+			`{"success":false,"error":{"code":"ValidationError","message":"Validation Error","details":{"sortBy":"INVALID","limit":"MAX"}}}`,
+			"Validation Error (ValidationError; limit: MAX; sortBy: INVALID)"},
+		{"nested code", "Bad Request", `{"error":{"code":"ALREADY_A_MEMBER"}}`, "Bad Request (ALREADY_A_MEMBER)"},
+		{"nested message only", "", `{"message":"boom"}`, "boom"},
+		{"error as a string", "Bad Request", `{"error":"NOT_FOLLOWING"}`, "Bad Request (NOT_FOLLOWING)"},
+		{"details not an object", "Bad Request", `"text"`, "Bad Request"},
+		{"odd shapes ignored", "m", `{"message":7,"error":{"code":[1],"details":{"a":1}}}`, "m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := envelopeMessage(tt.message, []byte(tt.details)); got != tt.want {
+				t.Errorf("envelopeMessage = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestQueryNeverLeavesTheCall: a list's query (a caller's search text) is sent,
+// but stays out of errors and spans, which keep the path template.
+func TestQueryNeverLeavesTheCall(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	cfg := DefaultConfig()
+	cfg.APIBaseURL, cfg.ClientID, cfg.MaxRetries, cfg.Tracer = "http://127.0.0.1:1", "c", 0, tp.Tracer("t")
+	// Nothing listens on port 1: the transport error would name the URL.
+	c := New(cfg, &http.Client{})
+	_, err := c.SearchRooms(context.Background(), SearchQuery{Query: "secret words", Page: 1, Limit: 1}, "tok")
+	if err == nil || strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "query=") {
+		t.Errorf("err = %v, want a transport error without the query", err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("spans = %d, want 1", len(spans))
+	}
+	if got, want := spans[0].Name, "GET /quran-reflect/v1/rooms/search"; got != want {
+		t.Errorf("span name = %q, want %q", got, want)
+	}
+	for _, a := range spans[0].Attributes {
+		if strings.Contains(a.Value.String(), "secret") {
+			t.Errorf("span attribute %s = %q holds the query", a.Key, a.Value.String())
 		}
 	}
 }

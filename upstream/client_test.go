@@ -370,7 +370,8 @@ func TestAttemptsAreObservedAndTraced(t *testing.T) {
 		attrs := map[string]string{}
 		for _, a := range sp.Attributes {
 			attrs[string(a.Key)] = a.Value.String()
-			if strings.Contains(a.Value.String(), "42") {
+			// server.address is the stub's, whose random port may hold "42".
+			if a.Key != "server.address" && strings.Contains(a.Value.String(), "42") {
 				t.Errorf("span %d attribute %s = %q carries the room id", i, a.Key, a.Value.String())
 			}
 		}

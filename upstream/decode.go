@@ -1,8 +1,13 @@
 package upstream
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+
+	json "github.com/goccy/go-json"
 )
 
 // Helpers every endpoint's decoding shares.
@@ -36,4 +41,71 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// numericID reads an id the upstream sends as a JSON number (or a string of
+// digits) as its digits, never through a float. Absent, null and 0 are "": no
+// id (a post in no room has roomId 0 or null).
+func numericID(raw json.RawMessage) (string, error) {
+	s := string(bytes.TrimSpace(raw))
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	if s == "" || s == "null" || (strings.Trim(s, "0") == "") {
+		return "", nil
+	}
+	id, ok := canonicalID(s)
+	if !ok {
+		return "", fmt.Errorf("id %q is not a positive integer", truncate(s, 32))
+	}
+	return id, nil
+}
+
+// requiredID is numericID for an id without which there is nothing to show.
+func requiredID(raw json.RawMessage) (string, error) {
+	id, err := numericID(raw)
+	if err == nil && id == "" {
+		err = fmt.Errorf("%w: id", errMissing)
+	}
+	return id, err
+}
+
+// isNull reports whether raw is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	s := bytes.TrimSpace(raw)
+	return len(s) == 0 || string(s) == "null"
+}
+
+// optional reads a nested object with parse, or is nil when it is absent, null
+// or unreadable (with a warning): an odd author does not cost its post.
+func optional[T any](raw json.RawMessage, name string, warn func(msg string, args ...any),
+	parse func([]byte) (T, error)) *T {
+	if isNull(raw) {
+		return nil
+	}
+	v, err := parse(raw)
+	if err != nil {
+		warn("unreadable "+name+"; serving null", "err", err)
+		return nil
+	}
+	return &v
+}
+
+// each reads every element of a nested array with parse, leaving out (with a
+// warning) the ones it cannot read: one odd tag does not cost its post.
+func each[T any](raw []json.RawMessage, name string, warn func(msg string, args ...any),
+	parse func([]byte) (T, error)) []T {
+	if raw == nil {
+		return nil
+	}
+	out := make([]T, 0, len(raw))
+	for i, r := range raw {
+		v, err := parse(r)
+		if err != nil {
+			warn("unreadable "+name+"; leaving it out", "index", i, "err", err)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }

@@ -5,11 +5,15 @@
 //
 // Every endpoint takes one call path (call.go): the budget, the token (the
 // caller's UserToken, else the service's own), the process-wide cap on calls in
-// flight, one circuit breaker for the host, retries with backoff (resilience.go),
-// a span and metrics per attempt, and the gateway's error envelope. An endpoint is
-// an Endpoint descriptor and a one-line public method over that path, in the file
-// of its API area (rooms.go; users.go, which so far holds only the user JSON that
-// rooms embed), next to its wire types and decoding, so that adding one touches
-// nothing the others share. Every error a public method returns is an *Error
-// naming the endpoint and what was asked for.
+// flight, one circuit breaker for the host, retries with backoff (resilience.go;
+// a write only when the upstream certainly did not run it), a span and metrics
+// per attempt, and the gateway's error envelope. An endpoint is an Endpoint
+// descriptor and a one-line public method over that path, in the file of its API
+// area (rooms.go, roomlists.go, users.go, posts.go, comments.go), next to its
+// wire types and decoding, so that adding one touches nothing the others share.
+// Lists page by number (list.go): each item is decoded on its own, so one that
+// cannot be read costs only itself. Methods check their ids, slugs and pages
+// (ids.go) before calling, so that nothing a caller sends can change the path.
+// Every error a public method returns is an *Error naming the endpoint and what
+// was asked for.
 package upstream

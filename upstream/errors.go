@@ -23,7 +23,17 @@ var (
 	ErrCircuitOpen = errors.New("upstream: circuit breaker open")
 	// ErrBusy means no upstream slot came free within the call's budget.
 	ErrBusy = errors.New("upstream: too many calls in flight")
+	// ErrInvalidArgument means a method refused its arguments without calling:
+	// an id, slug, page or limit the upstream would not take, or one that could
+	// change the path it is put in ("." or "..").
+	ErrInvalidArgument = errors.New("upstream: invalid argument")
 )
+
+// invalid is the *Error of a call refused before it was made. Its detail never
+// quotes the argument, which may be a caller's variable.
+func invalid(endpoint, key, detail string) error {
+	return &Error{Endpoint: endpoint, Key: key, Err: fmt.Errorf("%w: %s", ErrInvalidArgument, detail)}
+}
 
 // Error is a failed call of one endpoint: every error a Client's endpoint method
 // returns is one. Endpoint names the endpoint ("room", as in Endpoint.Name), Key
@@ -48,7 +58,11 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // StatusError is an upstream answer with a status other than 200. Type and Message
-// come from the gateway's error envelope when it had one; they are for logs only.
+// come from the gateway's error envelope when it had one; they are for logs only
+// (and for the write methods, which read an "already done" answer in Message).
+// Message is the envelope's message followed by what the upstream's own body,
+// nested under "details", adds to it: a code such as ALREADY_A_MEMBER, or the
+// fields a 422 found invalid.
 type StatusError struct {
 	Status     int
 	Type       string

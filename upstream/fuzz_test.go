@@ -90,3 +90,65 @@ func FuzzDecodeMatchesStdlib(f *testing.F) {
 		}
 	})
 }
+
+// FuzzValidSlug: a slug ValidSlug accepts is one path segment, sent as it is,
+// and never a step up or sideways.
+func FuzzValidSlug(f *testing.F) {
+	for _, s := range []string{"a", ".", "..", "...", "a/b", "%2e", "tafsir-circle", "A.b_c-1", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !ValidSlug(s) {
+			return
+		}
+		got, err := expandPath("", "/v1/{slug}", []string{s})
+		if err != nil || got != "/v1/"+s || s == "." || s == ".." || len(s) > 64 {
+			t.Fatalf("ValidSlug(%q) accepted it; expandPath gives %q, %v", s, got, err)
+		}
+	})
+}
+
+// FuzzCanonicalUUID: an accepted id is 36 bytes of lower-case hex and dashes,
+// the same id in any case.
+func FuzzCanonicalUUID(f *testing.F) {
+	for _, s := range []string{"0b6f9a1e-3c2d-4e5f-8a9b-1c2d3e4f5a6b", "0B6F9A1E-3C2D-4E5F-8A9B-1C2D3E4F5A6B", "..", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, ok := CanonicalUUID(s)
+		if !ok {
+			return
+		}
+		if len(id) != 36 || strings.Trim(id, "0123456789abcdef-") != "" || !strings.EqualFold(id, s) || strings.Count(id, "-") != 4 {
+			t.Fatalf("CanonicalUUID(%q) = %q", s, id)
+		}
+	})
+}
+
+// FuzzDecodePost: any body either decodes into a post with a canonical id and
+// known enums, or fails; it never panics. So does the page around it.
+func FuzzDecodePost(f *testing.F) {
+	f.Add([]byte(`{"id": 1234567890123456789, "authorId": "u", "roomId": 0, "createdAt": "2025-01-01T00:00:00Z",
+	 "tags": [{"id": 1}, {}], "references": [{"chapterId": 2, "from": 1}], "room": {"id": "7", "roomType": "PAGE"},
+	 "author": {"id": "u"}, "roomPostStatus": 9}`))
+	f.Add([]byte(`{"id": "42", "updatedAt": "2025-01-01 00:00:00", "room": 5, "author": [], "tags": {}}`))
+	f.Add([]byte(`{"total": 1, "data": [{"id": 1, "createdAt": "2025-01-01T00:00:00Z"}, null, 7]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		warn := func(string, ...any) {}
+		if p, err := decodePost(body, warn); err == nil {
+			if _, ok := CanonicalPostID(p.ID); !ok {
+				t.Fatalf("accepted post id %q", p.ID)
+			}
+			if p.RoomPostStatus != nil && (*p.RoomPostStatus < 0 || *p.RoomPostStatus > 2) {
+				t.Fatalf("roomPostStatus %d", *p.RoomPostStatus)
+			}
+			if p.CreatedAt.IsZero() && p.UpdatedAt.IsZero() {
+				t.Fatal("a post without a date")
+			}
+		}
+		page, err := decodePage(body, "data", ListQuery{Page: 1, Limit: 20}, decodePost, warn)
+		if err == nil && (len(page.Items) != len(page.Errs) || page.Total < 0 || page.Pages < 0) {
+			t.Fatalf("page %+v", page)
+		}
+	})
+}

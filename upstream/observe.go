@@ -23,11 +23,10 @@ type Observer interface {
 	TokenFetch(err error, d time.Duration)
 }
 
-// The endpoints an Observer hears about.
-const (
-	EndpointRoom  = "room"
-	EndpointToken = "token"
-)
+// EndpointToken names the service's own token requests. The other endpoints an
+// Observer hears about are named next to their descriptors (EndpointRoom in
+// rooms.go, and so on).
+const EndpointToken = "token"
 
 type nopObserver struct{}
 

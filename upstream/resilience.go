@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"time"
 )
@@ -12,8 +13,12 @@ import (
 // which to count against the host, how long to wait, and how to tell a caller who
 // gave up from a host that did not answer.
 
-// retryable: the statuses the provider says to retry, and transport errors.
-func retryable(err error) bool {
+// retryable: for a read, the statuses the provider says to retry and transport
+// errors; for a write, only what says the upstream did not run it.
+func retryable(ep Endpoint, err error) bool {
+	if ep.Write {
+		return notRun(err)
+	}
 	var se *StatusError
 	if errors.As(err, &se) {
 		switch se.Status {
@@ -23,6 +28,18 @@ func retryable(err error) bool {
 		return false
 	}
 	return !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrBusy)
+}
+
+// notRun reports whether a failed attempt certainly did not reach the upstream's
+// handler: no connection was made (refused, no route, no such host), or the
+// gateway refused it before passing it on (429: rate limited; 503: unavailable).
+func notRun(err error) bool {
+	var se *StatusError
+	if errors.As(err, &se) {
+		return se.Status == http.StatusTooManyRequests || se.Status == http.StatusServiceUnavailable
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "dial"
 }
 
 // hostFailure: what the circuit breaker counts against the upstream host.

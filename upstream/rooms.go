@@ -10,20 +10,110 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// roomEndpoint is "Get room profile by ID". A room with its mutual followers is a
-// few KB: MaxBody is generous, and still bounds what one answer can cost.
-var roomEndpoint = Endpoint{
-	Name:    EndpointRoom,
-	Method:  http.MethodGet,
-	Path:    "/quran-reflect/v1/rooms/{id}",
-	MaxBody: 4 << 20,
-}
+// The endpoints of this file, as errors and metrics name them. The three ways to
+// read a room share one name: to a caller, each is "room".
+const (
+	EndpointRoom            = "room"
+	EndpointRoomByURL       = "room"
+	EndpointRoomBySubdomain = "room"
+	EndpointJoin            = "join"
+	EndpointLeave           = "leave"
+	EndpointFollowRoom      = "follow room"
+	EndpointUnfollowRoom    = "unfollow room"
+)
+
+// maxRoomBody bounds a room profile. One with its mutual followers is a few KB:
+// this is generous, and still bounds what one answer can cost.
+const maxRoomBody = 4 << 20
+
+// maxWriteBody bounds the answer of a write, such as {"joined": true}.
+const maxWriteBody = 64 << 10
+
+// "Get room profile by ID", and the same operation by a group's url or a page's
+// subdomain.
+var (
+	roomEndpoint = Endpoint{Name: EndpointRoom, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/{id}", MaxBody: maxRoomBody}
+	roomByURLEndpoint = Endpoint{Name: EndpointRoomByURL, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/group/{url}", MaxBody: maxRoomBody}
+	roomBySubdomainEndpoint = Endpoint{Name: EndpointRoomBySubdomain, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/page/{subdomain}", MaxBody: maxRoomBody}
+)
+
+// The room writes: join and leave a group, follow and unfollow a page. They
+// need a user token.
+var (
+	joinEndpoint = Endpoint{Name: EndpointJoin, Method: http.MethodPost,
+		Path: "/quran-reflect/v1/rooms/{id}/join", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+	leaveEndpoint = Endpoint{Name: EndpointLeave, Method: http.MethodPost,
+		Path: "/quran-reflect/v1/rooms/{id}/leave", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+	followRoomEndpoint = Endpoint{Name: EndpointFollowRoom, Method: http.MethodPost,
+		Path: "/quran-reflect/v1/rooms/{id}/follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+	unfollowRoomEndpoint = Endpoint{Name: EndpointUnfollowRoom, Method: http.MethodPost,
+		Path: "/quran-reflect/v1/rooms/{id}/unfollow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+)
 
 // Room fetches the profile of room id as the holder of as sees it; an empty as
 // means an anonymous caller, served with the service's own token. Every error it
-// returns is an *Error with Endpoint "room" and Key id.
+// returns is an *Error with Endpoint "room" and Key id (canonical); an id that
+// is not a room id is refused with ErrInvalidArgument, without a call.
 func (c *Client) Room(ctx context.Context, id string, as UserToken) (*Room, error) {
-	return fetch(ctx, c, roomEndpoint, as, id, decodeRoom, id)
+	id, ok := CanonicalRoomID(id)
+	if !ok {
+		return nil, invalid(EndpointRoom, "", "not a room id")
+	}
+	return fetch(ctx, c, roomEndpoint, as, id, inPath(id), decodeRoom)
+}
+
+// RoomByURL fetches the profile of the group whose url is url, as Room does. A
+// url that ValidSlug refuses is refused with ErrInvalidArgument, without a call.
+func (c *Client) RoomByURL(ctx context.Context, url string, as UserToken) (*Room, error) {
+	if !ValidSlug(url) {
+		return nil, invalid(EndpointRoomByURL, "", "not a group url")
+	}
+	return fetch(ctx, c, roomByURLEndpoint, as, url, inPath(url), decodeRoom)
+}
+
+// RoomBySubdomain fetches the profile of the page whose subdomain is subdomain,
+// as RoomByURL does.
+func (c *Client) RoomBySubdomain(ctx context.Context, subdomain string, as UserToken) (*Room, error) {
+	if !ValidSlug(subdomain) {
+		return nil, invalid(EndpointRoomBySubdomain, "", "not a page subdomain")
+	}
+	return fetch(ctx, c, roomBySubdomainEndpoint, as, subdomain, inPath(subdomain), decodeRoom)
+}
+
+// JoinRoom makes the holder of as a member of the group id. Being one already
+// is success. A private group the user was not invited to answers 403, a page
+// 400: both come back as a *StatusError.
+func (c *Client) JoinRoom(ctx context.Context, id string, as UserToken) error {
+	return c.roomWrite(ctx, joinEndpoint, id, as, "ALREADY_A_MEMBER")
+}
+
+// LeaveRoom takes the holder of as out of the group id. Not being a member is
+// success. The owner cannot leave: 403, a *StatusError.
+func (c *Client) LeaveRoom(ctx context.Context, id string, as UserToken) error {
+	return c.roomWrite(ctx, leaveEndpoint, id, as, "NOT_A_MEMBER")
+}
+
+// FollowRoom makes the holder of as follow the page id. Following it already is
+// success.
+func (c *Client) FollowRoom(ctx context.Context, id string, as UserToken) error {
+	return c.roomWrite(ctx, followRoomEndpoint, id, as, "ALREADY_FOLLOWING")
+}
+
+// UnfollowRoom makes the holder of as stop following the page id. Not following
+// it is success.
+func (c *Client) UnfollowRoom(ctx context.Context, id string, as UserToken) error {
+	return c.roomWrite(ctx, unfollowRoomEndpoint, id, as, "NOT_FOLLOWING")
+}
+
+func (c *Client) roomWrite(ctx context.Context, ep Endpoint, id string, as UserToken, already string) error {
+	id, ok := CanonicalRoomID(id)
+	if !ok {
+		return invalid(ep.Name, "", "not a room id")
+	}
+	return write(ctx, c, ep, as, id, inPath(id), already)
 }
 
 // RoomType says whether a room is a group or a page. The upstream sends it in lower case.
@@ -103,9 +193,19 @@ type wireRoom struct {
 // decodeRoom turns an upstream body into a Room. warn receives the oddities that do
 // not fail the room (an unknown roomType, an unreadable optional date).
 func decodeRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) {
+	room, err := parseRoom(body, warn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return room, nil
+}
+
+// parseRoom is decodeRoom without ErrMalformed, which a list adds to an item's
+// error along with the item's place.
+func parseRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) {
 	var w wireRoom
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, err
 	}
 	var missing []string
 	need := func(present bool, name string) {
@@ -127,11 +227,11 @@ func decodeRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) 
 	need(w.MembersCount != nil, "membersCount")
 	need(w.AvatarURLs != nil, "avatarUrls")
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: %w: %s", ErrMalformed, errMissing, strings.Join(missing, ", "))
+		return nil, fmt.Errorf("%w: %s", errMissing, strings.Join(missing, ", "))
 	}
 	id, ok := canonicalID(string(w.ID))
 	if !ok {
-		return nil, fmt.Errorf("%w: id %q is not a positive integer", ErrMalformed, truncate(string(w.ID), 32))
+		return nil, fmt.Errorf("id %q is not a positive integer", truncate(string(w.ID), 32))
 	}
 	room := &Room{
 		ID:                   id,
@@ -154,12 +254,7 @@ func decodeRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) 
 		PrivateToken:         w.PrivateToken,
 		MutualFollowersCount: w.MutualFollowersCount,
 	}
-	switch t := RoomType(strings.ToLower(*w.RoomType)); t {
-	case RoomTypeGroup, RoomTypePage:
-		room.RoomType = &t
-	default:
-		warn("unknown roomType; serving null", "roomType", truncate(*w.RoomType, 32))
-	}
+	room.RoomType = roomTypeOf(*w.RoomType, warn)
 	if w.CreatedAt != nil {
 		if t, err := parseTime(*w.CreatedAt); err == nil {
 			room.CreatedAt = &t
@@ -171,9 +266,20 @@ func decodeRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) 
 		room.MutualFollowers = make([]User, len(w.MutualFollowers))
 		for i := range w.MutualFollowers {
 			if err := w.MutualFollowers[i].decode(&room.MutualFollowers[i]); err != nil {
-				return nil, fmt.Errorf("%w: mutualFollowers[%d]: %w", ErrMalformed, i, err)
+				return nil, fmt.Errorf("mutualFollowers[%d]: %w", i, err)
 			}
 		}
 	}
 	return room, nil
+}
+
+// roomTypeOf reads a room type in any case, or is nil (with a warning) for one
+// we do not know.
+func roomTypeOf(s string, warn func(msg string, args ...any)) *RoomType {
+	switch t := RoomType(strings.ToLower(s)); t {
+	case RoomTypeGroup, RoomTypePage:
+		return &t
+	}
+	warn("unknown roomType; serving null", "roomType", truncate(s, 32))
+	return nil
 }

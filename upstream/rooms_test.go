@@ -125,3 +125,76 @@ func TestRoomOddValuesDoNotFailTheRoom(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestRoomReadsSendTheirPaths(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func(c *upstream.Client) (*upstream.Room, error)
+		path string
+	}{
+		{"by id, canonical", func(c *upstream.Client) (*upstream.Room, error) { return c.Room(ctx, "0042", "tok") },
+			"/quran-reflect/v1/rooms/42"},
+		{"by url", func(c *upstream.Client) (*upstream.Room, error) { return c.RoomByURL(ctx, "Tafsir_Circle-2.0", "tok") },
+			"/quran-reflect/v1/rooms/group/Tafsir_Circle-2.0"},
+		{"by subdomain", func(c *upstream.Client) (*upstream.Room, error) { return c.RoomBySubdomain(ctx, "daily", "tok") },
+			"/quran-reflect/v1/rooms/page/daily"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, s := serve(t, 200, strings.Replace(minimalRoom, "%s", "42", 1))
+			room, err := tt.call(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if room.ID != "42" {
+				t.Errorf("ID = %q", room.ID)
+			}
+			wantRequest(t, s.only(t), "GET", tt.path, "")
+		})
+	}
+}
+
+func TestRoomBySlugNotFoundNamesTheRoom(t *testing.T) {
+	c, _ := serve(t, 404, `{"message":"Room not found","type":"not_found","success":false}`)
+	_, err := c.RoomByURL(context.Background(), "gone", "tok")
+	var ue *upstream.Error
+	if !errors.Is(err, upstream.ErrNotFound) || !errors.As(err, &ue) || ue.Endpoint != "room" || ue.Key != "gone" {
+		t.Fatalf("err = %v, want room gone not found", err)
+	}
+}
+
+// TestRoomReadsRefuseWhatCannotBeAPathSegment: invalid ids and slugs, "." and
+// ".." above all, are refused without a call.
+func TestRoomReadsRefuseWhatCannotBeAPathSegment(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func(c *upstream.Client) error
+	}{
+		{"id 0", func(c *upstream.Client) error { _, err := c.Room(ctx, "0", "tok"); return err }},
+		{"id ..", func(c *upstream.Client) error { _, err := c.Room(ctx, "..", "tok"); return err }},
+		{"id too large", func(c *upstream.Client) error { _, err := c.Room(ctx, "9223372036854775808", "tok"); return err }},
+		{"url .", func(c *upstream.Client) error { _, err := c.RoomByURL(ctx, ".", "tok"); return err }},
+		{"url ..", func(c *upstream.Client) error { _, err := c.RoomByURL(ctx, "..", "tok"); return err }},
+		{"url empty", func(c *upstream.Client) error { _, err := c.RoomByURL(ctx, "", "tok"); return err }},
+		{"url with a slash", func(c *upstream.Client) error { _, err := c.RoomByURL(ctx, "a/b", "tok"); return err }},
+		{"url with a query", func(c *upstream.Client) error { _, err := c.RoomByURL(ctx, "a?b=c", "tok"); return err }},
+		{"url too long", func(c *upstream.Client) error { _, err := c.RoomByURL(ctx, strings.Repeat("a", 65), "tok"); return err }},
+		{"subdomain ..", func(c *upstream.Client) error { _, err := c.RoomBySubdomain(ctx, "..", "tok"); return err }},
+		{"subdomain encoded dots", func(c *upstream.Client) error { _, err := c.RoomBySubdomain(ctx, "%2e%2e", "tok"); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, s := serve(t, 200, strings.Replace(minimalRoom, "%s", "42", 1))
+			err := tt.call(c)
+			var ue *upstream.Error
+			if !errors.Is(err, upstream.ErrInvalidArgument) || !errors.As(err, &ue) || ue.Endpoint != "room" {
+				t.Errorf("err = %v, want a room *Error wrapping ErrInvalidArgument", err)
+			}
+			if n := len(s.all()); n != 0 {
+				t.Errorf("upstream calls = %d, want none", n)
+			}
+		})
+	}
+}

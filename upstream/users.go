@@ -1,7 +1,9 @@
 package upstream
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -9,8 +11,156 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// User is a user as listed in a room's mutual followers. The fields the docs give
-// defaults for hold those defaults when the upstream omitted them.
+// The endpoints of this file, as errors and metrics name them. A user read by
+// id, by username or as the viewer is, to a caller, a "user".
+const (
+	EndpointUser           = "user"
+	EndpointUserByUsername = "user"
+	EndpointMe             = "user"
+	EndpointFollowers      = "followers"
+	EndpointFollowing      = "following"
+	EndpointFollowUser     = "follow"
+)
+
+// maxProfileBody bounds a profile, which may list mutual followers.
+const maxProfileBody = 4 << 20
+
+var (
+	userEndpoint = Endpoint{Name: EndpointUser, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/{id}", MaxBody: maxProfileBody}
+	userByUsernameEndpoint = Endpoint{Name: EndpointUserByUsername, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/{username}/profile", MaxBody: maxProfileBody}
+	// The signed-in user: the upstream answers 401 to the service's token.
+	meEndpoint = Endpoint{Name: EndpointMe, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/profile", MaxBody: maxProfileBody, UserOnly: true}
+	followersEndpoint = Endpoint{Name: EndpointFollowers, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/{id}/followers", MaxBody: maxListBody}
+	followingEndpoint = Endpoint{Name: EndpointFollowing, Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/{id}/following", MaxBody: maxListBody}
+	followUserEndpoint = Endpoint{Name: EndpointFollowUser, Method: http.MethodPost,
+		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+)
+
+// Profile is a user's profile: the viewer's own (UserProfileResponseDto), or
+// another user's (OtherUserProfileDto), which adds the followers the viewer
+// and that user have in common.
+type Profile struct {
+	User
+	// MutualFollowers is nil when the upstream sent none (the viewer's own
+	// profile); a follower it sent that cannot be read is left out.
+	MutualFollowers      []User
+	MutualFollowersCount *int
+}
+
+// User fetches the profile of user id (a UUID, in any case) as the holder of as
+// sees it. Every error it returns is an *Error with Endpoint "user" and Key id
+// (in lower case); an id that is not a UUID is refused with
+// ErrInvalidArgument, without a call.
+func (c *Client) User(ctx context.Context, id string, as UserToken) (*Profile, error) {
+	id, ok := CanonicalUUID(id)
+	if !ok {
+		return nil, invalid(EndpointUser, "", "not a user id")
+	}
+	return fetch(ctx, c, userEndpoint, as, id, inPath(id), decodeProfile)
+}
+
+// UserByUsername fetches the profile of the user called username (the upstream
+// ignores case), as User does. A username that ValidSlug refuses is refused
+// with ErrInvalidArgument, without a call.
+func (c *Client) UserByUsername(ctx context.Context, username string, as UserToken) (*Profile, error) {
+	if !ValidSlug(username) {
+		return nil, invalid(EndpointUserByUsername, "", "not a username")
+	}
+	return fetch(ctx, c, userByUsernameEndpoint, as, username, inPath(username), decodeProfile)
+}
+
+// Me fetches the profile of the holder of as, which must be a user token.
+func (c *Client) Me(ctx context.Context, as UserToken) (*Profile, error) {
+	return fetch(ctx, c, meEndpoint, as, "", request{}, decodeProfile)
+}
+
+// Followers fetches one page of the users who follow user userID (at most
+// MaxLimitFollows).
+func (c *Client) Followers(ctx context.Context, userID string, q ListQuery, as UserToken) (*Page[User], error) {
+	return c.follows(ctx, followersEndpoint, userID, q, as)
+}
+
+// Following fetches one page of the users whom user userID follows (at most
+// MaxLimitFollows).
+func (c *Client) Following(ctx context.Context, userID string, q ListQuery, as UserToken) (*Page[User], error) {
+	return c.follows(ctx, followingEndpoint, userID, q, as)
+}
+
+func (c *Client) follows(ctx context.Context, ep Endpoint, userID string, q ListQuery, as UserToken) (*Page[User], error) {
+	id, ok := CanonicalUUID(userID)
+	if !ok {
+		return nil, invalid(ep.Name, "", "not a user id")
+	}
+	rq, err := listRequest(ep, id, q, MaxLimitFollows, id)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, c, ep, as, id, rq, q, "data", userItem)
+}
+
+// FollowUser makes the holder of as follow user id, or stop following them when
+// follow is false. It says which explicitly, so a repeated call cannot undo the
+// first; the upstream's "already in desired state" is success. Following
+// yourself is a 400, a *StatusError.
+func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as UserToken) error {
+	id, ok := CanonicalUUID(id)
+	if !ok {
+		return invalid(EndpointFollowUser, "", "not a user id")
+	}
+	action := "unfollow"
+	if follow {
+		action = "follow"
+	}
+	body := struct {
+		Action string `json:"action"`
+	}{action}
+	return write(ctx, c, followUserEndpoint, as, id, request{args: []string{id}, body: body}, "already in desired state")
+}
+
+// wireProfile is a profile as the upstream sends it: a user, and for another
+// user's profile the mutual followers.
+type wireProfile struct {
+	wireUser
+	MutualFollowers      []json.RawMessage `json:"mutualFollowers"`
+	MutualFollowersCount *int              `json:"mutualFollowersCount"`
+}
+
+func decodeProfile(body []byte, warn func(msg string, args ...any)) (*Profile, error) {
+	var w wireProfile
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	p := &Profile{MutualFollowersCount: w.MutualFollowersCount}
+	if err := w.decode(&p.User); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	p.MutualFollowers = each(w.MutualFollowers, "mutual follower", warn, func(raw []byte) (User, error) {
+		return userItem(raw, nil)
+	})
+	return p, nil
+}
+
+// userItem decodes a user of a list.
+func userItem(raw []byte, _ func(msg string, args ...any)) (User, error) {
+	var w wireUser
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return User{}, err
+	}
+	var u User
+	if err := w.decode(&u); err != nil {
+		return User{}, err
+	}
+	return u, nil
+}
+
+// User is a user: in a room's mutual followers, a list of followers, or (inside
+// a Profile) a profile. The fields the docs give defaults for hold those
+// defaults when the upstream omitted them.
 type User struct {
 	ID              string
 	AvatarURLs      AvatarURLs

@@ -39,13 +39,15 @@ const (
 	ValidationFailed = "GRAPHQL_VALIDATION_FAILED"
 
 	// The query guard's refusals; each names the limit that was hit.
-	TooManyTokens        = "TOO_MANY_TOKENS"
-	TooDeep              = "QUERY_TOO_DEEP"
-	TooManyAliases       = "TOO_MANY_ALIASES"
-	TooManyRootFields    = "TOO_MANY_ROOT_FIELDS"
-	TooManyDirectives    = "TOO_MANY_DIRECTIVES"
-	TooManySelections    = "TOO_MANY_SELECTIONS"
-	TooManyIDs           = "TOO_MANY_IDS"
+	TooManyTokens     = "TOO_MANY_TOKENS"
+	TooDeep           = "QUERY_TOO_DEEP"
+	TooManyAliases    = "TOO_MANY_ALIASES"
+	TooManyRootFields = "TOO_MANY_ROOT_FIELDS"
+	TooManyDirectives = "TOO_MANY_DIRECTIVES"
+	TooManySelections = "TOO_MANY_SELECTIONS"
+	TooManyIDs        = "TOO_MANY_IDS"
+	// TooManyCalls stops an operation's upstream calls past MAX_UPSTREAM_CALLS.
+	TooManyCalls         = "TOO_MANY_UPSTREAM_CALLS"
 	IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP"
 	TooComplex           = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's own code for its complexity limit
 
@@ -74,8 +76,9 @@ func (e *InputError) Error() string { return e.Msg }
 // Inputf makes an InputError.
 func Inputf(format string, args ...any) error { return &InputError{Msg: fmt.Sprintf(format, args...)} }
 
-// LimitedError is a call refused by a limit of this service (the caller's
-// budget, or the operation's allowance of upstream calls), not by the upstream.
+// LimitedError is something this service refuses itself, before any upstream
+// call: past a limit (the caller's budget, the operation's allowance of upstream
+// calls) or without what it needs (a write without a signed-in user).
 type LimitedError struct {
 	Code       string        // RateLimited or TooManyIDs
 	Msg        string        // for the client
@@ -197,6 +200,9 @@ func Classify(err error) (code, msg string, level slog.Level) {
 		default:
 			return Upstream, fmt.Sprintf("Quran Reflect answered with HTTP %d", se.Status), slog.LevelWarn
 		}
+	case errors.Is(err, upstream.ErrInvalidArgument):
+		// The resolvers check arguments first: this is a bug, not the caller's.
+		return Internal, ErrInternal.Error(), slog.LevelError
 	case errors.Is(err, upstream.ErrMalformed):
 		return Upstream, "Quran Reflect sent an answer that could not be read", slog.LevelWarn
 	case ue != nil:

@@ -25,6 +25,9 @@ func (m *MemoryCache[V]) Get(_ context.Context, key string) (V, bool) { return m
 // Set implements Cache.
 func (m *MemoryCache[V]) Set(_ context.Context, key string, v V) { m.lru.Add(key, v) }
 
+// Delete implements Cache.
+func (m *MemoryCache[V]) Delete(_ context.Context, key string) { m.lru.Remove(key) }
+
 // RedisCache is a Cache in Redis, shared by replicas, holding items as JSON.
 type RedisCache[V any] struct {
 	client  *redis.Client
@@ -55,6 +58,13 @@ func (r *RedisCache[V]) Get(ctx context.Context, key string) (V, bool) {
 		return zero, false
 	}
 	return v, true
+}
+
+// Delete implements Cache.
+func (r *RedisCache[V]) Delete(ctx context.Context, key string) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	_ = r.client.Del(ctx, r.prefix+key).Err()
 }
 
 // Set implements Cache.

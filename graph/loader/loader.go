@@ -121,6 +121,27 @@ func (k *Kind[K, V]) LoadAll(ctx context.Context, keys []K) ([]V, []error) {
 	return vals, errs
 }
 
+// Seed records v as key's item for the rest of the operation, unless the key is
+// already loaded or loading: a room that came in a list, or by its slug, is not
+// fetched again by id.
+func (k *Kind[K, V]) Seed(ctx context.Context, key K, v V) {
+	inst := k.instance(ctx)
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if _, ok := inst.cache.Get(ctx, key); !ok {
+		inst.cache.Set(ctx, key, func() (V, error) { return v, nil })
+	}
+}
+
+// Forget drops key from the operation's cache, so that the next lookup fetches
+// it again: after a write, the payload shows the state after it.
+func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
+	inst := k.instance(ctx)
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	inst.cache.Delete(ctx, key)
+}
+
 // thunk returns key's thunk, joining the fallback batch when nothing planned
 // it. The caller holds mu.
 func (inst *instance[K, V]) thunk(ctx context.Context, key K) dataloader.Thunk[V] {

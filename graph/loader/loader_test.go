@@ -268,7 +268,7 @@ func TestCallLimits(t *testing.T) {
 		code          string // the refusal's code
 		nextOpRefused bool   // the limit outlives the operation
 	}{
-		{"MaxCalls 3", func(p *Policy) { p.MaxCalls = 3 }, errcode.TooManyIDs, false},
+		{"MaxCalls 3", func(p *Policy) { p.MaxCalls = 3 }, errcode.TooManyCalls, false},
 		{"the caller's burst of 3", func(p *Policy) {
 			p.Callers = guard.NewCallerLimits(guard.CallerLimit{PerSecond: 1, Burst: 3}, stopped)
 		}, errcode.RateLimited, true},

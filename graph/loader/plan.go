@@ -19,6 +19,9 @@ func RootKeys(opCtx *graphql.OperationContext, lookups []guard.Lookup, canonical
 	var keys []string
 	seen := make(map[string]struct{})
 	add := func(v any) {
+		if v == nil {
+			return // an optional argument left out (gqlgen would read it as "null")
+		}
 		raw, err := graphql.UnmarshalID(v)
 		if err != nil {
 			return

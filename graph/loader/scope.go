@@ -116,7 +116,7 @@ func (op *operation) spend() error {
 	op.callsMu.Lock()
 	defer op.callsMu.Unlock()
 	if op.calls >= op.policy.MaxCalls {
-		return &errcode.LimitedError{Code: errcode.TooManyIDs,
+		return &errcode.LimitedError{Code: errcode.TooManyCalls,
 			Msg: fmt.Sprintf("an operation may make at most %d upstream calls", op.policy.MaxCalls)}
 	}
 	if err := op.policy.Callers.Take(op.viewer.Key); err != nil {

@@ -12,6 +12,7 @@ import (
 type Cache[V any] interface {
 	Get(ctx context.Context, key string) (V, bool)
 	Set(ctx context.Context, key string, v V)
+	Delete(ctx context.Context, key string)
 }
 
 // SharingOptions turns on the sharing of lookups across requests. Both parts
@@ -28,10 +29,10 @@ type SharingOptions[V any] struct {
 	OnShare func(how string)
 }
 
-// shared shares lookups across requests without ever mixing viewers: every key
+// Shared shares lookups across requests without ever mixing viewers: every key
 // is the viewer (a hash of the token, never the token) plus the item's key, so a
 // viewer only ever shares with itself.
-type shared[V any] struct {
+type Shared[V any] struct {
 	endpoint string
 	next     Fetch[string, V]
 	opts     SharingOptions[V]
@@ -52,15 +53,23 @@ type flight[V any] struct {
 }
 
 // Share wraps next, a fetch of endpoint, with the sharing opts asks for.
-func Share[V any](endpoint string, next Fetch[string, V], opts SharingOptions[V]) Fetch[string, V] {
+func Share[V any](endpoint string, next Fetch[string, V], opts SharingOptions[V]) *Shared[V] {
 	if opts.OnShare == nil {
 		opts.OnShare = func(string) {}
 	}
-	s := &shared[V]{endpoint: endpoint, next: next, opts: opts, flights: make(map[string]*flight[V])}
-	return s.fetch
+	return &Shared[V]{endpoint: endpoint, next: next, opts: opts, flights: make(map[string]*flight[V])}
 }
 
-func (s *shared[V]) fetch(ctx context.Context, id string, token upstream.UserToken) (V, error) {
+// Forget drops what the cache holds of id for the holder of token: after a
+// write, that viewer's next request reads the new state.
+func (s *Shared[V]) Forget(ctx context.Context, id string, token upstream.UserToken) {
+	if s.opts.Cache != nil {
+		s.opts.Cache.Delete(ctx, viewer.Viewer{Token: token}.CacheKey()+":"+id)
+	}
+}
+
+// Fetch is next, shared.
+func (s *Shared[V]) Fetch(ctx context.Context, id string, token upstream.UserToken) (V, error) {
 	key := viewer.Viewer{Token: token}.CacheKey() + ":" + id
 	if s.opts.Cache != nil {
 		if v, ok := s.opts.Cache.Get(ctx, key); ok {

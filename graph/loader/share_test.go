@@ -60,7 +60,7 @@ func TestShareNeverMixesViewers(t *testing.T) {
 				rec.calls++
 				rec.mu.Unlock()
 				return asViewer(id, token), nil
-			}, SharingOptions[string]{Cache: NewMemoryCache[string](16, time.Minute), OnShare: rec.onShare})
+			}, SharingOptions[string]{Cache: NewMemoryCache[string](16, time.Minute), OnShare: rec.onShare}).Fetch
 			for _, token := range tt.tokens {
 				if got, err := fetch(t.Context(), "7", token); err != nil || got != asViewer("7", token) {
 					t.Errorf("fetch as %q = %q, %v; want %q", string(token), got, err, asViewer("7", token))
@@ -84,7 +84,7 @@ func TestShareNeverMixesViewers(t *testing.T) {
 					rec.mu.Unlock()
 					<-release
 					return asViewer(id, token), nil
-				}, SharingOptions[string]{Coalesce: true, OnShare: rec.onShare})
+				}, SharingOptions[string]{Coalesce: true, OnShare: rec.onShare}).Fetch
 				var wg sync.WaitGroup
 				for _, token := range tt.tokens {
 					wg.Go(func() {
@@ -118,7 +118,7 @@ func TestShareKeepsNoErrors(t *testing.T) {
 			return "", errDown
 		}
 		return asViewer(id, token), nil
-	}, SharingOptions[string]{Cache: NewMemoryCache[string](16, time.Minute), OnShare: rec.onShare})
+	}, SharingOptions[string]{Cache: NewMemoryCache[string](16, time.Minute), OnShare: rec.onShare}).Fetch
 
 	if _, err := fetch(t.Context(), "7", "tok"); !errors.Is(err, errDown) {
 		t.Fatalf("first fetch = %v, want %v", err, errDown)

@@ -51,7 +51,7 @@ func shares() (chan string, func(string)) {
 func TestCoalescingSharesOneCallPerViewer(t *testing.T) {
 	h := newHeldFetcher()
 	joined, onShare := shares()
-	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true, OnShare: onShare})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true, OnShare: onShare}).Fetch
 	type got struct {
 		room *upstream.Room
 		err  error
@@ -88,7 +88,7 @@ func TestCoalescingSharesOneCallPerViewer(t *testing.T) {
 func TestCoalescedCallerLeavingDoesNotCancelOthers(t *testing.T) {
 	h := newHeldFetcher()
 	joined, onShare := shares()
-	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true, OnShare: onShare})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true, OnShare: onShare}).Fetch
 	ctxA, cancelA := context.WithCancel(context.Background())
 	errA := make(chan error, 1)
 	go func() { _, err := s(ctxA, "7", upstream.UserToken("alice")); errA <- err }()
@@ -113,7 +113,7 @@ func TestCoalescedCallerLeavingDoesNotCancelOthers(t *testing.T) {
 // caller starts afresh instead of inheriting the cancellation.
 func TestLateCallerDoesNotJoinACancelledCall(t *testing.T) {
 	h := newHeldFetcher()
-	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true}).Fetch
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := s(ctx, "7", upstream.UserToken("alice")); done <- err }()
@@ -131,7 +131,7 @@ func TestLateCallerDoesNotJoinACancelledCall(t *testing.T) {
 
 func TestCoalescedCallIsCancelledWhenEveryoneLeaves(t *testing.T) {
 	h := newHeldFetcher()
-	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true})
+	s := loader.Share(upstream.EndpointRoom, h.Room, loader.SharingOptions[*upstream.Room]{Coalesce: true}).Fetch
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := s(ctx, "7", upstream.UserToken("alice")); done <- err }()
@@ -161,7 +161,7 @@ func TestSharingNeverMixesViewers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			cache := store(t)
 			env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
-				return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Coalesce: true, Cache: cache})
+				return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Coalesce: true, Cache: cache}).Fetch
 			}}})
 			const q = `{ rooms(ids: ["1", "2", "3", "1234567890123456789"]) { id isOwner privateToken mutualFollowersCount } }`
 			viewers := []string{"Authorization: Bearer demo-aisha", "Authorization: Bearer demo-bilal", "Authorization: Bearer demo-fatima", ""}
@@ -222,7 +222,7 @@ func TestRedisCacheNeverHoldsPrivateTokens(t *testing.T) {
 func TestErrorsAreNotCached(t *testing.T) {
 	cache := loader.NewMemoryCache[*upstream.Room](100, time.Minute)
 	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapRoom: func(real loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room] {
-		return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Cache: cache})
+		return loader.Share(upstream.EndpointRoom, real, loader.SharingOptions[*upstream.Room]{Cache: cache}).Fetch
 	}}})
 	for range 3 {
 		env.Post(t, `{ room(id: "999") { id } }`, nil, "Authorization: Bearer demo-aisha")

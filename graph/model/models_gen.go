@@ -2,8 +2,207 @@
 
 package model
 
-// Read Quran Reflect rooms. Every room field of one operation is fetched in one batch:
-// ask for many rooms (or aliases of `room`) at once and each distinct id costs one
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// A page of comments.
+type CommentConnection struct {
+	// The comments of this page, each with its cursor.
+	Edges []*CommentEdge `json:"edges"`
+	// The comments of this page (an item is null when it could not be read).
+	Nodes []*upstream.Comment `json:"nodes"`
+	// Where this page stands in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many comments the whole list has.
+	TotalCount int `json:"totalCount"`
+}
+
+// A comment in a list, with its cursor.
+type CommentEdge struct {
+	// Pass it as `after` to continue after this comment.
+	Cursor string `json:"cursor"`
+	// The comment (null when it could not be read).
+	Node *upstream.Comment `json:"node,omitempty"`
+}
+
+// Writes. Each needs a signed-in user (`UNAUTHENTICATED` otherwise, with no upstream call) and is idempotent: asking for the state the viewer is already in answers with that state.
+type Mutation struct {
+}
+
+// Where a page of a list stands. Cursors are opaque: pass one back as `after`.
+type PageInfo struct {
+	// Whether items follow this page.
+	HasNextPage bool `json:"hasNextPage"`
+	// Whether items come before this page.
+	HasPreviousPage bool `json:"hasPreviousPage"`
+	// The cursor of this page's first item; null for an empty page.
+	StartCursor *string `json:"startCursor,omitempty"`
+	// The cursor of this page's last item; null for an empty page.
+	EndCursor *string `json:"endCursor,omitempty"`
+}
+
+// A page of posts.
+type PostConnection struct {
+	// The posts of this page, each with its cursor.
+	Edges []*PostEdge `json:"edges"`
+	// The posts of this page (an item is null when it could not be read).
+	Nodes []*upstream.Post `json:"nodes"`
+	// Where this page stands in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many posts the whole list has.
+	TotalCount int `json:"totalCount"`
+}
+
+// A post in a list, with its cursor.
+type PostEdge struct {
+	// Pass it as `after` to continue after this post.
+	Cursor string `json:"cursor"`
+	// The post (null when it could not be read).
+	Node *upstream.Post `json:"node,omitempty"`
+}
+
+// Read Quran Reflect rooms, users and posts. Every upstream resource an operation
+// needs is fetched once, and the calls that do not depend on each other go out
+// together: ask for many rooms (or aliases) at once and each distinct id costs one
 // upstream call.
 type Query struct {
+}
+
+// A page of rooms.
+type RoomConnection struct {
+	// The rooms of this page, each with its cursor.
+	Edges []*RoomEdge `json:"edges"`
+	// The rooms of this page (an item is null when it could not be read).
+	Nodes []*upstream.Room `json:"nodes"`
+	// Where this page stands in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many rooms the whole list has.
+	TotalCount int `json:"totalCount"`
+}
+
+// A room in a list, with its cursor.
+type RoomEdge struct {
+	// Pass it as `after` to continue after this room.
+	Cursor string `json:"cursor"`
+	// The room (null when it could not be read).
+	Node *upstream.Room `json:"node,omitempty"`
+}
+
+// A page of a room's members.
+type RoomMemberConnection struct {
+	// The members of this page, each with its cursor.
+	Edges []*RoomMemberEdge `json:"edges"`
+	// The members of this page (an item is null when it could not be read).
+	Nodes []*upstream.Member `json:"nodes"`
+	// Where this page stands in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many members the room has.
+	TotalCount int `json:"totalCount"`
+}
+
+// A member in a list, with its cursor.
+type RoomMemberEdge struct {
+	// Pass it as `after` to continue after this member.
+	Cursor string `json:"cursor"`
+	// The member (null when it could not be read).
+	Node *upstream.Member `json:"node,omitempty"`
+}
+
+// The answer to a room write: the room as it is after the write.
+type RoomPayload struct {
+	// The room, read after the write; null if that read failed (see errors).
+	Room *upstream.Room `json:"room,omitempty"`
+}
+
+// A page of users.
+type UserConnection struct {
+	// The users of this page, each with its cursor.
+	Edges []*UserEdge `json:"edges"`
+	// The users of this page (an item is null when it could not be read).
+	Nodes []*upstream.User `json:"nodes"`
+	// Where this page stands in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many users the whole list has.
+	TotalCount int `json:"totalCount"`
+}
+
+// A user in a list, with its cursor.
+type UserEdge struct {
+	// Pass it as `after` to continue after this user.
+	Cursor string `json:"cursor"`
+	// The user (null when it could not be read).
+	Node *upstream.User `json:"node,omitempty"`
+}
+
+// The answer to a user write: the user as they are after the write.
+type UserPayload struct {
+	// The user, read after the write; null if that read failed (see errors).
+	User *upstream.Profile `json:"user,omitempty"`
+}
+
+// Who may see a post.
+type PostVisibility string
+
+const (
+	// The room's members only.
+	PostVisibilityMembersOnly PostVisibility = "MEMBERS_ONLY"
+	// Everyone.
+	PostVisibilityPublic PostVisibility = "PUBLIC"
+	// Everyone, shown as posted by the room.
+	PostVisibilityAsRoom PostVisibility = "AS_ROOM"
+)
+
+var AllPostVisibility = []PostVisibility{
+	PostVisibilityMembersOnly,
+	PostVisibilityPublic,
+	PostVisibilityAsRoom,
+}
+
+func (e PostVisibility) IsValid() bool {
+	switch e {
+	case PostVisibilityMembersOnly, PostVisibilityPublic, PostVisibilityAsRoom:
+		return true
+	}
+	return false
+}
+
+func (e PostVisibility) String() string {
+	return string(e)
+}
+
+func (e *PostVisibility) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PostVisibility(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PostVisibility", str)
+	}
+	return nil
+}
+
+func (e PostVisibility) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PostVisibility) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PostVisibility) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -38,6 +38,9 @@ type Config struct {
 
 	Limits      guard.Limits
 	CallerLimit guard.CallerLimit
+	// MaxUpstreamCalls bounds the upstream calls of one operation, counted
+	// where they are made, whatever field led to them.
+	MaxUpstreamCalls int
 
 	RequestTimeout  time.Duration
 	MaxBodyBytes    int64
@@ -98,6 +101,7 @@ func Defaults() Config {
 		BatchConcurrency: 10,
 		Limits:           guard.DefaultLimits(),
 		CallerLimit:      guard.DefaultCallerLimit(),
+		MaxUpstreamCalls: 200,
 		RequestTimeout:   20 * time.Second,
 		MaxBodyBytes:     64 << 10,
 		Introspection:    true,

@@ -85,7 +85,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 		Metrics:     p.metrics,
 		Tracer:      p.tracer,
 		Concurrency: cfg.BatchConcurrency,
-		MaxCalls:    cfg.Limits.IDs,
+		MaxCalls:    cfg.MaxUpstreamCalls,
 	}, p.resolver.Plans()...))
 	return srv
 }

@@ -139,6 +139,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 
 	room := loader.Fetch[string, *upstream.Room](client.Room)
+	var forgetRoom func(context.Context, string, upstream.UserToken) // nil: nothing shared to forget
 	if cfg.RoomCoalesce || cfg.RoomCacheTTL > 0 {
 		sharing := loader.SharingOptions[*upstream.Room]{Coalesce: cfg.RoomCoalesce,
 			OnShare: func(how string) { metrics.Shared(upstream.EndpointRoom, how) }}
@@ -150,7 +151,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		case cfg.RoomCacheTTL > 0:
 			sharing.Cache = loader.NewMemoryCache[*upstream.Room](cfg.RoomCacheSize, cfg.RoomCacheTTL)
 		}
-		room = loader.Share(upstream.EndpointRoom, room, sharing)
+		shared := loader.Share(upstream.EndpointRoom, room, sharing)
+		room, forgetRoom = shared.Fetch, shared.Forget
 	}
 	if d.WrapRoom != nil {
 		room = d.WrapRoom(room)
@@ -162,7 +164,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	gql := newGraphQL(cfg, pipeline{
 		logger:    logger,
-		resolver:  graph.NewResolver(graph.Fetchers{Room: room}),
+		resolver:  graph.NewResolver(graph.Fetchers{Upstream: client, Room: room, ForgetRoom: forgetRoom}),
 		metrics:   metrics,
 		tracer:    d.Tracer.Tracer("graphql"),
 		store:     store,

@@ -82,6 +82,8 @@ func (c *Config) settings() []setting {
 			"fields, fragments expanded (`TOO_MANY_SELECTIONS`)"),
 		intSetting("MAX_ROOM_IDS", &c.Limits.IDs, "",
 			"ids in one `rooms(ids:)` (`TOO_MANY_IDS`)"),
+		intSetting("MAX_UPSTREAM_CALLS", &c.MaxUpstreamCalls, "",
+			"upstream calls one operation may make, counted where they are made (`TOO_MANY_UPSTREAM_CALLS` for the rest)"),
 		intSetting("MAX_COMPLEXITY", &c.Limits.Complexity, "",
 			"weighted cost (`COMPLEXITY_LIMIT_EXCEEDED`)"),
 		boolSetting("INTROSPECTION", &c.Introspection, "",

@@ -1,12 +1,17 @@
-// Package fake is an in-process emulator of the Quran Reflect room API and its
-// OAuth2 token endpoint, built from the provider's documentation: both auth headers
-// required, the gateway's error envelope, mutual followers only for signed-in users,
-// privateToken only for a room's owner, and the documented oddities of
-// the JSON (user dates without a zone, omitted defaults, unknown extra fields).
+// Package fake is an in-process emulator of the Quran Reflect API (rooms, their
+// members and posts, users and their follows, posts and their comments, and the
+// writes that join, leave and follow) and its OAuth2 token endpoint, built from
+// the provider's documentation: both auth headers required, the gateway's error
+// envelopes (422 for a bad page or limit), mutual followers only for signed-in
+// users, privateToken only for a room's owner, user-only calls refused to a
+// client-credentials token, and the documented oddities of the JSON (user dates
+// without a zone, omitted defaults, unknown extra fields).
 //
 // The service's demo mode serves it, and the project's tests run against it. Tests
-// also use its counters and its fault knobs (Fault, Tamper, HoldRooms), which the
-// demo never touches. It is never used when real credentials are configured.
+// also use its counters (Stats, per route) and its fault knobs (Fault, Tamper,
+// HoldRooms, SetRouteFault), which the demo never touches. It is never used when
+// real credentials are configured. Each Server has its own copy of the demo data,
+// which its writes change.
 package fake
 
 import (
@@ -23,8 +28,8 @@ type Options struct {
 	ClientID      string        // default DemoClientID
 	ClientSecret  string        // default DemoClientSecret
 	TokenLifetime time.Duration // expires_in of issued tokens; default one hour
-	Latency       time.Duration // added to every room answer (demos and measurements)
-	Rooms         int           // seed rooms 1 to Rooms (default, and at least, 20)
+	Latency       time.Duration // added to every API answer (demos and measurements)
+	Rooms         int           // seed rooms 1 to Rooms (default, and at least, 20); those past 20 have no posts
 	Now           func() time.Time
 }
 
@@ -36,11 +41,15 @@ const (
 
 // Server is the emulator. It is an http.Handler; the zero value is not usable.
 type Server struct {
-	opts  Options
-	mux   *http.ServeMux
-	users map[string]*user
-	rooms map[string]*room
-	demo  map[string]string
+	opts   Options
+	mux    *http.ServeMux
+	routes []route
+	demo   map[string]string
+
+	// dbMu guards the demo data, which the writes change. It is apart from mu so
+	// that concurrent reads do not wait for one another.
+	dbMu sync.RWMutex
+	db   *store
 
 	mu            sync.Mutex
 	issued        map[string]time.Time // client-credentials token -> expiry
@@ -49,12 +58,16 @@ type Server struct {
 	tokenHold     chan struct{}
 	cancelled     int
 	cancelledCh   chan struct{}
+	apiCalls      int
+	calls         map[string]int // by route
 	roomCalls     int
 	callsByID     map[string]int
 	traceparents  map[string]string
 	inFlight      int
 	maxInFlight   int
+	roomsInFlight int // room lookups by id, which HoldRooms counts
 	faults        map[string]Fault
+	routeFaults   map[string]Fault
 	tamper        map[string]func(map[string]any)
 	hold          *hold
 }
@@ -76,25 +89,25 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts:         opts,
 		mux:          http.NewServeMux(),
-		users:        demoUsers(),
-		rooms:        demoRooms(max(opts.Rooms, 20)),
+		db:           seed(max(opts.Rooms, 20)),
 		demo:         DemoTokens(),
 		issued:       make(map[string]time.Time),
+		calls:        make(map[string]int),
 		callsByID:    make(map[string]int),
 		traceparents: make(map[string]string),
 		faults:       make(map[string]Fault),
+		routeFaults:  make(map[string]Fault),
 		tamper:       make(map[string]func(map[string]any)),
 		// Buffered so that a handler never blocks on it; tests drain it.
 		cancelledCh: make(chan struct{}, 4096),
 	}
+	s.routes = s.routeTable()
 	s.mux.HandleFunc("POST /oauth2/token", s.handleToken)
-	s.mux.HandleFunc("GET /quran-reflect/v1/rooms/{id}", s.handleRoom)
-	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeEnvelope(w, http.StatusNotFound, "not_found", "Route not found")
-	})
+	s.mux.HandleFunc("/", s.serveAPI)
 	return s
 }
 
+// ServeHTTP serves the token endpoint and the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {

@@ -1,11 +1,15 @@
 package fake
 
-import "sync"
+import (
+	"net/http"
+	"sync"
+)
 
 // The knobs tests turn to make the emulator misbehave, and the signals they wait
 // on. The demo never touches them.
 
-// Fault is a canned answer for one room id, to test how callers survive it.
+// Fault is a canned answer for one room id (SetFault) or for every call of a
+// route (SetRouteFault), to test how callers survive it.
 type Fault struct {
 	Status      int
 	Body        string
@@ -34,8 +38,8 @@ func (s *Server) noteCancelled() {
 	}
 }
 
-// Cancelled receives once for each held or hanging room request whose caller
-// went away: tests wait on it to see cancellation reach the upstream.
+// Cancelled receives once for each held room request, or hanging request, whose
+// caller went away: tests wait on it to see cancellation reach the upstream.
 func (s *Server) Cancelled() <-chan struct{} { return s.cancelledCh }
 
 // HoldRooms makes room requests wait until release is called. reached is closed
@@ -64,7 +68,53 @@ func (s *Server) SetFault(id string, f Fault) {
 	s.faults[id] = f
 }
 
-// Tamper lets fn edit the JSON object of room id before it is sent.
+// SetRouteFault makes every call of route (one of the Route constants) answer
+// with f, once the caller is authenticated. A room lookup by id with a SetFault
+// of its own answers with that one.
+func (s *Server) SetRouteFault(route string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routeFaults[route] = f
+}
+
+// answerFault answers with the fault set for key in faults, if any, and counts
+// one of its Times.
+func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, faults map[string]Fault, key string) bool {
+	s.mu.Lock()
+	fault, faulty := faults[key]
+	if faulty && fault.Times > 0 {
+		if fault.Times == 1 {
+			delete(faults, key)
+		} else {
+			fault.Times--
+			faults[key] = fault
+		}
+	}
+	s.mu.Unlock()
+	if !faulty {
+		return false
+	}
+	switch {
+	case fault.Reset:
+		panic(http.ErrAbortHandler) // net/http drops the connection
+	case fault.Hang:
+		<-r.Context().Done()
+		s.noteCancelled()
+		return true
+	}
+	if fault.ContentType != "" {
+		w.Header().Set("Content-Type", fault.ContentType)
+	}
+	if fault.RetryAfter != "" {
+		w.Header().Set("Retry-After", fault.RetryAfter)
+	}
+	w.WriteHeader(fault.Status)
+	_, _ = w.Write([]byte(fault.Body))
+	return true
+}
+
+// Tamper lets fn edit the JSON object of room id before it is sent, when it is
+// looked up by id, group url or page subdomain.
 func (s *Server) Tamper(id string, fn func(room map[string]any)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,13 +1,17 @@
 package fake
 
+import "maps"
+
 // Stats is a snapshot of the emulator's counters.
 type Stats struct {
-	RoomCalls     int
-	CallsByID     map[string]int
-	MaxInFlight   int
-	InFlight      int
+	APICalls      int            // every API call, whatever its route or answer (token requests apart)
+	Calls         map[string]int // API calls by route: Calls[RouteRoomMembers]; RouteNotFound for the rest
+	RoomCalls     int            // room lookups by id (RouteRoom)
+	CallsByID     map[string]int // room lookups by id, by id
+	MaxInFlight   int            // the most API calls in flight at once
+	InFlight      int            // API calls in flight now
 	TokenRequests int
-	Cancelled     int               // room requests whose caller went away while held
+	Cancelled     int               // held room lookups and hanging calls whose caller went away
 	Traceparents  map[string]string // the W3C traceparent of the last call per room id
 }
 
@@ -15,23 +19,17 @@ type Stats struct {
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	by := make(map[string]int, len(s.callsByID))
-	for k, v := range s.callsByID {
-		by[k] = v
-	}
-	tp := make(map[string]string, len(s.traceparents))
-	for k, v := range s.traceparents {
-		tp[k] = v
-	}
-	return Stats{RoomCalls: s.roomCalls, CallsByID: by, MaxInFlight: s.maxInFlight, InFlight: s.inFlight,
-		TokenRequests: s.tokenRequests, Cancelled: s.cancelled, Traceparents: tp}
+	return Stats{APICalls: s.apiCalls, Calls: maps.Clone(s.calls), RoomCalls: s.roomCalls, CallsByID: maps.Clone(s.callsByID),
+		MaxInFlight: s.maxInFlight, InFlight: s.inFlight, TokenRequests: s.tokenRequests, Cancelled: s.cancelled,
+		Traceparents: maps.Clone(s.traceparents)}
 }
 
 // ResetStats zeroes the counters.
 func (s *Server) ResetStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled = 0, 0, 0, 0
+	s.apiCalls, s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled = 0, 0, 0, 0, 0
+	s.calls = make(map[string]int)
 	s.callsByID = make(map[string]int)
 	s.traceparents = make(map[string]string)
 }

@@ -1,0 +1,89 @@
+package paging
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+func intp(n int) *int       { return &n }
+func strp(s string) *string { return &s }
+
+func TestAsk(t *testing.T) {
+	for _, tt := range []struct {
+		first  *int
+		after  *string
+		want   Window
+		wantOK bool
+	}{
+		{nil, nil, Window{0, 10}, true},
+		{intp(0), nil, Window{0, 0}, true},
+		{intp(50), strp(Cursor(9)), Window{10, 50}, true},
+		{intp(51), nil, Window{}, false},
+		{intp(-1), nil, Window{}, false},
+		{intp(5), strp("bm90LWEtY3Vyc29y"), Window{}, false},
+		{intp(5), strp(Cursor(3) + "x"), Window{}, false},
+	} {
+		w, err := Ask(tt.first, tt.after)
+		if (err == nil) != tt.wantOK || (tt.wantOK && w != tt.want) {
+			t.Errorf("Ask(%v, %v) = %+v, %v; want %+v ok=%v", tt.first, tt.after, w, err, tt.want, tt.wantOK)
+		}
+	}
+}
+
+// TestWindowsReachEveryItemOnce pages through 37 items with first 10, with
+// upstream pages of 5 and of 50, and a window starting mid-page.
+func TestWindowsReachEveryItemOnce(t *testing.T) {
+	const total = 37
+	upstreamPage := func(size, n int) Page[int] {
+		var p Page[int]
+		p.Total = total
+		for i := (n - 1) * size; i < min(n*size, total); i++ {
+			p.Items = append(p.Items, i)
+		}
+		p.Errs = make([]error, len(p.Items))
+		return p
+	}
+	for _, size := range []int{5, 20, 50} {
+		t.Run(fmt.Sprint("pages of ", size), func(t *testing.T) {
+			var seen []int
+			var after *string
+			calls := 0
+			for range 10 {
+				w, err := Ask(intp(10), after)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var pages []Page[int]
+				for _, n := range w.Pages(size) {
+					pages = append(pages, upstreamPage(size, n))
+					calls++
+				}
+				r := Cut(w, size, pages)
+				for _, it := range r.Items {
+					seen = append(seen, it.Value)
+				}
+				if !r.HasNextPage {
+					break
+				}
+				c := Cursor(r.Items[len(r.Items)-1].Offset)
+				after = &c
+			}
+			want := make([]int, total)
+			for i := range want {
+				want[i] = i
+			}
+			if !slices.Equal(seen, want) {
+				t.Errorf("paged through %v, want 0..36 once each in order", seen)
+			}
+			t.Logf("pages of %d: %d upstream pages", size, calls)
+		})
+	}
+	// first 12 from the start, pages of 5: pages 1, 2 and 3.
+	if got := (Window{0, 12}).Pages(5); !slices.Equal(got, []int{1, 2, 3}) {
+		t.Errorf("first 12 of pages of 5 = pages %v, want [1 2 3]", got)
+	}
+	if got := (Window{7, 0}).Pages(5); !slices.Equal(got, []int{2}) {
+		t.Errorf("an empty window needs its page for the total: %v", got)
+	}
+}

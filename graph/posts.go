@@ -1,0 +1,85 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+func (r *Resolver) post(ctx context.Context, raw string) (*upstream.Post, error) {
+	id, ok := upstream.CanonicalPostID(raw)
+	if !ok {
+		return nil, errcode.Inputf("invalid post id: an id is a decimal integer from 1 to %s, digits only", upstream.MaxRoomID)
+	}
+	return r.posts.Load(ctx, id)
+}
+
+// seedPosts records the posts of a list under their ids.
+func (r *Resolver) seedPosts(ctx context.Context, items []paging.Item[upstream.Post]) {
+	for i := range items {
+		if items[i].Err == nil {
+			r.posts.Seed(ctx, items[i].Value.ID, &items[i].Value)
+		}
+	}
+}
+
+// embeddedRoomField reports whether a post carries the room's field itself.
+func embeddedRoomField(name string) bool {
+	switch name {
+	case "id", "name", "subdomain", "roomType", "__typename":
+		return true
+	}
+	return false
+}
+
+// postRoom answers a post's room from what the post embeds when the query asks
+// only for those fields, and otherwise loads the full room by id (once per room
+// in the operation).
+func (r *Resolver) postRoom(ctx context.Context, p *upstream.Post) (*upstream.Room, error) {
+	onlyEmbedded := p.Room != nil
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if !embeddedRoomField(f.Name) {
+			onlyEmbedded = false
+		}
+	}
+	if onlyEmbedded && p.Room.ID != "" {
+		room := &upstream.Room{ID: p.Room.ID, Name: deref(p.Room.Name), Subdomain: p.Room.Subdomain, RoomType: p.Room.RoomType}
+		return room, nil
+	}
+	if p.RoomID == "" {
+		return nil, nil
+	}
+	return r.rooms.Load(ctx, p.RoomID)
+}
+
+// visibility maps the upstream's roomPostStatus (0, 1, 2).
+func visibility(p *upstream.Post) *model.PostVisibility {
+	if p.RoomPostStatus == nil {
+		return nil
+	}
+	var v model.PostVisibility
+	switch *p.RoomPostStatus {
+	case 0:
+		v = model.PostVisibilityMembersOnly
+	case 1:
+		v = model.PostVisibilityPublic
+	case 2:
+		v = model.PostVisibilityAsRoom
+	default:
+		return nil
+	}
+	return &v
+}
+
+func (r *Resolver) postComments(ctx context.Context, p *upstream.Post, first *int, after *string) (*model.CommentConnection, error) {
+	res, info, err := window(ctx, r.comments, upstream.MaxLimitComments, p.ID, "", first, after)
+	if err != nil {
+		return nil, err
+	}
+	return commentConnection(res, info), nil
+}

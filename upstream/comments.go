@@ -1,0 +1,97 @@
+package upstream
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// The comments of a post. They share the decoding of their dates and authors
+// with posts (posts.go).
+
+// EndpointComments names the comments of a post in errors and metrics.
+const EndpointComments = "comments"
+
+var commentsEndpoint = Endpoint{Name: EndpointComments, Method: http.MethodGet,
+	Path: "/quran-reflect/v1/posts/{id}/comments", MaxBody: maxListBody}
+
+// Comment is a comment on a post. ParentID is nil for a top-level comment.
+type Comment struct {
+	ID, PostID, AuthorID string
+	ParentID             *string
+	IsPrivate            bool
+	Body                 string
+	CreatedAt, UpdatedAt time.Time
+	Author               *Author
+	RepliesCount         *int
+}
+
+// PostComments fetches one page of the top-level comments of post postID (at
+// most MaxLimitComments).
+func (c *Client) PostComments(ctx context.Context, postID string, q ListQuery, as UserToken) (*Page[Comment], error) {
+	id, ok := CanonicalPostID(postID)
+	if !ok {
+		return nil, invalid(EndpointComments, "", "not a post id")
+	}
+	rq, err := listRequest(commentsEndpoint, id, q, MaxLimitComments, id)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, c, commentsEndpoint, as, id, rq, q, "comments",
+		func(raw []byte, warn func(string, ...any)) (Comment, error) { return decodeComment(raw, id, warn) })
+}
+
+// wireComment is a Comment as the upstream sends it.
+type wireComment struct {
+	ID           json.RawMessage `json:"id"`
+	PostID       json.RawMessage `json:"postId"`
+	AuthorID     *string         `json:"authorId"`
+	ParentID     json.RawMessage `json:"parentId"`
+	IsPrivate    *bool           `json:"isPrivate"`
+	Body         *string         `json:"body"`
+	CreatedAt    *string         `json:"createdAt"`
+	UpdatedAt    *string         `json:"updatedAt"`
+	Author       json.RawMessage `json:"author"`
+	RepliesCount *int            `json:"repliesCount"`
+}
+
+// decodeComment reads a comment of post postID (its PostID when it names none).
+// Like a post, it fails only without an id or a readable date.
+func decodeComment(raw []byte, postID string, warn func(msg string, args ...any)) (Comment, error) {
+	var w wireComment
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return Comment{}, err
+	}
+	id, err := requiredID(w.ID)
+	if err != nil {
+		return Comment{}, err
+	}
+	created, updated, err := dates(w.CreatedAt, w.UpdatedAt, warn)
+	if err != nil {
+		return Comment{}, err
+	}
+	c := Comment{
+		ID:           id,
+		PostID:       postID,
+		IsPrivate:    orDefault(w.IsPrivate, false),
+		Body:         orDefault(w.Body, ""),
+		CreatedAt:    created,
+		UpdatedAt:    updated,
+		Author:       optional(w.Author, "author", warn, parseAuthor),
+		RepliesCount: w.RepliesCount,
+	}
+	c.AuthorID = authorID(w.AuthorID, c.Author, warn)
+	if p, err := numericID(w.PostID); err != nil {
+		warn("unreadable postId; serving the post asked for", "err", err)
+	} else if p != "" {
+		c.PostID = p
+	}
+	if p, err := numericID(w.ParentID); err != nil {
+		warn("unreadable parentId; serving null", "err", err)
+	} else if p != "" {
+		c.ParentID = &p
+	}
+	return c, nil
+}

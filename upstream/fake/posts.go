@@ -1,0 +1,208 @@
+package fake
+
+import (
+	"cmp"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Posts: one post, a room's posts, a user's posts and a post's comments.
+
+func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, viewer string) {
+	s.dbMu.RLock()
+	p := s.db.posts[r.PathValue("id")]
+	var body map[string]any
+	if p != nil {
+		body = s.postJSON(p, viewer)
+	}
+	s.dbMu.RUnlock()
+	if p == nil {
+		writeEnvelope(w, http.StatusNotFound, "not_found", "Post not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// handleRoomPosts lists a room's posts. Tabs: reflections (post type 1), saved
+// (saved by the viewer; none for a client-credentials token), public (room post
+// status 1 or 2), members_only (status 0); no tab: all of them.
+func (s *Server) handleRoomPosts(w http.ResponseWriter, r *http.Request, viewer string) {
+	q := newQuery(r)
+	sortBy := q.enum("sortBy", "latest", false, "latest", "popular")
+	p := q.page(maxPerPage, maxPerPage)
+	tab := q.enum("tab", "", false, "reflections", "saved", "public", "members_only")
+	if !q.ok(w) {
+		return
+	}
+	s.dbMu.RLock()
+	rm := s.db.rooms[r.PathValue("id")]
+	var body map[string]any
+	if rm != nil {
+		posts := slices.DeleteFunc(slices.Clone(rm.posts), func(p *post) bool {
+			switch tab {
+			case "reflections":
+				return p.typeID != 1
+			case "saved":
+				return !contains(p.savedBy, viewer)
+			case "public":
+				return p.status == 0
+			case "members_only":
+				return p.status != 0
+			}
+			return false
+		})
+		body = s.postPage(posts, sortBy, p, viewer)
+	}
+	s.dbMu.RUnlock()
+	if rm == nil {
+		writeEnvelope(w, http.StatusNotFound, "not_found", "Room not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// handleUserPosts lists a user's posts; an unknown user has none (the docs
+// give no 404 here).
+func (s *Server) handleUserPosts(w http.ResponseWriter, r *http.Request, viewer string) {
+	q := newQuery(r)
+	sortBy := q.enum("sortBy", "latest", false, "latest", "popular")
+	p := q.page(maxPerPage, maxPerPage)
+	if !q.ok(w) {
+		return
+	}
+	s.dbMu.RLock()
+	var posts []*post
+	if u := s.db.users[r.PathValue("id")]; u != nil {
+		posts = slices.Clone(u.posts)
+	}
+	body := s.postPage(posts, sortBy, p, viewer)
+	s.dbMu.RUnlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+// postPage sorts posts (latest: newest first; popular: most liked first) and
+// shows page p of them. The caller holds dbMu.
+func (s *Server) postPage(posts []*post, sortBy string, p paging, viewer string) map[string]any {
+	slices.SortFunc(posts, func(a, b *post) int {
+		if sortBy == "popular" {
+			if c := cmp.Compare(b.likes, a.likes); c != 0 {
+				return c
+			}
+		}
+		return cmp.Or(b.published.Compare(a.published), cmp.Compare(b.seq, a.seq))
+	})
+	return pageBody(p, "data", posts, func(p *post) any { return s.postJSON(p, viewer) })
+}
+
+// handleComments lists a post's top-level comments, the oldest first.
+func (s *Server) handleComments(w http.ResponseWriter, r *http.Request, viewer string) {
+	q := newQuery(r)
+	pg := q.page(maxPerPage, maxPerPage)
+	if !q.ok(w) {
+		return
+	}
+	s.dbMu.RLock()
+	p := s.db.posts[r.PathValue("id")]
+	var body map[string]any
+	if p != nil {
+		body = pageBody(pg, "comments", p.comments, func(c *comment) any { return commentJSON(p, c) })
+	}
+	s.dbMu.RUnlock()
+	if p == nil {
+		writeEnvelope(w, http.StatusNotFound, "not_found", "Post not found")
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// postJSON is a PostSerialized; the viewer's own flags (isLiked, isSaved, ...)
+// only for a signed-in viewer. The caller holds dbMu.
+func (s *Server) postJSON(p *post, viewer string) map[string]any {
+	tags := make([]any, 0, len(p.tags))
+	for _, t := range p.tags {
+		tags = append(tags, map[string]any{"id": t.id, "name": t.name, "language": "en"})
+	}
+	refs := make([]any, 0, len(p.refs))
+	for i, v := range p.refs {
+		refs = append(refs, map[string]any{
+			"id": p.id + "-" + strconv.Itoa(i+1), "chapterId": v.chapter, "from": v.from, "to": v.to,
+		})
+	}
+	rm := map[string]any{
+		"id":       json.Number(p.room.id),
+		"name":     p.room.name,
+		"roomType": p.room.roomType,
+		"verified": p.room.verified,
+		"isPublic": p.room.public,
+	}
+	if p.room.roomType == "page" {
+		rm["subdomain"] = p.room.slug
+	} else {
+		rm["_group"] = p.room.slug
+	}
+	m := map[string]any{
+		"id":                   json.Number(p.id),
+		"authorId":             p.author.id,
+		"author":               authorJSON(p.author),
+		"body":                 p.body,
+		"createdAt":            isoTime(p.published),
+		"updatedAt":            isoTime(p.updated),
+		"publishedAt":          isoTime(p.published),
+		"commentsCount":        len(p.comments),
+		"likesCount":           p.likes,
+		"viewsCount":           p.views,
+		"readsCount":           p.views / 2,
+		"roomId":               json.Number(p.room.id),
+		"room":                 rm,
+		"roomPostStatus":       p.status,
+		"postTypeId":           p.typeID,
+		"postTypeName":         map[int]string{1: "Reflection", 2: "Lesson"}[p.typeID],
+		"tags":                 tags,
+		"references":           refs,
+		"languageId":           2,
+		"languageName":         "english",
+		"draft":                false,
+		"hidden":               false,
+		"removed":              false,
+		"reported":             false,
+		"estimatedReadingTime": 1,
+	}
+	if n := len(p.comments); n > 0 {
+		c := p.comments[n-1]
+		m["recentComment"] = map[string]any{
+			"id": c.id, "author": authorJSON(c.author), "body": c.body, "createdAt": isoTime(c.createdAt),
+		}
+	}
+	if viewer != "" {
+		commented := slices.ContainsFunc(p.comments, func(c *comment) bool { return c.author.id == viewer })
+		m["isLiked"] = contains(p.likedBy, viewer)
+		m["isSaved"] = contains(p.savedBy, viewer)
+		m["isByFollowedUser"] = contains(s.db.users[viewer].follows, p.author.id)
+		m["isCommentedOn"] = commented
+	}
+	return m
+}
+
+// commentJSON is a Comment. A top-level comment's parentId is null.
+func commentJSON(p *post, c *comment) map[string]any {
+	return map[string]any{
+		"id":           c.id,
+		"postId":       json.Number(p.id),
+		"authorId":     c.author.id,
+		"author":       authorJSON(c.author),
+		"parentId":     nil,
+		"isPrivate":    c.private,
+		"body":         c.body,
+		"createdAt":    isoTime(c.createdAt),
+		"updatedAt":    isoTime(c.createdAt),
+		"isEdited":     false,
+		"repliesCount": 0,
+		"likesCount":   c.likes,
+	}
+}
+
+// isoTime formats t as the upstream's ISO 8601 date-times: "2025-01-01T06:00:00.000Z".
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }

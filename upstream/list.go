@@ -1,0 +1,183 @@
+package upstream
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	json "github.com/goccy/go-json"
+)
+
+// ListQuery asks for one page of a list.
+type ListQuery struct {
+	// Page is the page wanted, from 1.
+	Page int
+	// Limit is how many items a page holds, from 1 to the endpoint's maximum
+	// (the MaxLimit constants).
+	Limit int
+}
+
+// Page is one page of a list, as the upstream pages them: by number, not by
+// cursor.
+type Page[T any] struct {
+	// Total is how many items the whole list holds; Pages how many pages of
+	// Limit items that makes. CurrentPage is this page's number, from 1.
+	Total, CurrentPage, Limit, Pages int
+	// Items are the page's items in the upstream's order. An item that could
+	// not be decoded (it has no id, say) is the zero value, and Errs holds its
+	// error at the same index: one bad item does not cost the others.
+	Items []T
+	// Errs is as long as Items: nil for each good item, an *Error wrapping
+	// ErrMalformed for each bad one.
+	Errs []error
+}
+
+// The largest Limit each list accepts. Over its maximum the gateway answers 422,
+// so a method refuses such a Limit without calling.
+const (
+	// MaxLimitJoinedRooms is the maximum of joined and managed rooms.
+	MaxLimitJoinedRooms = 5
+	// MaxLimitPosts is the maximum of room posts and user posts.
+	MaxLimitPosts = 20
+	// MaxLimitComments is the maximum of a post's comments.
+	MaxLimitComments = 20
+	// MaxLimitFollows is the maximum of a user's followers and following.
+	MaxLimitFollows = 20
+	// MaxLimitMembers is the most room members asked for at once. The upstream
+	// documents no maximum: this is ours.
+	MaxLimitMembers = 50
+	// MaxLimitSearch is the most search results asked for at once. The upstream
+	// documents no maximum: this is ours.
+	MaxLimitSearch = 50
+)
+
+// checkPage says what is wrong with page and limit for a list whose maximum is
+// max, or "" when nothing is.
+func checkPage(page, limit, max int) string {
+	switch {
+	case page < 1:
+		return "page must be 1 or more"
+	case limit < 1 || limit > max:
+		return fmt.Sprintf("limit must be from 1 to %d", max)
+	}
+	return ""
+}
+
+// pageQuery is the query string of one page.
+func pageQuery(page, limit int) url.Values {
+	return url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(limit)}}
+}
+
+// listRequest checks q against max and returns the request of that page of the
+// list under args, or the *Error of a refusal.
+func listRequest(ep Endpoint, key string, q ListQuery, max int, args ...string) (request, error) {
+	if msg := checkPage(q.Page, q.Limit, max); msg != "" {
+		return request{}, invalid(ep.Name, key, msg)
+	}
+	return request{args: args, query: pageQuery(q.Page, q.Limit)}, nil
+}
+
+// itemDecoder turns one item of a list into a T, or says why it cannot: with a
+// plain error, to which the page adds ErrMalformed and the item's place.
+type itemDecoder[T any] func(raw []byte, warn func(msg string, args ...any)) (T, error)
+
+// fetchPage calls ep for one page of a list whose items sit under the key items
+// ("data", or "comments" for comments) and decodes each item with item.
+func fetchPage[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request,
+	asked ListQuery, items string, item itemDecoder[T]) (*Page[T], error) {
+	return fetch(ctx, c, ep, as, key, rq, func(body []byte, warn func(string, ...any)) (*Page[T], error) {
+		p, err := decodePage(body, items, asked, item, warn)
+		if err != nil {
+			return nil, err
+		}
+		for i, e := range p.Errs {
+			if e != nil {
+				p.Errs[i] = &Error{Endpoint: ep.Name, Key: key, Err: e}
+			}
+		}
+		return p, nil
+	})
+}
+
+// wirePage is a list answer: {total, currentPage, limit, pages, data: [...]}, the
+// items under "comments" instead for comments. Each item is kept raw, to be
+// decoded on its own.
+type wirePage struct {
+	Total       json.Number        `json:"total"`
+	CurrentPage json.Number        `json:"currentPage"`
+	Limit       json.Number        `json:"limit"`
+	Pages       json.Number        `json:"pages"`
+	Data        *[]json.RawMessage `json:"data"`
+	Comments    *[]json.RawMessage `json:"comments"`
+}
+
+// decodePage reads a list answer. The items and the total are required; a
+// missing currentPage or limit is the one asked for, and missing pages follow
+// from the total and the limit.
+func decodePage[T any](body []byte, items string, asked ListQuery, item itemDecoder[T],
+	warn func(msg string, args ...any)) (*Page[T], error) {
+	var w wirePage
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	raw := w.Data
+	if items == "comments" {
+		raw = w.Comments
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: %w: %s", ErrMalformed, errMissing, items)
+	}
+	p := &Page[T]{Items: make([]T, len(*raw)), Errs: make([]error, len(*raw))}
+	if w.Total == "" {
+		return nil, fmt.Errorf("%w: %w: total", ErrMalformed, errMissing)
+	}
+	var err error
+	if p.Total, err = count("total", w.Total, 0); err != nil {
+		return nil, err
+	}
+	if p.CurrentPage, err = count("currentPage", w.CurrentPage, asked.Page); err != nil {
+		return nil, err
+	}
+	if p.Limit, err = count("limit", w.Limit, asked.Limit); err != nil {
+		return nil, err
+	}
+	pages := 0
+	if p.Limit > 0 {
+		pages = (p.Total + p.Limit - 1) / p.Limit
+	}
+	if p.Pages, err = count("pages", w.Pages, pages); err != nil {
+		return nil, err
+	}
+	for i, r := range *raw {
+		v, err := item(r, warn)
+		if err != nil {
+			warn("unreadable item; serving it as an error", "index", i, "err", err)
+			p.Errs[i] = fmt.Errorf("%w: %s[%d]: %w", ErrMalformed, items, i, err)
+			continue
+		}
+		p.Items[i] = v
+	}
+	return p, nil
+}
+
+// count reads the field name of a page, a non-negative integer, or def when the
+// upstream left it out.
+func count(name string, n json.Number, def int) (int, error) {
+	if n == "" {
+		return def, nil
+	}
+	v, err := strconv.Atoi(string(n))
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%w: %s %q is not a count", ErrMalformed, name, truncate(string(n), 20))
+	}
+	return v, nil
+}
+
+// setIf sets key to value in v unless value is "", which leaves the upstream's
+// default.
+func setIf(v url.Values, key, value string) {
+	if value != "" {
+		v.Set(key, value)
+	}
+}

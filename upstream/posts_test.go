@@ -1,0 +1,240 @@
+package upstream_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// fullPost is a PostSerialized with every field the client reads, odd entries
+// among its tags and references, and fields it ignores.
+const fullPost = `{"id": 1234567890123456789, "authorId": "` + uuidA + `", "roomId": 9007199254740993,
+ "body": "On patience", "createdAt": "2025-06-15T12:00:00.000Z", "updatedAt": "2025-06-16T12:00:00+02:00",
+ "publishedAt": "2025-06-15T12:30:00Z", "commentsCount": 3, "postTypeId": 1,
+ "author": {"id": "` + uuidA + `", "username": "aisha", "firstName": "Aisha", "lastName": "Rahman", "verified": true,
+   "avatarUrls": {"small": "s", "medium": "m", "large": "l"}, "memberType": 2, "postsCount": 4},
+ "tags": [{"id": 7, "name": "patience", "language": "en"}, {"name": "no id"}, {"id": "12"}],
+ "references": [{"id": "r1", "chapterId": 2, "from": 255, "to": 257}, {"id": "r2", "chapterId": 1, "from": 1},
+   {"id": "r3"}, {"id": "r4", "chapterId": 115, "from": 1, "to": 1}],
+ "room": {"id": 9007199254740993, "name": "Big Id Room", "subdomain": "bigid", "roomType": "PAGE", "isAdmin": {}, "_group": "x"},
+ "recentComment": {"id": 1, "author": {}, "body": "b", "createdAt": "2025-06-15T12:00:00Z"},
+ "isLiked": true, "isSaved": false, "likesCount": 10, "viewsCount": 20, "roomPostStatus": 2,
+ "readsCount": 5, "pushedUpAt": "2025-06-15T12:00:00Z", "mentions": []}`
+
+func TestPostDecodesEveryField(t *testing.T) {
+	c, s := serve(t, 200, fullPost)
+	p, err := c.Post(context.Background(), "01234567890123456789", "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRequest(t, s.only(t), "GET", "/quran-reflect/v1/posts/1234567890123456789", "")
+	if p.ID != "1234567890123456789" || p.RoomID != "9007199254740993" || p.AuthorID != uuidA {
+		t.Errorf("ids = %q, %q, %q (digits lost?)", p.ID, p.RoomID, p.AuthorID)
+	}
+	if p.Body == nil || *p.Body != "On patience" || p.CommentsCount != 3 || p.PostTypeID != 1 {
+		t.Errorf("post = %+v", p)
+	}
+	if g, w := p.UpdatedAt, time.Date(2025, 6, 16, 10, 0, 0, 0, time.UTC); !g.Equal(w) || g.Location() != time.UTC {
+		t.Errorf("UpdatedAt = %v, want %v in UTC", g, w)
+	}
+	if !p.CreatedAt.Equal(time.Date(2025, 6, 15, 12, 0, 0, 0, time.UTC)) || p.PublishedAt == nil ||
+		!p.PublishedAt.Equal(time.Date(2025, 6, 15, 12, 30, 0, 0, time.UTC)) {
+		t.Errorf("CreatedAt, PublishedAt = %v, %v", p.CreatedAt, p.PublishedAt)
+	}
+	a := p.Author
+	if a == nil || a.ID != uuidA || *a.Username != "aisha" || *a.FirstName != "Aisha" || *a.LastName != "Rahman" ||
+		!a.Verified || *a.AvatarURLs.Large != "l" {
+		t.Errorf("Author = %+v", a)
+	}
+	if got, want := fmt.Sprint(p.Tags), "[{7 patience} {12 }]"; got != want {
+		t.Errorf("Tags = %s, want %s (the one without an id left out)", got, want)
+	}
+	if got, want := fmt.Sprint(p.References), "[{2 255 257} {1 1 1}]"; got != want {
+		t.Errorf("References = %s, want %s (incomplete and impossible ones left out)", got, want)
+	}
+	r := p.Room
+	if r == nil || r.ID != "9007199254740993" || *r.Name != "Big Id Room" || *r.Subdomain != "bigid" ||
+		r.RoomType == nil || *r.RoomType != upstream.RoomTypePage {
+		t.Errorf("Room = %+v", r)
+	}
+	if *p.IsLiked != true || *p.IsSaved != false || *p.LikesCount != 10 || *p.ViewsCount != 20 || *p.RoomPostStatus != 2 {
+		t.Errorf("viewer fields = %v %v %v %v %v", *p.IsLiked, *p.IsSaved, *p.LikesCount, *p.ViewsCount, *p.RoomPostStatus)
+	}
+}
+
+// TestPostWithoutOptionals: only an id and a date are needed; what is missing
+// is nil or zero, and the dates stand in for each other.
+func TestPostWithoutOptionals(t *testing.T) {
+	tests := []struct {
+		name, body       string
+		authorID, roomID string
+		created, updated string
+		author           bool // an Author is served
+	}{
+		{"id and createdAt", `{"id": "42", "createdAt": "2025-01-01 10:00:00"}`, "", "", "2025-01-01T10:00:00Z", "2025-01-01T10:00:00Z", false},
+		{"updatedAt only", `{"id": 42, "updatedAt": "2025-01-02T00:00:00Z", "roomId": null}`, "", "", "2025-01-02T00:00:00Z", "2025-01-02T00:00:00Z", false},
+		{"room 0, author object only", `{"id": 42, "createdAt": "2025-01-01T00:00:00Z", "roomId": 0, "author": {"id": "` + uuidB + `"}}`,
+			uuidB, "", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z", true},
+		{"room id from the room", `{"id": 42, "authorId": "` + uuidA + `", "createdAt": "2025-01-01T00:00:00Z", "room": {"id": "77"}}`,
+			uuidA, "77", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z", false},
+		{"odd values", `{"id": 42, "createdAt": "2025-01-01T00:00:00Z", "publishedAt": "soon", "roomPostStatus": 7,
+		  "roomId": "abc", "author": {"username": "no id"}, "room": {"name": "no id"}, "tags": [], "references": null}`,
+			"", "", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := serve(t, 200, tt.body)
+			p, err := c.Post(context.Background(), "42", "tok")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.ID != "42" || p.AuthorID != tt.authorID || p.RoomID != tt.roomID {
+				t.Errorf("id, author, room = %q, %q, %q; want 42, %q, %q", p.ID, p.AuthorID, p.RoomID, tt.authorID, tt.roomID)
+			}
+			if g, w := p.CreatedAt.Format(time.RFC3339)+" "+p.UpdatedAt.Format(time.RFC3339), tt.created+" "+tt.updated; g != w {
+				t.Errorf("dates = %s, want %s", g, w)
+			}
+			if p.Body != nil || p.PublishedAt != nil || p.RoomPostStatus != nil || p.IsLiked != nil || p.LikesCount != nil ||
+				p.ViewsCount != nil || p.IsSaved != nil || p.CommentsCount != 0 || p.PostTypeID != 0 || len(p.Tags) != 0 || len(p.References) != 0 {
+				t.Errorf("post = %+v, want nil and zero", p)
+			}
+			if (p.Author != nil) != tt.author {
+				t.Errorf("Author = %+v", p.Author)
+			}
+		})
+	}
+}
+
+func TestPostThatCannotBeShownIsMalformed(t *testing.T) {
+	for name, body := range map[string]string{
+		"no id":       `{"authorId": "u", "createdAt": "2025-01-01T00:00:00Z"}`,
+		"id 0":        `{"id": 0, "createdAt": "2025-01-01T00:00:00Z"}`,
+		"float id":    `{"id": 4.2e1, "createdAt": "2025-01-01T00:00:00Z"}`,
+		"no date":     `{"id": 42}`,
+		"bad dates":   `{"id": 42, "createdAt": "monday", "updatedAt": "tuesday"}`,
+		"wrong types": `{"id": 42, "createdAt": "2025-01-01T00:00:00Z", "commentsCount": "three"}`,
+		"html":        `<html>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := serve(t, 200, body)
+			if _, err := c.Post(context.Background(), "42", "tok"); !errors.Is(err, upstream.ErrMalformed) {
+				t.Errorf("err = %v, want ErrMalformed", err)
+			}
+		})
+	}
+}
+
+func TestPostsRefuseBadIDs(t *testing.T) {
+	ctx := context.Background()
+	for _, id := range []string{"", "0", "..", ".", "1.5", "-3", "1e3", "9223372036854775808", "42/comments"} {
+		t.Run(id, func(t *testing.T) {
+			c, s := serve(t, 200, fullPost)
+			if _, err := c.Post(ctx, id, "tok"); !errors.Is(err, upstream.ErrInvalidArgument) {
+				t.Errorf("Post: err = %v, want ErrInvalidArgument", err)
+			}
+			if _, err := c.PostComments(ctx, id, upstream.ListQuery{Page: 1, Limit: 1}, "tok"); !errors.Is(err, upstream.ErrInvalidArgument) {
+				t.Errorf("PostComments: err = %v, want ErrInvalidArgument", err)
+			}
+			if n := len(s.all()); n != 0 {
+				t.Errorf("upstream calls = %d, want none", n)
+			}
+		})
+	}
+	t.Run("a tab on user posts", func(t *testing.T) {
+		c, s := serve(t, 200, emptyList)
+		_, err := c.UserPosts(ctx, uuidA, upstream.PostsQuery{Tab: upstream.RoomPostTabSaved, Page: 1, Limit: 1}, "tok")
+		if !errors.Is(err, upstream.ErrInvalidArgument) || len(s.all()) != 0 {
+			t.Errorf("err = %v after %d calls, want ErrInvalidArgument and none", err, len(s.all()))
+		}
+	})
+}
+
+func TestPostListsSendTheirQueries(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name        string
+		call        func(c *upstream.Client) error
+		path, query string
+	}{
+		{"user posts", func(c *upstream.Client) error {
+			_, err := c.UserPosts(ctx, strings.ToUpper(uuidA), upstream.PostsQuery{Page: 1, Limit: 20}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/user-posts/" + uuidA, "limit=20&page=1"},
+		{"user posts, popular", func(c *upstream.Client) error {
+			_, err := c.UserPosts(ctx, uuidA, upstream.PostsQuery{SortBy: upstream.PostSortPopular, Page: 2, Limit: 5}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/user-posts/" + uuidA, "limit=5&page=2&sortBy=popular"},
+		{"comments", func(c *upstream.Client) error {
+			_, err := c.PostComments(ctx, "1234567890123456789", upstream.ListQuery{Page: 2, Limit: 20}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/1234567890123456789/comments", "limit=20&page=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, s := serve(t, 200, emptyList)
+			if err := tt.call(c); err != nil {
+				t.Fatal(err)
+			}
+			wantRequest(t, s.only(t), "GET", tt.path, tt.query)
+		})
+	}
+}
+
+func TestUserPostsDecodePosts(t *testing.T) {
+	body := `{"total": 2, "currentPage": 1, "limit": 20, "pages": 1, "data": [` + fullPost + `, {"body": "no id"}]}`
+	c, _ := serve(t, 200, body)
+	p, err := c.UserPosts(context.Background(), uuidA, upstream.PostsQuery{Page: 1, Limit: 20}, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Items[0].ID != "1234567890123456789" || p.Errs[0] != nil || !errors.Is(p.Errs[1], upstream.ErrMalformed) {
+		t.Errorf("items = %+v, errs = %v", p.Items, p.Errs)
+	}
+}
+
+// TestCommentsDecode: the items sit under "comments"; ids keep every digit; a
+// comment without an id fails alone.
+func TestCommentsDecode(t *testing.T) {
+	body := `{"total": 3, "currentPage": 1, "limit": 20, "pages": 1, "data": [], "comments": [
+	 {"id": 1234567890123456789, "postId": 42, "authorId": "` + uuidA + `", "parentId": null, "isPrivate": true,
+	  "body": "Beautiful", "createdAt": "2025-06-15T12:00:00Z", "updatedAt": "2025-06-15T13:00:00Z", "isEdited": true,
+	  "repliesCount": 2, "likesCount": 1, "author": {"id": "` + uuidA + `", "username": "aisha", "avatarUrls": {"small": "s"}}},
+	 {"id": "8", "parentId": 5, "createdAt": "2025-06-15 12:00:00"},
+	 {"postId": 42, "body": "no id", "createdAt": "2025-06-15T12:00:00Z"}]}`
+	c, _ := serve(t, 200, body)
+	p, err := c.PostComments(context.Background(), "42", upstream.ListQuery{Page: 1, Limit: 20}, "tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 3 {
+		t.Fatalf("items = %d, want 3", len(p.Items))
+	}
+	full, bare := p.Items[0], p.Items[1]
+	if full.ID != "1234567890123456789" || full.PostID != "42" || full.AuthorID != uuidA || full.ParentID != nil ||
+		!full.IsPrivate || full.Body != "Beautiful" || full.RepliesCount == nil || *full.RepliesCount != 2 ||
+		full.Author == nil || *full.Author.Username != "aisha" || !full.UpdatedAt.Equal(time.Date(2025, 6, 15, 13, 0, 0, 0, time.UTC)) {
+		t.Errorf("full comment = %+v", full)
+	}
+	if bare.ID != "8" || bare.PostID != "42" || bare.ParentID == nil || *bare.ParentID != "5" || bare.IsPrivate ||
+		bare.Body != "" || bare.Author != nil || bare.RepliesCount != nil || !bare.UpdatedAt.Equal(bare.CreatedAt) {
+		t.Errorf("bare comment = %+v", bare)
+	}
+	var ue *upstream.Error
+	if p.Errs[0] != nil || p.Errs[1] != nil || !errors.As(p.Errs[2], &ue) || ue.Endpoint != "comments" || ue.Key != "42" {
+		t.Errorf("errs = %v, want only the last, for comments 42", p.Errs)
+	}
+}
+
+func TestPostNotFound(t *testing.T) {
+	c, _ := serve(t, 404, `{"message":"Post not found","type":"not_found","success":false}`)
+	_, err := c.Post(context.Background(), "42", "tok")
+	var ue *upstream.Error
+	if !errors.Is(err, upstream.ErrNotFound) || !errors.As(err, &ue) || ue.Endpoint != "post" || ue.Key != "42" {
+		t.Fatalf("err = %v, want post 42 not found", err)
+	}
+}
