@@ -1,4 +1,4 @@
-// Starts GraphiQL against /query with a room query and an example header ready.
+// Starts GraphiQL against /query with a room-page query and an example header ready.
 // Headers typed by the user (a token) are not saved to localStorage unless the
 // user turns "Persist headers" on in GraphiQL's settings.
 (function () {
@@ -43,16 +43,25 @@
   };
 
   var query = [
-    '# A room with its mutual followers. The Authorization header (below, in',
-    '# Headers) signs in as a demo user; remove it to query anonymously.',
-    'query Room {',
-    '  room(id: "1") {',
-    '    id name description roomType membersCount createdAt',
-    '    isOwner isMember privateToken',
-    '    mutualFollowersCount',
-    '    mutualFollowers { username firstName verified }',
+    '# A room\'s page by its slug, in one request: the room, its members, its',
+    '# posts with their authors and comments, and the viewer\'s own rooms. The',
+    '# Authorization header (below, in Headers) signs in as a demo user; remove it',
+    '# to query anonymously.',
+    'query RoomPage {',
+    '  room(url: "group-1") {',
+    '    id name description roomType membersCount isOwner isMember privateToken',
+    '    members(first: 5) { totalCount nodes { username isAdmin profile { followersCount } } }',
+    '    posts(first: 3) {',
+    '      nodes {',
+    '        id body createdAt likesCount',
+    '        author { username }',
+    '        tags { name }',
+    '        comments(first: 2) { totalCount nodes { body author { username } } }',
+    '      }',
+    '    }',
     '  }',
-    '  rooms(ids: ["2", "3", "9007199254740993"]) { id name roomType }',
+    '  viewer { user { username } joinedRooms(first: 5) { totalCount nodes { id name } } }',
+    '  rooms(ids: ["9007199254740993"]) { id name roomType }',
     '}',
     ''
   ].join('\n');

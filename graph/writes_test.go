@@ -1,0 +1,155 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+)
+
+const bilal = "Authorization: Bearer demo-bilal"
+
+// aGroupToJoin finds a public group Bilal is not a member of.
+func aGroupToJoin(t *testing.T, env *servicetest.Env) (id string, members int) {
+	t.Helper()
+	resp := env.Post(t, `{ rooms(ids: ["2","3","4","5","6","7","8","9","11","12","13","14"]) { id roomType isPublic isMember membersCount } }`, nil, bilal)
+	for _, r := range resp.Data["rooms"].([]any) {
+		if servicetest.At(r, "roomType") == "GROUP" && servicetest.At(r, "isPublic") == true && servicetest.At(r, "isMember") == false {
+			n, _ := servicetest.At(r, "membersCount").(json.Number).Int64()
+			return servicetest.At(r, "id").(string), int(n)
+		}
+	}
+	t.Fatalf("no public group to join: %s", resp.Raw)
+	return "", 0
+}
+
+// TestWriteThenRead: the payload, a later field of the same request and the
+// next request all see the state after the write, with sharing across requests
+// off and on.
+func TestWriteThenRead(t *testing.T) {
+	for name, cfg := range map[string]func(*service.Config){
+		"sharing off": nil,
+		"sharing on": func(c *service.Config) {
+			c.RoomCoalesce, c.RoomCacheTTL = true, time.Minute
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := servicetest.New(t, servicetest.Options{Config: cfg})
+			id, before := aGroupToJoin(t, env) // also fills the shared cache, when on
+			q := fmt.Sprintf(`mutation { joined: joinRoom(id: %q) { room { isMember membersCount } } again: joinRoom(id: %q) { room { isMember } } }`, id, id)
+			resp := env.Post(t, q, nil, bilal)
+			if len(resp.Errors) > 0 || servicetest.At(resp.Data, "joined", "room", "isMember") != true ||
+				servicetest.At(resp.Data, "joined", "room", "membersCount") != servicetest.JSONNumber(fmt.Sprint(before+1)) {
+				t.Fatalf("join: %s (had %d members)", resp.Raw, before)
+			}
+			if servicetest.At(resp.Data, "again", "room", "isMember") != true {
+				t.Errorf("joining again is not an error and shows the state: %s", resp.Raw)
+			}
+			next := env.Post(t, fmt.Sprintf(`{ room(id: %q) { isMember } }`, id), nil, bilal)
+			if servicetest.At(next.Data, "room", "isMember") != true {
+				t.Errorf("the next request reads the old state: %s", next.Raw)
+			}
+			left := env.Post(t, fmt.Sprintf(`mutation { leaveRoom(id: %q) { room { isMember } } }`, id), nil, bilal)
+			if servicetest.At(left.Data, "leaveRoom", "room", "isMember") != false {
+				t.Errorf("leave: %s", left.Raw)
+			}
+			if next := env.Post(t, fmt.Sprintf(`{ room(id: %q) { isMember } }`, id), nil, bilal); servicetest.At(next.Data, "room", "isMember") != false {
+				t.Errorf("after leaving, the next request reads %s", next.Raw)
+			}
+		})
+	}
+}
+
+func TestFollowUserIsExplicitAndIdempotent(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	who := env.Post(t, `{ user(username: "musa") { id followed followersCount } }`, nil, aisha)
+	id, _ := servicetest.At(who.Data, "user", "id").(string)
+	if id == "" {
+		t.Fatal(who.Raw)
+	}
+	for range 2 { // the second follow asks for the state already in place
+		resp := env.Post(t, fmt.Sprintf(`mutation { followUser(id: %q) { user { followed } } }`, id), nil, aisha)
+		if len(resp.Errors) > 0 || servicetest.At(resp.Data, "followUser", "user", "followed") != true {
+			t.Fatalf("follow: %s", resp.Raw)
+		}
+	}
+	resp := env.Post(t, fmt.Sprintf(`mutation { unfollowUser(id: %q) { user { followed } } }`, id), nil, aisha)
+	if len(resp.Errors) > 0 || servicetest.At(resp.Data, "unfollowUser", "user", "followed") != false {
+		t.Fatalf("unfollow: %s", resp.Raw)
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteToggleFollow]; n != 3 {
+		t.Errorf("%d toggle-follow calls for three writes", n)
+	}
+}
+
+func TestAnonymousWritesMakeNoCall(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	env.Fake.ResetStats()
+	resp := env.Post(t, `mutation { joinRoom(id: "2") { room { id } } }`, nil)
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != errcode.Unauthenticated {
+		t.Errorf("anonymous join: %s, want UNAUTHENTICATED", resp.Raw)
+	}
+	if n := env.Fake.Stats().APICalls; n != 0 {
+		t.Errorf("an anonymous write made %d upstream calls", n)
+	}
+}
+
+// TestEveryNewField asks for every field of the graph once, as a signed-in
+// viewer, and expects data for all of it.
+func TestEveryNewField(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	const q = `{
+  user(username: "aisha") {
+    id username firstName lastName bio country avatarUrls { small } createdAt joiningYear verified isAdmin
+    postsCount followersCount likesCount followed languageIsoCode settings { ayahLanguages } mutualFollowersCount
+    mutualFollowers { username }
+    followers(first: 3) { totalCount edges { cursor node { id username createdAt joiningYear profile { id } } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+    following(first: 3) { totalCount nodes { username } }
+    posts(first: 2, sortBy: POPULAR) { totalCount nodes { id } }
+  }
+  post(id: "4001") {
+    id body createdAt updatedAt publishedAt visibility likesCount commentsCount viewsCount isLiked isSaved
+    author { id username createdAt profile { username } }
+    room { id name subdomain roomType }
+    tags { id name } references { chapterId from to }
+    comments(first: 3) { totalCount nodes { id body createdAt isPrivate repliesCount author { username } } }
+  }
+  searchRooms(query: "room", first: 3) { totalCount nodes { id name } }
+  pages: searchRooms(query: "", type: PAGE, first: 2) { nodes { roomType } }
+  room(url: "group-1") {
+    members(first: 2) { totalCount nodes { id username firstName lastName verified avatarUrls { small } isAdmin isOwner isFollowed isActive followersCount profile { id } } }
+    posts(first: 2, tab: PUBLIC) { totalCount }
+  }
+  viewer { user { username } managedRooms(first: 2) { totalCount nodes { id } } }
+}`
+	resp := env.Post(t, q, nil, aisha)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %s", resp.Raw)
+	}
+	for _, path := range [][]any{
+		{"user", "followers", "edges", 0, "node", "profile", "id"},
+		{"user", "following", "nodes", 0, "username"},
+		{"post", "author", "profile", "username"},
+		{"post", "tags", 0, "name"},
+		{"post", "references", 0, "chapterId"},
+		{"post", "comments", "nodes", 0, "body"},
+		{"searchRooms", "nodes", 0, "id"},
+		{"room", "members", "nodes", 1, "profile", "id"},
+		{"viewer", "managedRooms", "nodes", 0, "id"},
+	} {
+		if servicetest.At(resp.Data, path...) == nil {
+			t.Errorf("%v is missing", path)
+		}
+	}
+	if got := servicetest.At(resp.Data, "pages", "nodes", 0, "roomType"); got != "PAGE" {
+		t.Errorf("searching pages found a %v", got)
+	}
+	if got := servicetest.At(resp.Data, "post", "author", "createdAt"); got != nil {
+		t.Errorf("an author's createdAt is %v; the post does not carry it, so null", got)
+	}
+}
