@@ -32,16 +32,6 @@ func (r *mutationResolver) UnfollowRoom(ctx context.Context, id string) (*model.
 	return r.roomWrite(ctx, id, r.up.UnfollowRoom)
 }
 
-// FollowUser is the resolver for the followUser field.
-func (r *mutationResolver) FollowUser(ctx context.Context, id string) (*model.UserPayload, error) {
-	return r.userWrite(ctx, id, true)
-}
-
-// UnfollowUser is the resolver for the unfollowUser field.
-func (r *mutationResolver) UnfollowUser(ctx context.Context, id string) (*model.UserPayload, error) {
-	return r.userWrite(ctx, id, false)
-}
-
 // Room is the resolver for the room field.
 func (r *queryResolver) Room(ctx context.Context, id *string, url *string, subdomain *string) (*upstream.Room, error) {
 	return r.roomBy(ctx, id, url, subdomain)

@@ -13,6 +13,16 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
+// FollowUser is the resolver for the followUser field.
+func (r *mutationResolver) FollowUser(ctx context.Context, id string) (*model.UserPayload, error) {
+	return r.userWrite(ctx, id, true)
+}
+
+// UnfollowUser is the resolver for the unfollowUser field.
+func (r *mutationResolver) UnfollowUser(ctx context.Context, id string) (*model.UserPayload, error) {
+	return r.userWrite(ctx, id, false)
+}
+
 // User is the resolver for the user field.
 func (r *queryResolver) User(ctx context.Context, id *string, username *string) (*upstream.Profile, error) {
 	return r.userBy(ctx, id, username)

@@ -35,6 +35,8 @@ func TestPresenter(t *testing.T) {
 		{"429", room(&upstream.StatusError{Status: 429, RetryAfter: 1500 * time.Millisecond}), RateLimited,
 			"Quran Reflect is rate limiting requests; retry later", map[string]any{"retryAfter": 2}},
 		{"502", room(&upstream.StatusError{Status: 502}), Upstream, "Quran Reflect answered with HTTP 502", nil},
+		{"422", room(&upstream.StatusError{Status: 422, Message: "Validation Error (limit: MAX)"}), Upstream, "Quran Reflect answered with HTTP 422", nil},
+		{"400", &upstream.Error{Endpoint: "follow", Err: &upstream.StatusError{Status: 400, Message: "Cannot follow yourself"}}, BadUserInput, "Quran Reflect refused this request as invalid", nil},
 		{"malformed", room(fmt.Errorf("%w: truncated", upstream.ErrMalformed)), Upstream, "Quran Reflect sent an answer that could not be read", nil},
 		{"circuit open", room(upstream.ErrCircuitOpen), Upstream, "Quran Reflect is failing; calls are paused for a moment", map[string]any{"circuitOpen": true}},
 		{"busy", room(upstream.ErrBusy), Upstream, "the service is too busy to reach Quran Reflect; retry later", nil},
