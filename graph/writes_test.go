@@ -153,3 +153,27 @@ func TestEveryNewField(t *testing.T) {
 		t.Errorf("an author's createdAt is %v; the post does not carry it, so null", got)
 	}
 }
+
+func TestFollowAPage(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	before := env.Post(t, `{ room(subdomain: "page8") { id isMember membersCount } }`, nil, bilal)
+	id, _ := servicetest.At(before.Data, "room", "id").(string)
+	if id == "" {
+		t.Fatal(before.Raw)
+	}
+	was := servicetest.At(before.Data, "room", "isMember") == true
+	first, second := "followRoom", "unfollowRoom"
+	if was {
+		first, second = second, first
+	}
+	for _, write := range []string{first, first, second} { // the repeat asks for the state already in place
+		resp := env.Post(t, fmt.Sprintf(`mutation { %s(id: %q) { room { isMember } } }`, write, id), nil, bilal)
+		if want := write == "followRoom"; len(resp.Errors) > 0 || servicetest.At(resp.Data, write, "room", "isMember") != want {
+			t.Fatalf("%s: %s, want isMember %v", write, resp.Raw, want)
+		}
+	}
+	after := env.Post(t, `{ room(subdomain: "page8") { isMember membersCount } }`, nil, bilal)
+	if servicetest.At(after.Data, "room", "membersCount") != servicetest.At(before.Data, "room", "membersCount") {
+		t.Errorf("follow then unfollow changed membersCount: %s then %s", before.Raw, after.Raw)
+	}
+}
