@@ -30,6 +30,9 @@ func window[T any](ctx context.Context, k *loader.Kind[listKey, *upstream.Page[T
 	for i, n := range nums {
 		keys[i] = listKey{ID: id, Params: params, Page: n}
 	}
+	// The window's pages go out at once, in a batch of their own that closes
+	// on its last page: no timer, for root fields as for nested ones.
+	k.Prime(ctx, keys)
 	got, errs := k.LoadAll(ctx, keys)
 	pages := make([]paging.Page[T], len(got))
 	for i, p := range got {

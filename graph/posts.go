@@ -47,14 +47,14 @@ func (r *Resolver) postRoom(ctx context.Context, p *upstream.Post) (*upstream.Ro
 			onlyEmbedded = false
 		}
 	}
-	if onlyEmbedded && p.Room.ID != "" {
+	if onlyEmbedded && p.Room.ID != "" && p.Room.Name != nil {
 		room := &upstream.Room{ID: p.Room.ID, Name: deref(p.Room.Name), Subdomain: p.Room.Subdomain, RoomType: p.Room.RoomType}
 		return room, nil
 	}
 	if p.RoomID == "" {
 		return nil, nil
 	}
-	return r.rooms.Load(ctx, p.RoomID)
+	return r.roomFor(ctx, p.RoomID)
 }
 
 // visibility maps the upstream's roomPostStatus (0, 1, 2).

@@ -14,12 +14,12 @@ import (
 
 // Author is the resolver for the author field.
 func (r *commentResolver) Author(ctx context.Context, obj *upstream.Comment) (*upstream.User, error) {
-	return authorSummary(obj.Author), nil
+	return authorSummary(obj.Author, obj.AuthorID), nil
 }
 
 // Author is the resolver for the author field.
 func (r *postResolver) Author(ctx context.Context, obj *upstream.Post) (*upstream.User, error) {
-	return authorSummary(obj.Author), nil
+	return authorSummary(obj.Author, obj.AuthorID), nil
 }
 
 // Room is the resolver for the room field.

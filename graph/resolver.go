@@ -67,7 +67,10 @@ type Resolver struct {
 	up         Upstream
 	forgetRoom func(ctx context.Context, id string, as upstream.UserToken)
 
-	rooms            *loader.Kind[string, *upstream.Room]
+	rooms *loader.Kind[string, *upstream.Room]
+	// listedRooms are rooms as list answers carry them (search, the viewer's
+	// rooms): everything but what only the room's own profile has.
+	listedRooms      *loader.Kind[string, *upstream.Room]
 	roomsByURL       *loader.Kind[string, *upstream.Room]
 	roomsBySubdomain *loader.Kind[string, *upstream.Room]
 	users            *loader.Kind[string, *upstream.Profile]
@@ -97,6 +100,7 @@ func NewResolver(f Fetchers) *Resolver {
 		up:               up,
 		forgetRoom:       forget,
 		rooms:            loader.Declare(upstream.EndpointRoom, f.Room),
+		listedRooms:      loader.Declare(upstream.EndpointRoom, f.Room),
 		roomsByURL:       loader.Declare(upstream.EndpointRoomByURL, up.RoomByURL),
 		roomsBySubdomain: loader.Declare(upstream.EndpointRoomBySubdomain, up.RoomBySubdomain),
 		users:            loader.Declare(upstream.EndpointUser, up.User),

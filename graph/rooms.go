@@ -9,6 +9,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
@@ -114,14 +115,41 @@ func (r *Resolver) roomBy(ctx context.Context, id, url, subdomain *string) (*ups
 	return room, err
 }
 
-// seedRooms records the rooms of a list under their ids: a room seen in any
-// answer is not fetched again by id in the same operation.
+// seedRooms records the rooms of a list under their ids: a room seen in a list
+// is not fetched again by id in the same operation for the fields a list item
+// carries (see roomFor).
 func (r *Resolver) seedRooms(ctx context.Context, items []paging.Item[upstream.Room]) {
 	for i := range items {
 		if items[i].Err == nil {
-			r.rooms.Seed(ctx, items[i].Value.ID, &items[i].Value)
+			r.listedRooms.Seed(ctx, items[i].Value.ID, &items[i].Value)
 		}
 	}
+}
+
+// profileOnlyRoomField reports whether only a room's own profile has the field:
+// list items leave it out.
+func profileOnlyRoomField(name string) bool {
+	switch name {
+	case "privateToken", "mutualFollowers", "mutualFollowersCount", "hideFollowJoinButton":
+		return true
+	}
+	return false
+}
+
+// roomFor is room id for a nested field (a post's room): from a list answer of
+// this operation when the query asks only for what a list item carries, else
+// the room's profile (once per room in the operation).
+func (r *Resolver) roomFor(ctx context.Context, id string) (*upstream.Room, error) {
+	listed := true
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		listed = listed && !profileOnlyRoomField(f.Name)
+	}
+	if listed {
+		if room, ok := r.listedRooms.Peek(ctx, id); ok {
+			return room, nil
+		}
+	}
+	return r.rooms.Load(ctx, id)
 }
 
 func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
@@ -154,7 +182,7 @@ func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.
 // roomWrite runs a room write for a signed-in viewer, then reads the room as it
 // is after it: neither the operation's loaders nor a cache shared across
 // requests may answer with what they held before.
-func (r *Resolver) roomWrite(ctx context.Context, raw string, write func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
+func (r *Resolver) roomWrite(ctx context.Context, raw, endpoint string, write func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
 	v := viewer.From(ctx)
 	if v.Anonymous() {
 		return nil, errSignInToWrite
@@ -163,11 +191,16 @@ func (r *Resolver) roomWrite(ctx context.Context, raw string, write func(context
 	if err != nil {
 		return nil, err
 	}
-	if err := write(ctx, id, v.Token); err != nil {
+	err = loader.Write(ctx, endpoint, func(ctx context.Context, as upstream.UserToken) error { return write(ctx, id, as) })
+	if err != nil {
 		return nil, err
 	}
 	r.rooms.Forget(ctx, id)
 	r.forgetRoom(ctx, id, v.Token)
+	// The lists the write changes: the room's members, the viewer's rooms.
+	r.members.ForgetAll(ctx)
+	r.joined.ForgetAll(ctx)
+	r.managed.ForgetAll(ctx)
 	room, err := r.rooms.Load(ctx, id)
 	if err != nil {
 		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName("room")), err))

@@ -14,22 +14,22 @@ import (
 
 // JoinRoom is the resolver for the joinRoom field.
 func (r *mutationResolver) JoinRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, r.up.JoinRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointJoin, r.up.JoinRoom)
 }
 
 // LeaveRoom is the resolver for the leaveRoom field.
 func (r *mutationResolver) LeaveRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, r.up.LeaveRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointLeave, r.up.LeaveRoom)
 }
 
 // FollowRoom is the resolver for the followRoom field.
 func (r *mutationResolver) FollowRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, r.up.FollowRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointFollowRoom, r.up.FollowRoom)
 }
 
 // UnfollowRoom is the resolver for the unfollowRoom field.
 func (r *mutationResolver) UnfollowRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, r.up.UnfollowRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointUnfollowRoom, r.up.UnfollowRoom)
 }
 
 // Room is the resolver for the room field.

@@ -75,17 +75,21 @@ func (r *Resolver) ExecutableSchema() graphql.ExecutableSchema {
 // kind's plan primes its own loader with its own lookups' keys.
 func roomLookups() []guard.Lookup {
 	return []guard.Lookup{
-		{Field: "room", Arg: "id", Noun: "rooms"},
+		{Field: "room", Arg: "id", Noun: "rooms", OneOf: roomArgs()},
 		{Field: "rooms", Arg: "ids", List: true, Noun: "rooms"},
 	}
 }
 
+// roomArgs and userArgs are the arguments of which room and user take exactly one.
+func roomArgs() []string { return []string{"id", "url", "subdomain"} }
+func userArgs() []string { return []string{"id", "username"} }
+
 func roomSlugLookups(arg string) []guard.Lookup {
-	return []guard.Lookup{{Field: "room", Arg: arg, Noun: "rooms"}}
+	return []guard.Lookup{{Field: "room", Arg: arg, Noun: "rooms", OneOf: roomArgs()}}
 }
 
 func userLookups(arg string) []guard.Lookup {
-	return []guard.Lookup{{Field: "user", Arg: arg, Noun: "users"}}
+	return []guard.Lookup{{Field: "user", Arg: arg, Noun: "users", OneOf: userArgs()}}
 }
 
 func postLookups() []guard.Lookup { return []guard.Lookup{{Field: "post", Arg: "id", Noun: "posts"}} }

@@ -11,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -125,10 +126,16 @@ func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*mod
 	if err != nil {
 		return nil, err
 	}
-	if err := r.up.FollowUser(ctx, id, follow, v.Token); err != nil {
+	err = loader.Write(ctx, upstream.EndpointFollowUser, func(ctx context.Context, as upstream.UserToken) error {
+		return r.up.FollowUser(ctx, id, follow, as)
+	})
+	if err != nil {
 		return nil, err
 	}
 	r.users.Forget(ctx, id)
+	// The lists the write changes: whom the viewer follows, who follows them.
+	r.followers.ForgetAll(ctx)
+	r.following.ForgetAll(ctx)
 	p, err := r.users.Load(ctx, id)
 	if err != nil {
 		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName("user")), err))
@@ -152,10 +159,14 @@ func summaryJoiningYear(u *upstream.User) *int {
 	return &u.JoiningYear
 }
 
-// authorSummary shows a post's or comment's author as a listed user.
-func authorSummary(a *upstream.Author) *upstream.User {
+// authorSummary shows a post's or comment's author as a listed user; with no
+// readable author object, as its id alone (its profile still loads).
+func authorSummary(a *upstream.Author, authorID string) *upstream.User {
 	if a == nil {
-		return nil
+		if authorID == "" {
+			return nil
+		}
+		return &upstream.User{ID: authorID, LanguageIsoCode: "en"}
 	}
 	return &upstream.User{ID: a.ID, Username: a.Username, FirstName: a.FirstName, LastName: a.LastName,
 		Verified: a.Verified, AvatarURLs: a.AvatarURLs, LanguageIsoCode: "en"}

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +176,51 @@ func TestFollowAPage(t *testing.T) {
 	after := env.Post(t, `{ room(subdomain: "page8") { isMember membersCount } }`, nil, bilal)
 	if servicetest.At(after.Data, "room", "membersCount") != servicetest.At(before.Data, "room", "membersCount") {
 		t.Errorf("follow then unfollow changed membersCount: %s then %s", before.Raw, after.Raw)
+	}
+}
+
+// TestWritesSpendTheBudget: a write is an upstream call like any other: the
+// operation's allowance counts it.
+func TestWritesSpendTheBudget(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: capCalls(2)})
+	var q strings.Builder
+	q.WriteString("mutation {")
+	for i := range 10 {
+		fmt.Fprintf(&q, ` f%d: followRoom(id: "4") { room { id } }`, i)
+	}
+	q.WriteString(" }")
+	resp := env.Post(t, q.String(), nil, bilal)
+	if n := env.Fake.Stats().Calls[fake.RouteFollowRoom]; n > 2 || len(resp.Errors) == 0 {
+		t.Errorf("ten follows under a cap of 2 made %d calls (errors %v)", n, resp.Errors)
+	}
+}
+
+// TestListsAfterAWrite: a list read before a write in the same operation is
+// read again after it.
+func TestListsAfterAWrite(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	id, _ := aGroupToJoin(t, env)
+	q := fmt.Sprintf(`mutation {
+  a: joinRoom(id: %[1]q) { room { membersCount members(first: 50) { totalCount } } }
+  b: leaveRoom(id: %[1]q) { room { membersCount members(first: 50) { totalCount } } } }`, id)
+	resp := env.Post(t, q, nil, bilal)
+	for _, w := range []string{"a", "b"} {
+		count := servicetest.At(resp.Data, w, "room", "membersCount")
+		if total := servicetest.At(resp.Data, w, "room", "members", "totalCount"); count == nil || total != count {
+			t.Errorf("%s: membersCount %v but members.totalCount %v: %s", w, count, total, resp.Raw)
+		}
+	}
+}
+
+// TestListedRoomsKeepTheProfileFields: a room met in a list serves what list
+// items carry, and loads its profile for what only the profile has.
+func TestListedRoomsKeepTheProfileFields(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	const q = `{ viewer { joinedRooms(query: "Morning Reflections", first: 1) { nodes { id
+  posts(first: 1) { nodes { room { id privateToken mutualFollowersCount } } } } } } }`
+	resp := env.Post(t, q, nil, aisha)
+	room := servicetest.At(resp.Data, "viewer", "joinedRooms", "nodes", 0, "posts", "nodes", 0, "room")
+	if servicetest.At(room, "privateToken") != "invite-7919-secret" || servicetest.At(room, "mutualFollowersCount") == nil {
+		t.Errorf("a listed room's profile fields: %s", resp.Raw)
 	}
 }

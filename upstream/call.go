@@ -28,6 +28,10 @@ const maxErrorBody = 8 << 10
 type Endpoint struct {
 	// Name labels the endpoint's metrics and errors, such as "room".
 	Name string
+	// Resource is what the endpoint reads or changes, for messages such as
+	// "room not found" or "refused access to this room" (the room's members,
+	// or joining it, are still about the room). Empty: Name.
+	Resource string
 	// Method is the HTTP method, such as GET.
 	Method string
 	// Path is a template such as "/quran-reflect/v1/rooms/{id}": each
@@ -46,6 +50,13 @@ type Endpoint struct {
 	// it is not renewed: otherwise any anonymous caller could make the service
 	// fetch a token per request.
 	UserOnly bool
+}
+
+func (ep Endpoint) resource() string {
+	if ep.Resource == "" {
+		return ep.Name
+	}
+	return ep.Resource
 }
 
 // request is what one call of an endpoint sends besides the token.
@@ -131,7 +142,7 @@ func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string
 		err = c.retry(ctx, ep, as, target, body, decode)
 	}
 	if err != nil {
-		return &Error{Endpoint: ep.Name, Key: key, Err: err}
+		return &Error{Endpoint: ep.Name, Resource: ep.resource(), Key: key, Err: err}
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // EndpointComments names the comments of a post in errors and metrics.
 const EndpointComments = "comments"
 
-var commentsEndpoint = Endpoint{Name: EndpointComments, Method: http.MethodGet,
+var commentsEndpoint = Endpoint{Name: EndpointComments, Resource: "post", Method: http.MethodGet,
 	Path: "/quran-reflect/v1/posts/{id}/comments", MaxBody: maxListBody}
 
 // Comment is a comment on a post. ParentID is nil for a top-level comment.

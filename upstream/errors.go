@@ -42,6 +42,7 @@ func invalid(endpoint, key, detail string) error {
 // *TokenError, or a transport error (refused, timed out, cancelled).
 type Error struct {
 	Endpoint string
+	Resource string // what the endpoint is about: "room" for a room's members too
 	Key      string
 	Err      error
 }

@@ -93,7 +93,7 @@ func fetchPage[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken,
 		}
 		for i, e := range p.Errs {
 			if e != nil {
-				p.Errs[i] = &Error{Endpoint: ep.Name, Key: key, Err: e}
+				p.Errs[i] = &Error{Endpoint: ep.Name, Resource: ep.resource(), Key: key, Err: e}
 			}
 		}
 		return p, nil

@@ -20,7 +20,7 @@ var (
 	// room is.
 	postEndpoint = Endpoint{Name: EndpointPost, Method: http.MethodGet,
 		Path: "/quran-reflect/v1/posts/{id}", MaxBody: maxRoomBody}
-	userPostsEndpoint = Endpoint{Name: EndpointUserPosts, Method: http.MethodGet,
+	userPostsEndpoint = Endpoint{Name: EndpointUserPosts, Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/posts/user-posts/{id}", MaxBody: maxListBody}
 )
 

@@ -25,7 +25,7 @@ const (
 const maxListBody = 8 << 20
 
 var (
-	membersEndpoint = Endpoint{Name: EndpointMembers, Method: http.MethodGet,
+	membersEndpoint = Endpoint{Name: EndpointMembers, Resource: "room", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/rooms/{id}/members", MaxBody: maxListBody}
 	// The viewer's own rooms: the upstream answers 401 to the service's token.
 	joinedRoomsEndpoint = Endpoint{Name: EndpointJoinedRooms, Method: http.MethodGet,
@@ -34,7 +34,7 @@ var (
 		Path: "/quran-reflect/v1/rooms/managed-rooms", MaxBody: maxListBody, UserOnly: true}
 	searchEndpoint = Endpoint{Name: EndpointSearch, Method: http.MethodGet,
 		Path: "/quran-reflect/v1/rooms/search", MaxBody: maxListBody}
-	roomPostsEndpoint = Endpoint{Name: EndpointRoomPosts, Method: http.MethodGet,
+	roomPostsEndpoint = Endpoint{Name: EndpointRoomPosts, Resource: "room", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/rooms/{id}/posts", MaxBody: maxListBody}
 )
 

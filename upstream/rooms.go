@@ -43,13 +43,13 @@ var (
 // The room writes: join and leave a group, follow and unfollow a page. They
 // need a user token.
 var (
-	joinEndpoint = Endpoint{Name: EndpointJoin, Method: http.MethodPost,
+	joinEndpoint = Endpoint{Name: EndpointJoin, Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/join", MaxBody: maxWriteBody, Write: true, UserOnly: true}
-	leaveEndpoint = Endpoint{Name: EndpointLeave, Method: http.MethodPost,
+	leaveEndpoint = Endpoint{Name: EndpointLeave, Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/leave", MaxBody: maxWriteBody, Write: true, UserOnly: true}
-	followRoomEndpoint = Endpoint{Name: EndpointFollowRoom, Method: http.MethodPost,
+	followRoomEndpoint = Endpoint{Name: EndpointFollowRoom, Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
-	unfollowRoomEndpoint = Endpoint{Name: EndpointUnfollowRoom, Method: http.MethodPost,
+	unfollowRoomEndpoint = Endpoint{Name: EndpointUnfollowRoom, Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/unfollow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
 )
 

@@ -33,11 +33,11 @@ var (
 	// The signed-in user: the upstream answers 401 to the service's token.
 	meEndpoint = Endpoint{Name: EndpointMe, Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/profile", MaxBody: maxProfileBody, UserOnly: true}
-	followersEndpoint = Endpoint{Name: EndpointFollowers, Method: http.MethodGet,
+	followersEndpoint = Endpoint{Name: EndpointFollowers, Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/{id}/followers", MaxBody: maxListBody}
-	followingEndpoint = Endpoint{Name: EndpointFollowing, Method: http.MethodGet,
+	followingEndpoint = Endpoint{Name: EndpointFollowing, Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/{id}/following", MaxBody: maxListBody}
-	followUserEndpoint = Endpoint{Name: EndpointFollowUser, Method: http.MethodPost,
+	followUserEndpoint = Endpoint{Name: EndpointFollowUser, Resource: "user", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
 )
 

@@ -169,8 +169,8 @@ func Classify(err error) (code, msg string, level slog.Level) {
 		ue *upstream.Error
 	)
 	what := "item" // what a refusal is about, named by the endpoint
-	if errors.As(err, &ue) {
-		what = ue.Endpoint
+	if errors.As(err, &ue) && ue.Resource != "" {
+		what = ue.Resource
 	}
 	switch {
 	case errors.As(err, &in):

@@ -19,7 +19,9 @@ import (
 // message (named by the endpoint, so that it reads right for rooms today and for
 // users and posts later), and the extensions; and what never reaches the log.
 func TestPresenter(t *testing.T) {
-	room := func(err error) error { return &upstream.Error{Endpoint: "room", Key: "7777777", Err: err} }
+	room := func(err error) error {
+		return &upstream.Error{Endpoint: "room", Resource: "room", Key: "7777777", Err: err}
+	}
 	tests := []struct {
 		name      string
 		err       error
@@ -28,7 +30,9 @@ func TestPresenter(t *testing.T) {
 	}{
 		{"bad input", Inputf("invalid room id %q", "x"), BadUserInput, `invalid room id "x"`, nil},
 		{"404", room(&upstream.StatusError{Status: 404}), NotFound, "room not found", nil},
-		{"404 of a user", &upstream.Error{Endpoint: "user", Err: &upstream.StatusError{Status: 404}}, NotFound, "user not found", nil},
+		{"404 of a user", &upstream.Error{Endpoint: "user", Resource: "user", Err: &upstream.StatusError{Status: 404}}, NotFound, "user not found", nil},
+		{"403 of a write", &upstream.Error{Endpoint: "leave", Resource: "room", Err: &upstream.StatusError{Status: 403}}, Forbidden, "Quran Reflect refused access to this room", nil},
+		{"404 of a list", &upstream.Error{Endpoint: "room members", Resource: "room", Err: &upstream.StatusError{Status: 404}}, NotFound, "room not found", nil},
 		{"404 of nothing named", &upstream.StatusError{Status: 404}, NotFound, "item not found", nil},
 		{"401", room(&upstream.StatusError{Status: 401}), Unauthenticated, "Quran Reflect refused the access token: it is invalid or expired", nil},
 		{"403", room(&upstream.StatusError{Status: 403}), Forbidden, "Quran Reflect refused access to this room", nil},

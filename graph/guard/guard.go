@@ -43,6 +43,10 @@ type Lookup struct {
 	Arg   string
 	List  bool
 	Noun  string // what it looks up, plural, for messages ("rooms")
+	// OneOf, when set, are the field's arguments of which exactly one must be
+	// given (room: id, url, subdomain): a field that gives another number is
+	// refused by its resolver, and nothing is looked up for it beforehand.
+	OneOf []string
 }
 
 // maxIntrospectionLists bounds how many list fields nest inside __schema or

@@ -133,6 +133,21 @@ func (k *Kind[K, V]) Seed(ctx context.Context, key K, v V) {
 	}
 }
 
+// Peek returns key's item if the operation already has it (loaded or seeded),
+// without fetching it.
+func (k *Kind[K, V]) Peek(ctx context.Context, key K) (V, bool) {
+	inst := k.instance(ctx)
+	inst.mu.Lock()
+	t, ok := inst.cache.Get(ctx, key)
+	inst.mu.Unlock()
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	v, err := t()
+	return v, err == nil
+}
+
 // Forget drops key from the operation's cache, so that the next lookup fetches
 // it again: after a write, the payload shows the state after it.
 func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
@@ -140,6 +155,15 @@ func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	inst.cache.Delete(ctx, key)
+}
+
+// ForgetAll drops every key of this loader from the operation's cache: after a
+// write, the lists it may have changed are read again.
+func (k *Kind[K, V]) ForgetAll(ctx context.Context) {
+	inst := k.instance(ctx)
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	inst.cache.Clear()
 }
 
 // thunk returns key's thunk, joining the fallback batch when nothing planned
@@ -196,20 +220,41 @@ func (inst *instance[K, V]) batch(ctx context.Context, keys []K) []*dataloader.R
 
 // call makes one upstream call within the operation's and the caller's limits.
 func (inst *instance[K, V]) call(ctx context.Context, key K) (V, error) {
-	var zero V
-	p, v := inst.op.policy, inst.op.viewer
+	var val V
+	err := inst.op.call(func(as upstream.UserToken) (err error) {
+		val, err = inst.kind.fetch(ctx, key, as)
+		return err
+	})
+	return val, err
+}
+
+// Write makes one upstream call that no loader makes (a write), under the
+// policy of every upstream call: the refused-token budget of the client's
+// address, the operation's allowance and the caller's budget, and the charge
+// for a token the upstream refuses.
+func Write(ctx context.Context, endpoint string, write func(ctx context.Context, as upstream.UserToken) error) error {
+	op := operationFrom(ctx)
+	ctx, span := op.policy.Tracer.Start(ctx, endpoint, trace.WithAttributes(attribute.String("loader.endpoint", endpoint)))
+	defer span.End()
+	return op.call(func(as upstream.UserToken) error { return write(ctx, as) })
+}
+
+// call admits one upstream call, makes it as the operation's viewer, and charges
+// a refused token to the client's address.
+func (op *operation) call(do func(as upstream.UserToken) error) error {
+	p, v := op.policy, op.viewer
 	if v.Token != "" {
 		if err := p.BadTokens.Allows(v.IP); err != nil {
-			return zero, err
+			return err
 		}
 	}
-	if err := inst.op.spend(); err != nil {
-		return zero, err
+	if err := op.spend(); err != nil {
+		return err
 	}
-	val, err := inst.kind.fetch(ctx, key, v.Token)
+	err := do(v.Token)
 	var se *upstream.StatusError
 	if v.Token != "" && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
 		_ = p.BadTokens.Take(v.IP)
 	}
-	return val, err
+	return err
 }

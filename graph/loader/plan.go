@@ -40,7 +40,19 @@ func RootKeys(opCtx *graphql.OperationContext, lookups []guard.Lookup, canonical
 			if f.Name != l.Field {
 				continue
 			}
-			arg := f.ArgumentMap(opCtx.Variables)[l.Arg]
+			args := f.ArgumentMap(opCtx.Variables)
+			if len(l.OneOf) > 0 {
+				given := 0
+				for _, a := range l.OneOf {
+					if args[a] != nil {
+						given++
+					}
+				}
+				if given != 1 {
+					continue
+				}
+			}
+			arg := args[l.Arg]
 			if !l.List {
 				add(arg)
 				continue

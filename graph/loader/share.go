@@ -39,6 +39,10 @@ type Shared[V any] struct {
 
 	mu      sync.Mutex
 	flights map[string]*flight[V]
+	// epoch counts Forget calls: a fetch that started before the last one may
+	// carry the state from before a write, so it is not written to the cache.
+	// Writes are rare; one counter, not one per key, keeps this bounded.
+	epoch uint64
 }
 
 // flight is one upstream call shared by its waiters. It is cancelled when the
@@ -63,8 +67,23 @@ func Share[V any](endpoint string, next Fetch[string, V], opts SharingOptions[V]
 // Forget drops what the cache holds of id for the holder of token: after a
 // write, that viewer's next request reads the new state.
 func (s *Shared[V]) Forget(ctx context.Context, id string, token upstream.UserToken) {
+	key := viewer.Viewer{Token: token}.CacheKey() + ":" + id
+	s.mu.Lock()
+	s.epoch++
+	delete(s.flights, key) // a later lookup must not join a call made before the write
+	s.mu.Unlock()
 	if s.opts.Cache != nil {
-		s.opts.Cache.Delete(ctx, viewer.Viewer{Token: token}.CacheKey()+":"+id)
+		s.opts.Cache.Delete(ctx, key)
+	}
+}
+
+// keep caches v under key unless a Forget came since epoch.
+func (s *Shared[V]) keep(ctx context.Context, key string, v V, epoch uint64) {
+	s.mu.Lock()
+	current := s.epoch == epoch
+	s.mu.Unlock()
+	if current {
+		s.opts.Cache.Set(ctx, key, v)
 	}
 }
 
@@ -77,15 +96,19 @@ func (s *Shared[V]) Fetch(ctx context.Context, id string, token upstream.UserTok
 			return v, nil
 		}
 	}
+	s.mu.Lock()
+	epoch := s.epoch
+	s.mu.Unlock()
 	if !s.opts.Coalesce {
 		v, err := s.next(ctx, id, token)
 		if err == nil && s.opts.Cache != nil {
-			s.opts.Cache.Set(ctx, key, v)
+			s.keep(ctx, key, v, epoch)
 		}
 		return v, err
 	}
 
 	s.mu.Lock()
+	epoch = s.epoch
 	f, joined := s.flights[key]
 	if joined {
 		f.waiters++
@@ -106,7 +129,7 @@ func (s *Shared[V]) Fetch(ctx context.Context, id string, token upstream.UserTok
 			s.mu.Unlock()
 			close(f.done) // waiters go first; the cache write (maybe to Redis) after
 			if f.err == nil && s.opts.Cache != nil {
-				s.opts.Cache.Set(cctx, key, f.val)
+				s.keep(cctx, key, f.val, epoch)
 			}
 		}()
 	}

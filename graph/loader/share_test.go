@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -130,5 +131,47 @@ func TestShareKeepsNoErrors(t *testing.T) {
 	}
 	if calls, shared := rec.counts(); calls != 2 || !slices.Equal(shared, []string{"cache"}) {
 		t.Errorf("upstream calls %d, shared %q; want 2, [cache]", calls, shared)
+	}
+}
+
+// TestForgetOutrunsAnEarlierCall: a call that began before a write (Forget)
+// neither serves a later lookup nor writes its old answer to the cache.
+func TestForgetOutrunsAnEarlierCall(t *testing.T) {
+	for _, coalesce := range []bool{false, true} {
+		t.Run(fmt.Sprint("coalesce ", coalesce), func(t *testing.T) {
+			var mu sync.Mutex
+			state, calls := "before", 0
+			release := make(chan struct{})
+			started := make(chan struct{}, 2)
+			s := Share("room", func(_ context.Context, id string, _ upstream.UserToken) (string, error) {
+				mu.Lock()
+				v := state
+				calls++
+				n := calls
+				mu.Unlock()
+				started <- struct{}{}
+				if n == 1 {
+					<-release // the first call answers late, with the state it read
+				}
+				return v, nil
+			}, SharingOptions[string]{Coalesce: coalesce, Cache: NewMemoryCache[string](16, time.Minute)})
+			early := make(chan string, 1)
+			go func() { v, _ := s.Fetch(t.Context(), "7", "tok"); early <- v }()
+			<-started
+			mu.Lock()
+			state = "after" // the write
+			mu.Unlock()
+			s.Forget(t.Context(), "7", "tok")
+			if v, _ := s.Fetch(t.Context(), "7", "tok"); v != "after" {
+				t.Errorf("a lookup after the write got %q", v)
+			}
+			close(release)
+			if v := <-early; v != "before" {
+				t.Errorf("the early call got %q", v)
+			}
+			if v, _ := s.Fetch(t.Context(), "7", "tok"); v != "after" {
+				t.Errorf("the cache kept the early call's answer: %q", v)
+			}
+		})
 	}
 }

@@ -15,6 +15,10 @@ import (
 // MaxFirst is the largest page a connection serves.
 const MaxFirst = 50
 
+// maxOffset bounds a cursor's offset: no upstream list is this long, and window
+// arithmetic must not overflow.
+const maxOffset = 1 << 30
+
 // cursorPrefix marks cursors this service made: anything else is refused.
 const cursorPrefix = "qrc1:"
 
@@ -34,7 +38,7 @@ func offset(cursor string) (int, bool) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || strconv.Itoa(n) != s {
+	if err != nil || n < 0 || n > maxOffset || strconv.Itoa(n) != s {
 		return 0, false
 	}
 	return n, true

@@ -23,6 +23,7 @@ func TestAsk(t *testing.T) {
 		{intp(-1), nil, Window{}, false},
 		{intp(5), strp("bm90LWEtY3Vyc29y"), Window{}, false},
 		{intp(5), strp(Cursor(3) + "x"), Window{}, false},
+		{intp(50), strp(Cursor(9223372036854775807)), Window{}, false}, // would overflow
 	} {
 		w, err := Ask(tt.first, tt.after)
 		if (err == nil) != tt.wantOK || (tt.wantOK && w != tt.want) {

@@ -101,7 +101,7 @@ func (c *Config) settings() []setting {
 		docSetting("OTEL_EXPORTER_OTLP_*", "—",
 			"the standard OTLP settings (endpoint, headers, `PROTOCOL` `http/protobuf` or `grpc`); `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` too"),
 		durSetting("DEMO_LATENCY", &c.DemoLatency, "none",
-			"demo mode only: the embedded fake answers rooms this much later (e.g. `200ms`)"),
+			"demo mode only: the embedded fake answers every call this much later (e.g. `200ms`)"),
 		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL, value: c.redisShown,
 			doc: "`redis://`, `rediss://` or `unix://` URL: persisted queries (and the room cache, when on) shared by all replicas (default: in memory)"},
 		durSetting("APQ_TTL", &c.APQTTL, "",
