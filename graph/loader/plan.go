@@ -7,17 +7,23 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 )
 
-// RootKeys lists, once each and in order, the valid keys that the root fields
-// named by lookups will ask for in a query operation: the keys a plan can prime
-// before execution. It reads arguments exactly as the generated code does;
-// canonical turns a raw id into its key, or refuses it (invalid ids are left for
-// the resolvers to report).
-func RootKeys(opCtx *graphql.OperationContext, lookups []guard.Lookup, canonical func(string) (string, bool)) []string {
+// RootFields are the root fields of a query operation, collected once for
+// every plan (none for other operations: writes are not planned).
+func RootFields(opCtx *graphql.OperationContext) []graphql.CollectedField {
 	if opCtx == nil || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
 		return nil
 	}
+	return graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"})
+}
+
+// RootKeys lists, once each and in order, the valid keys that the root fields
+// named by lookups will ask for: the keys a plan can prime before execution. It
+// reads arguments exactly as the generated code does; canonical turns a raw id
+// into its key, or refuses it (invalid ids are left for the resolvers to
+// report).
+func RootKeys(opCtx *graphql.OperationContext, roots []graphql.CollectedField, lookups []guard.Lookup, canonical func(string) (string, bool)) []string {
 	var keys []string
-	seen := make(map[string]struct{})
+	var seen map[string]struct{} // made on the first key: most operations plan none of a kind
 	add := func(v any) {
 		if v == nil {
 			return // an optional argument left out (gqlgen would read it as "null")
@@ -30,12 +36,15 @@ func RootKeys(opCtx *graphql.OperationContext, lookups []guard.Lookup, canonical
 		if !ok {
 			return
 		}
+		if seen == nil {
+			seen = make(map[string]struct{})
+		}
 		if _, dup := seen[key]; !dup {
 			seen[key] = struct{}{}
 			keys = append(keys, key)
 		}
 	}
-	for _, f := range graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"}) {
+	for _, f := range roots {
 		for _, l := range lookups {
 			if f.Name != l.Field {
 				continue

@@ -48,8 +48,8 @@ type Policy struct {
 const FallbackWait = 500 * time.Microsecond
 
 // Plan primes an operation's loaders before any resolver runs, from the
-// document and its variables.
-type Plan func(ctx context.Context, opCtx *graphql.OperationContext)
+// document's root fields (see RootFields) and its variables.
+type Plan func(ctx context.Context, opCtx *graphql.OperationContext, roots []graphql.CollectedField)
 
 // Scope is a gqlgen operation interceptor that gives each operation its own
 // loaders, carrying its viewer, then runs the plans. Loaders never outlive their
@@ -86,8 +86,10 @@ func (s Scope) InterceptOperation(ctx context.Context, next graphql.OperationHan
 	op.instances = op.inline[:0]
 	ctx = context.WithValue(ctx, opKey{}, op)
 	opCtx := graphql.GetOperationContext(ctx)
-	for _, plan := range s.Plans {
-		plan(ctx, opCtx)
+	if roots := RootFields(opCtx); len(roots) > 0 {
+		for _, plan := range s.Plans {
+			plan(ctx, opCtx, roots)
+		}
 	}
 	return next(ctx)
 }
