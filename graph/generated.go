@@ -30,7 +30,6 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
-	Comment() CommentResolver
 	Mutation() MutationResolver
 	Post() PostResolver
 	Query() QueryResolver
@@ -54,12 +53,12 @@ type ComplexityRoot struct {
 	}
 
 	Comment struct {
-		Author       func(childComplexity int) int
-		Body         func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		IsPrivate    func(childComplexity int) int
-		RepliesCount func(childComplexity int) int
+		AuthorSummary func(childComplexity int) int
+		Body          func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		IsPrivate     func(childComplexity int) int
+		RepliesCount  func(childComplexity int) int
 	}
 
 	CommentConnection struct {
@@ -91,7 +90,7 @@ type ComplexityRoot struct {
 	}
 
 	Post struct {
-		Author        func(childComplexity int) int
+		AuthorSummary func(childComplexity int) int
 		Body          func(childComplexity int) int
 		Comments      func(childComplexity int, first *int, after *string) int
 		CommentsCount func(childComplexity int) int
@@ -255,26 +254,26 @@ type ComplexityRoot struct {
 	}
 
 	UserSummary struct {
-		AvatarURLs      func(childComplexity int) int
-		Bio             func(childComplexity int) int
-		Country         func(childComplexity int) int
-		CreatedAt       func(childComplexity int) int
-		FirstName       func(childComplexity int) int
-		Followed        func(childComplexity int) int
-		FollowersCount  func(childComplexity int) int
-		ID              func(childComplexity int) int
-		IsAdmin         func(childComplexity int) int
-		JoiningYear     func(childComplexity int) int
-		LanguageID      func(childComplexity int) int
-		LanguageIsoCode func(childComplexity int) int
-		LastName        func(childComplexity int) int
-		LikesCount      func(childComplexity int) int
-		PostAs          func(childComplexity int) int
-		PostsCount      func(childComplexity int) int
-		Profile         func(childComplexity int) int
-		Settings        func(childComplexity int) int
-		Username        func(childComplexity int) int
-		Verified        func(childComplexity int) int
+		AvatarURLs       func(childComplexity int) int
+		Bio              func(childComplexity int) int
+		Country          func(childComplexity int) int
+		FirstName        func(childComplexity int) int
+		Followed         func(childComplexity int) int
+		FollowersCount   func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IsAdmin          func(childComplexity int) int
+		KnownCreatedAt   func(childComplexity int) int
+		KnownJoiningYear func(childComplexity int) int
+		LanguageID       func(childComplexity int) int
+		LanguageIsoCode  func(childComplexity int) int
+		LastName         func(childComplexity int) int
+		LikesCount       func(childComplexity int) int
+		PostAs           func(childComplexity int) int
+		PostsCount       func(childComplexity int) int
+		Profile          func(childComplexity int) int
+		Settings         func(childComplexity int) int
+		Username         func(childComplexity int) int
+		Verified         func(childComplexity int) int
 	}
 
 	VerseRange struct {
@@ -294,9 +293,6 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
-type CommentResolver interface {
-	Author(ctx context.Context, obj *upstream.Comment) (*upstream.User, error)
-}
 type MutationResolver interface {
 	JoinRoom(ctx context.Context, id string) (*model.RoomPayload, error)
 	LeaveRoom(ctx context.Context, id string) (*model.RoomPayload, error)
@@ -306,7 +302,6 @@ type MutationResolver interface {
 	UnfollowUser(ctx context.Context, id string) (*model.UserPayload, error)
 }
 type PostResolver interface {
-	Author(ctx context.Context, obj *upstream.Post) (*upstream.User, error)
 	Room(ctx context.Context, obj *upstream.Post) (*upstream.Room, error)
 	Visibility(ctx context.Context, obj *upstream.Post) (*model.PostVisibility, error)
 
@@ -333,8 +328,6 @@ type UserResolver interface {
 	Posts(ctx context.Context, obj *upstream.Profile, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error)
 }
 type UserSummaryResolver interface {
-	CreatedAt(ctx context.Context, obj *upstream.User) (*time.Time, error)
-	JoiningYear(ctx context.Context, obj *upstream.User) (*int, error)
 	Profile(ctx context.Context, obj *upstream.User) (*upstream.Profile, error)
 }
 type ViewerResolver interface {
@@ -393,11 +386,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.AvatarUrls.Thumb(childComplexity), true
 
 	case "Comment.author":
-		if e.ComplexityRoot.Comment.Author == nil {
+		if e.ComplexityRoot.Comment.AuthorSummary == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Comment.Author(childComplexity), true
+		return e.ComplexityRoot.Comment.AuthorSummary(childComplexity), true
 	case "Comment.body":
 		if e.ComplexityRoot.Comment.Body == nil {
 			break
@@ -560,11 +553,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Post.author":
-		if e.ComplexityRoot.Post.Author == nil {
+		if e.ComplexityRoot.Post.AuthorSummary == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Post.Author(childComplexity), true
+		return e.ComplexityRoot.Post.AuthorSummary(childComplexity), true
 	case "Post.body":
 		if e.ComplexityRoot.Post.Body == nil {
 			break
@@ -1327,12 +1320,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserSummary.Country(childComplexity), true
-	case "UserSummary.createdAt":
-		if e.ComplexityRoot.UserSummary.CreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.CreatedAt(childComplexity), true
 	case "UserSummary.firstName":
 		if e.ComplexityRoot.UserSummary.FirstName == nil {
 			break
@@ -1363,12 +1350,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserSummary.IsAdmin(childComplexity), true
-	case "UserSummary.joiningYear":
-		if e.ComplexityRoot.UserSummary.JoiningYear == nil {
+	case "UserSummary.createdAt":
+		if e.ComplexityRoot.UserSummary.KnownCreatedAt == nil {
 			break
 		}
 
-		return e.ComplexityRoot.UserSummary.JoiningYear(childComplexity), true
+		return e.ComplexityRoot.UserSummary.KnownCreatedAt(childComplexity), true
+	case "UserSummary.joiningYear":
+		if e.ComplexityRoot.UserSummary.KnownJoiningYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserSummary.KnownJoiningYear(childComplexity), true
 	case "UserSummary.languageId":
 		if e.ComplexityRoot.UserSummary.LanguageID == nil {
 			break
@@ -2890,7 +2883,7 @@ func (ec *executionContext) _Comment_author(ctx context.Context, field graphql.C
 			return ec.fieldContext_Comment_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Comment().Author(ctx, obj)
+			return obj.AuthorSummary(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.User) graphql.Marshaler {
@@ -2905,7 +2898,7 @@ func (ec *executionContext) fieldContext_Comment_author(_ context.Context, field
 		Object:     "Comment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserSummary(ctx, field)
 		},
@@ -3590,7 +3583,7 @@ func (ec *executionContext) _Post_author(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Post_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Post().Author(ctx, obj)
+			return obj.AuthorSummary(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.User) graphql.Marshaler {
@@ -3605,7 +3598,7 @@ func (ec *executionContext) fieldContext_Post_author(_ context.Context, field gr
 		Object:     "Post",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserSummary(ctx, field)
 		},
@@ -6706,7 +6699,7 @@ func (ec *executionContext) _UserSummary_createdAt(ctx context.Context, field gr
 			return ec.fieldContext_UserSummary_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.UserSummary().CreatedAt(ctx, obj)
+			return obj.KnownCreatedAt(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -6717,7 +6710,7 @@ func (ec *executionContext) _UserSummary_createdAt(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_UserSummary_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, true, true, "DateTime")
+	return graphql.NewScalarFieldContext("UserSummary", field, true, false, "DateTime")
 }
 
 func (ec *executionContext) _UserSummary_joiningYear(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
@@ -6729,7 +6722,7 @@ func (ec *executionContext) _UserSummary_joiningYear(ctx context.Context, field 
 			return ec.fieldContext_UserSummary_joiningYear(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.UserSummary().JoiningYear(ctx, obj)
+			return obj.KnownJoiningYear(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -6740,7 +6733,7 @@ func (ec *executionContext) _UserSummary_joiningYear(ctx context.Context, field 
 	)
 }
 func (ec *executionContext) fieldContext_UserSummary_joiningYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("UserSummary", field, true, false, "Int")
 }
 
 func (ec *executionContext) _UserSummary_profile(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
@@ -8466,33 +8459,32 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 		case "id":
 			out.Values[i] = ec._Comment_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "body":
 			out.Values[i] = ec._Comment_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createdAt":
 			out.Values[i] = ec._Comment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "isPrivate":
 			out.Values[i] = ec._Comment_isPrivate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Comment_author(ctx, field, obj)
-				})
+			out.Values[i] = ec._Comment_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "repliesCount":
 			out.Values[i] = ec._Comment_repliesCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8760,11 +8752,10 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "author":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Post_author(ctx, field, obj)
-				})
+			out.Values[i] = ec._Post_author(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "room":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -9824,17 +9815,15 @@ func (ec *executionContext) _UserSummary(ctx context.Context, sel ast.SelectionS
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UserSummary_createdAt(ctx, field, obj)
-				})
+			out.Values[i] = ec._UserSummary_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "joiningYear":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UserSummary_joiningYear(ctx, field, obj)
-				})
+			out.Values[i] = ec._UserSummary_joiningYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "profile":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -12,16 +12,6 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
-// Author is the resolver for the author field.
-func (r *commentResolver) Author(ctx context.Context, obj *upstream.Comment) (*upstream.User, error) {
-	return authorSummary(obj.Author, obj.AuthorID), nil
-}
-
-// Author is the resolver for the author field.
-func (r *postResolver) Author(ctx context.Context, obj *upstream.Post) (*upstream.User, error) {
-	return authorSummary(obj.Author, obj.AuthorID), nil
-}
-
 // Room is the resolver for the room field.
 func (r *postResolver) Room(ctx context.Context, obj *upstream.Post) (*upstream.Room, error) {
 	return r.postRoom(ctx, obj)
@@ -42,13 +32,7 @@ func (r *queryResolver) Post(ctx context.Context, id string) (*upstream.Post, er
 	return r.post(ctx, id)
 }
 
-// Comment returns CommentResolver implementation.
-func (r *Resolver) Comment() CommentResolver { return &commentResolver{r} }
-
 // Post returns PostResolver implementation.
 func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 
-type (
-	commentResolver struct{ *Resolver }
-	postResolver    struct{ *Resolver }
-)
+type postResolver struct{ *Resolver }

@@ -111,8 +111,8 @@ func validUsername(s string) (string, bool) {
 // closes on its last key, with no timer.
 func (r *Resolver) Plans() []loader.Plan {
 	prime := func(lookups []guard.Lookup, canonical func(string) (string, bool), prime func(context.Context, []string)) loader.Plan {
-		return func(ctx context.Context, opCtx *graphql.OperationContext, roots []graphql.CollectedField) {
-			if keys := loader.RootKeys(opCtx, roots, lookups, canonical); len(keys) > 0 {
+		return func(ctx context.Context, roots []loader.Root) {
+			if keys := loader.RootKeys(roots, lookups, canonical); len(keys) > 0 {
 				prime(ctx, keys)
 			}
 		}

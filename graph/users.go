@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -141,33 +140,4 @@ func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*mod
 		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName("user")), err))
 	}
 	return &model.UserPayload{User: p}, nil
-}
-
-// createdAt and joiningYear of a listed user are null where the answer that
-// listed them left them out (post and comment authors).
-func summaryCreatedAt(u *upstream.User) *time.Time {
-	if u.CreatedAt.IsZero() {
-		return nil
-	}
-	return &u.CreatedAt
-}
-
-func summaryJoiningYear(u *upstream.User) *int {
-	if u.JoiningYear == 0 {
-		return nil
-	}
-	return &u.JoiningYear
-}
-
-// authorSummary shows a post's or comment's author as a listed user; with no
-// readable author object, as its id alone (its profile still loads).
-func authorSummary(a *upstream.Author, authorID string) *upstream.User {
-	if a == nil {
-		if authorID == "" {
-			return nil
-		}
-		return &upstream.User{ID: authorID, LanguageIsoCode: "en"}
-	}
-	return &upstream.User{ID: a.ID, Username: a.Username, FirstName: a.FirstName, LastName: a.LastName,
-		Verified: a.Verified, AvatarURLs: a.AvatarURLs, LanguageIsoCode: "en"}
 }

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -46,16 +45,6 @@ func (r *userResolver) Following(ctx context.Context, obj *upstream.Profile, fir
 // Posts is the resolver for the posts field.
 func (r *userResolver) Posts(ctx context.Context, obj *upstream.Profile, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
 	return r.userPostList(ctx, obj, first, after, sortBy)
-}
-
-// CreatedAt is the resolver for the createdAt field.
-func (r *userSummaryResolver) CreatedAt(ctx context.Context, obj *upstream.User) (*time.Time, error) {
-	return summaryCreatedAt(obj), nil
-}
-
-// JoiningYear is the resolver for the joiningYear field.
-func (r *userSummaryResolver) JoiningYear(ctx context.Context, obj *upstream.User) (*int, error) {
-	return summaryJoiningYear(obj), nil
 }
 
 // Profile is the resolver for the profile field.

@@ -264,3 +264,40 @@ func (w *wireUser) decode(u *User) error {
 	}
 	return nil
 }
+
+// KnownCreatedAt is CreatedAt, or nil where the answer that listed the user
+// left it out (a post's or comment's author). Plain methods, not resolvers, so
+// that GraphQL serves them inline.
+func (u *User) KnownCreatedAt() *time.Time {
+	if u.CreatedAt.IsZero() {
+		return nil
+	}
+	return &u.CreatedAt
+}
+
+// KnownJoiningYear is JoiningYear, or nil where the answer left it out.
+func (u *User) KnownJoiningYear() *int {
+	if u.JoiningYear == 0 {
+		return nil
+	}
+	return &u.JoiningYear
+}
+
+// authorAsUser shows a post's or comment's author as a listed user; with no
+// readable author object, as its id alone (its profile can still be loaded).
+func authorAsUser(a *Author, authorID string) *User {
+	if a == nil {
+		if authorID == "" {
+			return nil
+		}
+		return &User{ID: authorID, LanguageIsoCode: "en"}
+	}
+	return &User{ID: a.ID, Username: a.Username, FirstName: a.FirstName, LastName: a.LastName,
+		Verified: a.Verified, AvatarURLs: a.AvatarURLs, LanguageIsoCode: "en"}
+}
+
+// AuthorSummary is the post's author as a listed user.
+func (p *Post) AuthorSummary() *User { return authorAsUser(p.Author, p.AuthorID) }
+
+// AuthorSummary is the comment's author as a listed user.
+func (c *Comment) AuthorSummary() *User { return authorAsUser(c.Author, c.AuthorID) }

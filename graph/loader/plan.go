@@ -7,13 +7,26 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 )
 
-// RootFields are the root fields of a query operation, collected once for
-// every plan (none for other operations: writes are not planned).
-func RootFields(opCtx *graphql.OperationContext) []graphql.CollectedField {
+// Root is a root field of a query operation with its arguments, read once for
+// every plan.
+type Root struct {
+	Name string
+	Args map[string]any
+}
+
+// RootFields are the root fields of a query operation, with their arguments
+// read exactly as the generated code reads them (none for other operations:
+// writes are not planned).
+func RootFields(opCtx *graphql.OperationContext) []Root {
 	if opCtx == nil || opCtx.Operation == nil || opCtx.Operation.Operation != ast.Query {
 		return nil
 	}
-	return graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"})
+	fields := graphql.CollectFields(opCtx, opCtx.Operation.SelectionSet, []string{"Query"})
+	roots := make([]Root, len(fields))
+	for i, f := range fields {
+		roots[i] = Root{Name: f.Name, Args: f.ArgumentMap(opCtx.Variables)}
+	}
+	return roots
 }
 
 // RootKeys lists, once each and in order, the valid keys that the root fields
@@ -21,7 +34,7 @@ func RootFields(opCtx *graphql.OperationContext) []graphql.CollectedField {
 // reads arguments exactly as the generated code does; canonical turns a raw id
 // into its key, or refuses it (invalid ids are left for the resolvers to
 // report).
-func RootKeys(opCtx *graphql.OperationContext, roots []graphql.CollectedField, lookups []guard.Lookup, canonical func(string) (string, bool)) []string {
+func RootKeys(roots []Root, lookups []guard.Lookup, canonical func(string) (string, bool)) []string {
 	var keys []string
 	var seen map[string]struct{} // made on the first key: most operations plan none of a kind
 	add := func(v any) {
@@ -49,7 +62,7 @@ func RootKeys(opCtx *graphql.OperationContext, roots []graphql.CollectedField, l
 			if f.Name != l.Field {
 				continue
 			}
-			args := f.ArgumentMap(opCtx.Variables)
+			args := f.Args
 			if len(l.OneOf) > 0 {
 				given := 0
 				for _, a := range l.OneOf {

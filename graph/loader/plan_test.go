@@ -49,7 +49,7 @@ func TestRootKeys(t *testing.T) {
 				t.Fatalf("the test's variables are invalid: %v", err)
 			}
 			opCtx := &graphql.OperationContext{Doc: doc, Operation: doc.Operations[0], Variables: vars}
-			if got := RootKeys(opCtx, RootFields(opCtx), lookups, canonical); !slices.Equal(got, tt.want) {
+			if got := RootKeys(RootFields(opCtx), lookups, canonical); !slices.Equal(got, tt.want) {
 				t.Errorf("RootKeys = %q, want %q", got, tt.want)
 			}
 		})

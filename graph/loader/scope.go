@@ -49,7 +49,7 @@ const FallbackWait = 500 * time.Microsecond
 
 // Plan primes an operation's loaders before any resolver runs, from the
 // document's root fields (see RootFields) and its variables.
-type Plan func(ctx context.Context, opCtx *graphql.OperationContext, roots []graphql.CollectedField)
+type Plan func(ctx context.Context, roots []Root)
 
 // Scope is a gqlgen operation interceptor that gives each operation its own
 // loaders, carrying its viewer, then runs the plans. Loaders never outlive their
@@ -88,7 +88,7 @@ func (s Scope) InterceptOperation(ctx context.Context, next graphql.OperationHan
 	opCtx := graphql.GetOperationContext(ctx)
 	if roots := RootFields(opCtx); len(roots) > 0 {
 		for _, plan := range s.Plans {
-			plan(ctx, opCtx, roots)
+			plan(ctx, roots)
 		}
 	}
 	return next(ctx)
