@@ -389,3 +389,17 @@ func TestLegitimateQueriesPassTheGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestAConfusedUpstreamIsAnError: an answer about another room than the one
+// asked for (a gateway or cache that mixed two up) is UPSTREAM_ERROR, not served.
+func TestAConfusedUpstreamIsAnError(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	env.Fake.Tamper("10", func(room map[string]any) { room["id"] = 11 })
+	resp := env.Post(t, `{ room(id: "10") { id name } ok: room(id: "12") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if got := resp.Code("room"); got != errcode.Upstream || servicetest.At(resp.Data, "room") != nil {
+		t.Errorf("room 10 answered as room 11: code %q, %s", got, resp.Raw)
+	}
+	if servicetest.At(resp.Data, "ok", "id") != "12" {
+		t.Errorf("the other room failed too: %s", resp.Raw)
+	}
+}

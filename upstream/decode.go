@@ -109,3 +109,17 @@ func each[T any](raw []json.RawMessage, name string, warn func(msg string, args 
 	}
 	return out
 }
+
+// about checks that an answer is about what was asked for: a gateway or cache
+// that confuses two resources must not serve one as the other. The error names
+// neither id (either may be a caller's variable).
+func about[T any](decode func([]byte, func(string, ...any)) (T, error), want string, idOf func(T) string) func([]byte, func(string, ...any)) (T, error) {
+	return func(body []byte, warn func(string, ...any)) (T, error) {
+		v, err := decode(body, warn)
+		if err == nil && !strings.EqualFold(idOf(v), want) {
+			var zero T
+			return zero, fmt.Errorf("%w: the answer is about another id than the one asked for", ErrMalformed)
+		}
+		return v, err
+	}
+}

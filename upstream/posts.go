@@ -135,13 +135,13 @@ func (c *Client) Post(ctx context.Context, id string, as UserToken) (*Post, erro
 	if !ok {
 		return nil, invalid(EndpointPost, "", "not a post id")
 	}
-	return fetch(ctx, c, postEndpoint, as, id, inPath(id), func(body []byte, warn func(string, ...any)) (*Post, error) {
+	return fetch(ctx, c, postEndpoint, as, id, inPath(id), about(func(body []byte, warn func(string, ...any)) (*Post, error) {
 		p, err := decodePost(body, warn)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		return &p, nil
-	})
+	}, id, func(p *Post) string { return p.ID }))
 }
 
 // UserPosts fetches one page of the posts of user userID (a UUID; at most

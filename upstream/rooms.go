@@ -62,7 +62,7 @@ func (c *Client) Room(ctx context.Context, id string, as UserToken) (*Room, erro
 	if !ok {
 		return nil, invalid(EndpointRoom, "", "not a room id")
 	}
-	return fetch(ctx, c, roomEndpoint, as, id, inPath(id), decodeRoom)
+	return fetch(ctx, c, roomEndpoint, as, id, inPath(id), about(decodeRoom, id, func(r *Room) string { return r.ID }))
 }
 
 // RoomByURL fetches the profile of the group whose url is url, as Room does. A

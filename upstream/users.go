@@ -61,7 +61,7 @@ func (c *Client) User(ctx context.Context, id string, as UserToken) (*Profile, e
 	if !ok {
 		return nil, invalid(EndpointUser, "", "not a user id")
 	}
-	return fetch(ctx, c, userEndpoint, as, id, inPath(id), decodeProfile)
+	return fetch(ctx, c, userEndpoint, as, id, inPath(id), about(decodeProfile, id, func(p *Profile) string { return p.ID }))
 }
 
 // UserByUsername fetches the profile of the user called username (the upstream

@@ -53,6 +53,19 @@ func TestCORS(t *testing.T) {
 	if r.Header.Get("Access-Control-Allow-Origin") != "*" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("wildcard: %v (credentials must not be allowed with *)", r.Header)
 	}
+	// /metrics is for scrapers: no origin may read it, not even a listed one.
+	for _, origin := range []string{"https://app.example.org", "https://evil.example.com"} {
+		req, _ := http.NewRequest(http.MethodGet, strings.TrimSuffix(env.Endpoint, "/query")+"/metrics", nil)
+		req.Header.Set("Origin", origin)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("/metrics from %s: %d, Access-Control-Allow-Origin %q; want 200 and none", origin, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
 }
 
 func TestCompression(t *testing.T) {

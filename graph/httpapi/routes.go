@@ -87,7 +87,11 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	}
 
 	adminMux := http.NewServeMux()
-	metrics := mux
+	// /metrics is for operators' scrapers, never for browsers: it is served
+	// outside the CORS layer, so no origin is ever allowed to read it.
+	outer := http.NewServeMux()
+	outer.Handle("/", withCORS(o.CORSOrigins, mux))
+	metrics := outer
 	if separateAdmin {
 		metrics = adminMux
 		if o.PProf {
@@ -99,5 +103,5 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	if o.MetricsHandler != nil {
 		metrics.Handle("GET /metrics", o.MetricsHandler)
 	}
-	return recoverHTTP(logger, compress(withCORS(o.CORSOrigins, mux))), adminMux
+	return recoverHTTP(logger, compress(outer)), adminMux
 }

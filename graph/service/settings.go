@@ -327,8 +327,10 @@ func (c *Config) parseOrigins(v string) error {
 		if o = strings.TrimSpace(o); o == "" {
 			continue
 		}
-		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "") {
-			return fmt.Errorf("%q is not an origin such as https://app.example.org", o)
+		if u, err := url.Parse(o); o != "*" && (err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" || strings.Contains(o, "*")) {
+			// A pattern such as https://*.example.org would allow credentials
+			// to every subdomain: origins are exact, or "*" without credentials.
+			return fmt.Errorf("%q is not an origin such as https://app.example.org (exact origins only, or * alone)", o)
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
 	}
