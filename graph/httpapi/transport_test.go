@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -125,5 +126,25 @@ func TestGraphiQLPage(t *testing.T) {
 	defer resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Errorf("GET / = %d %s, want the GraphiQL page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestGraphiQLCannotBeFramedAndChecksItsCDN: the page forbids framing, carries a
+// Content-Security-Policy in both modes, and from the CDN loads only files that
+// match their integrity hashes.
+func TestGraphiQLCannotBeFramedAndChecksItsCDN(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{}) // no local assets: the CDN
+	resp, err := http.Get(strings.TrimSuffix(env.Endpoint, "/query") + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "frame-ancestors 'none'") || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("GraphiQL can be framed: CSP %q, X-Frame-Options %q", csp, resp.Header.Get("X-Frame-Options"))
+	}
+	if n := strings.Count(string(body), `integrity="sha384-`); n != 4 {
+		t.Errorf("%d of the 4 CDN assets carry an integrity hash:\n%s", n, body)
 	}
 }
