@@ -18,7 +18,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
@@ -98,6 +100,23 @@ func LoadManifest(path string) (Manifest, error) {
 		}
 	}
 	return m, nil
+}
+
+// OperationNames are the names of the manifest's operations.
+func (m Manifest) OperationNames() []string {
+	var names []string
+	for _, q := range m {
+		doc, err := parser.ParseQuery(&ast.Source{Input: q})
+		if err != nil {
+			continue
+		}
+		for _, op := range doc.Operations {
+			if op.Name != "" {
+				names = append(names, op.Name)
+			}
+		}
+	}
+	return names
 }
 
 func hashOf(q string) string {

@@ -125,6 +125,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 			return nil, fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
 		}
 		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.TrustedOnly)
+		metrics.ReserveOperationNames(manifest.OperationNames())
 	}
 	var store persisted.Store = persisted.NewMemoryStore(2000)
 	var redisClient *redis.Client // one pool for every store in Redis

@@ -95,7 +95,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "loader_shared_lookups_total",
 			Help: "Lookups that cost no upstream call of their own across requests, by endpoint and how: cache, or coalesced (joined another request's call).",
 		}, []string{"endpoint", "how"}),
-		operationNames: operationNames{max: 100, known: make(map[string]struct{})},
+		operationNames: operationNames{max: 100, known: make(map[string]struct{}), reserved: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
 		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps, m.shared,
@@ -227,11 +227,30 @@ func statusClass(status int) string {
 
 // operationNames bounds the operation label: the first max well-formed names seen
 // keep their own series; later ones, and names no client would write, are
-// "other"; an operation without a name is "anonymous".
+// "other"; an operation without a name is "anonymous". Names of trusted
+// documents are reserved beforehand and do not count against max, so no flood
+// of invented names can push a real operation into "other".
 type operationNames struct {
-	mu    sync.Mutex
-	max   int
-	known map[string]struct{}
+	mu       sync.Mutex
+	max      int
+	known    map[string]struct{}
+	reserved map[string]struct{}
+}
+
+// ReserveOperationNames gives each name its own series, whatever other names
+// come first: the trusted documents' operations.
+func (m *Metrics) ReserveOperationNames(names []string) {
+	if m == nil {
+		return
+	}
+	o := &m.operationNames
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, n := range names {
+		if wellFormedName(n) {
+			o.reserved[n] = struct{}{}
+		}
+	}
 }
 
 // wellFormedName reports whether s is a GraphQL name of at most 64 characters:
@@ -258,6 +277,9 @@ func (o *operationNames) fold(name string) string {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if _, ok := o.reserved[name]; ok {
+		return name
+	}
 	if _, ok := o.known[name]; ok {
 		return name
 	}

@@ -2,9 +2,12 @@ package telemetry_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -104,6 +107,28 @@ func TestOperationNamesAreBounded(t *testing.T) {
 	}
 	if series != 101 { // 100 names, then "other"
 		t.Errorf("%d operation series, want 101", series)
+	}
+}
+
+// TestTrustedOperationNamesKeepTheirSeries: junk names that come first cannot
+// push a trusted document's operation into "other".
+func TestTrustedOperationNamesKeepTheirSeries(t *testing.T) {
+	const trusted = `query RoomCard { room(id: "1") { id name } }`
+	manifest := filepath.Join(t.TempDir(), "manifest.json")
+	b, _ := json.Marshal(map[string]string{servicetest.SHA(trusted): trusted})
+	if err := os.WriteFile(manifest, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{Registry: reg},
+		Config: func(c *service.Config) { c.PersistedDocuments = manifest }})
+	for i := range 130 {
+		env.Post(t, fmt.Sprintf("query Junk%d { __typename }", i), nil)
+	}
+	env.APQ(t, http.MethodGet, trusted, false)
+	got := scrape(t, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if got[`graphql_operations_total{operation="RoomCard",outcome="ok"}`] != 1 {
+		t.Errorf("the trusted operation was not counted under its name after 130 junk names")
 	}
 }
 
