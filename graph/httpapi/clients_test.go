@@ -68,6 +68,31 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+// TestGzipBeforeZstd: a client that accepts both gets gzip (Node.js 20's fetch
+// advertises zstd and cannot decode it); zstd only when ranked higher or alone.
+func TestGzipBeforeZstd(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	for accept, want := range map[string]string{
+		"gzip, deflate, br, zstd": "gzip",
+		"zstd, gzip":              "gzip",
+		"gzip;q=0.5, zstd":        "zstd",
+		"zstd":                    "zstd",
+		"br":                      "",
+	} {
+		req, _ := http.NewRequest(http.MethodPost, env.Endpoint, strings.NewReader(`{"query":"{ rooms(ids: [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\"]) { id name description avatarUrls { thumb original } } }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept-Encoding", accept)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if got := resp.Header.Get("Content-Encoding"); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", accept, got, want)
+		}
+	}
+}
+
 func TestCompression(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{})
 	req, _ := http.NewRequest(http.MethodPost, env.Endpoint, strings.NewReader(`{"query":"{ rooms(ids: [\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\"]) { id name description avatarUrls { thumb original } } }"}`))
