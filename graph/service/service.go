@@ -130,11 +130,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	var store persisted.Store = persisted.NewMemoryStore(2000)
 	var redisClient *redis.Client // one pool for every store in Redis
 	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
+		var err error
+		if redisClient, err = newRedis(cfg.RedisURL); err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
-		redisClient = redis.NewClient(opts)
 		svc.closers = append(svc.closers, func() { _ = redisClient.Close() })
 		store = persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond)
 	}

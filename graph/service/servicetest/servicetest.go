@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -260,9 +261,29 @@ func RedisClient(t *testing.T, url string) *redis.Client {
 	return c
 }
 
-// StartRedis runs a redis-server on a unix socket for the test. ./e2e/test
-// installs it when missing and sets REQUIRE_REDIS=1, so CI never skips.
+// StartRedis runs a redis-server on a unix socket for the test and returns its
+// URL. ./e2e/test installs it when missing and sets REQUIRE_REDIS=1, so CI never
+// skips.
 func StartRedis(t *testing.T) string {
+	t.Helper()
+	return StartRedisServer(t).URL
+}
+
+// Redis is a redis-server the test runs.
+type Redis struct {
+	URL     string
+	process *os.Process
+}
+
+// Freeze stops the server with SIGSTOP, as a hung Redis would: connections
+// stay open and nothing answers. Thaw (SIGCONT) wakes it.
+func (r Redis) Freeze() error { return r.process.Signal(syscall.SIGSTOP) }
+
+// Thaw resumes a frozen server.
+func (r Redis) Thaw() error { return r.process.Signal(syscall.SIGCONT) }
+
+// StartRedisServer is StartRedis, with a handle on the process.
+func StartRedisServer(t *testing.T) Redis {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -281,7 +302,7 @@ func StartRedis(t *testing.T) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) })
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGCONT); cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) })
 	ready := make(chan struct{})
 	go func() {
 		buf := make([]byte, 4096)
@@ -304,7 +325,7 @@ func StartRedis(t *testing.T) string {
 	case <-time.After(10 * time.Second): // a guard, not a synchronisation
 		t.Fatal("redis-server did not start")
 	}
-	return "unix://" + sock
+	return Redis{URL: "unix://" + sock, process: cmd.Process}
 }
 
 // Must is v, or a panic: for set-up that cannot fail.
