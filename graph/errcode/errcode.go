@@ -47,7 +47,11 @@ const (
 	TooManySelections = "TOO_MANY_SELECTIONS"
 	TooManyIDs        = "TOO_MANY_IDS"
 	// TooManyCalls stops an operation's upstream calls past MAX_UPSTREAM_CALLS.
-	TooManyCalls         = "TOO_MANY_UPSTREAM_CALLS"
+	TooManyCalls = "TOO_MANY_UPSTREAM_CALLS"
+	// TooManyErrors ends an answer whose errors were cut; it says how many.
+	TooManyErrors = "TOO_MANY_ERRORS"
+	// ResponseTooLarge replaces an answer over the size any answer may have.
+	ResponseTooLarge     = "RESPONSE_TOO_LARGE"
 	IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP"
 	TooComplex           = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's own code for its complexity limit
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
@@ -40,6 +42,26 @@ type Transport struct {
 	// PublicMaxAge lets shared caches keep answers to GET queries without a
 	// user token that have no errors, for this long (0: never).
 	PublicMaxAge time.Duration
+	// Callers is the per-caller budget. A document refused by validation
+	// costs one call of it, and a caller with none left is refused before
+	// validation: a client cannot make cheap refusals expensive by repeating
+	// them (nil: no budget).
+	Callers *guard.CallerLimits
+}
+
+// The bounds of any one answer: what a document can make the service write.
+const (
+	maxErrors        = 100     // errors in one answer; the last one says how many more there were
+	maxResponseBytes = 4 << 20 // bytes of one answer
+)
+
+// capErrors keeps the first maxErrors-1 errors and says how many were left out.
+func capErrors(errs gqlerror.List) gqlerror.List {
+	if len(errs) <= maxErrors {
+		return errs
+	}
+	kept := append(gqlerror.List(nil), errs[:maxErrors-1]...)
+	return append(kept, errcode.Newf(errcode.TooManyErrors, "%d more errors were left out", len(errs)-(maxErrors-1)))
 }
 
 var _ graphql.Transport = Transport{}
@@ -80,8 +102,19 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 
 	ctx := r.Context()
+	key := viewer.From(ctx).Key
+	if t.Callers != nil {
+		if err := t.Callers.Allows(key); err != nil {
+			t.fail(w, r, http.StatusTooManyRequests, limited(err))
+			return
+		}
+	}
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
+		if t.Callers != nil {
+			_ = t.Callers.Take(key)
+		}
+		errs = capErrors(errs)
 		// The document did not parse or validate, or the variables did not fit.
 		// application/json answers 200 with the errors; the newer media type
 		// answers 400 and, as its spec asks, no data member.
@@ -101,6 +134,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
+	resp.Errors = capErrors(resp.Errors)
 	if t.PublicMaxAge > 0 && r.Method == http.MethodGet && viewer.From(ctx).Anonymous() && len(resp.Errors) == 0 {
 		// Nothing in it belongs to a viewer, and nothing failed: a CDN may keep it.
 		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.PublicMaxAge.Seconds())))
@@ -108,6 +142,17 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		w.Header().Add("Vary", "Origin")
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// limited is a budget's refusal as a GraphQL error, with retryAfter.
+func limited(err error) *gqlerror.Error {
+	var le *errcode.LimitedError
+	if !errors.As(err, &le) {
+		return errcode.New(errcode.RateLimited, "too many requests from this caller; retry later")
+	}
+	e := errcode.New(le.Code, le.Msg)
+	e.Extensions["retryAfter"] = int(math.Ceil(le.RetryAfter.Seconds()))
+	return e
 }
 
 // fail answers a request that is refused before execution.
@@ -218,9 +263,14 @@ func writeRequestError(w http.ResponseWriter, status int, errs ...*gqlerror.Erro
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
-	if err != nil {
+	switch {
+	case err != nil:
 		status = http.StatusInternalServerError
 		b = []byte(`{"errors":[{"message":"internal server error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}`)
+	case len(b) > maxResponseBytes:
+		b, _ = json.Marshal(struct {
+			Errors gqlerror.List `json:"errors"`
+		}{gqlerror.List{errcode.Newf(errcode.ResponseTooLarge, "the answer would be larger than %d bytes; ask for less", maxResponseBytes)}})
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 )
@@ -146,5 +148,33 @@ func TestGraphiQLCannotBeFramedAndChecksItsCDN(t *testing.T) {
 	}
 	if n := strings.Count(string(body), `integrity="sha384-`); n != 4 {
 		t.Errorf("%d of the 4 CDN assets carry an integrity hash:\n%s", n, body)
+	}
+}
+
+// TestAnswersAreBounded: an answer carries at most 100 errors, the last saying
+// how many more there were; and documents refused by validation cost the
+// caller's budget, so repeating them is refused before validation runs.
+func TestAnswersAreBounded(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) {
+		c.CallerLimit = guard.CallerLimit{PerSecond: 0.001, Burst: 3}
+	}})
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("bad%d", i)
+	}
+	resp := env.Post(t, `query($ids: [ID!]!) { rooms(ids: $ids) { id } searchRooms(query: "", first: 99) { totalCount } }`,
+		map[string]any{"ids": ids})
+	if n := len(resp.Errors); n != 100 || resp.Errors[99].Extensions["code"] != errcode.TooManyErrors ||
+		!strings.Contains(resp.Errors[99].Message, "2 more errors") {
+		t.Errorf("%d errors, the last %v; want 100, the last saying 2 more were left out", n, resp.Errors[len(resp.Errors)-1])
+	}
+	for i := range 3 {
+		if r := env.Post(t, `{ nope }`, nil); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
+			t.Fatalf("invalid document %d: %s", i, r.Raw)
+		}
+	}
+	r := env.Post(t, `{ nope }`, nil)
+	if r.Status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.RateLimited {
+		t.Errorf("the fourth invalid document with a budget of 3: %d %s, want 429 RATE_LIMITED", r.Status, r.Raw)
 	}
 }

@@ -57,7 +57,7 @@ func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocum
 // operation gets its span, then its loaders, primed by the schema's plans.
 func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv := handler.New(p.resolver.ExecutableSchema())
-	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge})
+	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge, Callers: p.callers})
 	cache := smallQueries{lru.New[*ast.QueryDocument](queryCacheSize)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
