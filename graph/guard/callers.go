@@ -26,6 +26,11 @@ func DefaultCallerLimit() CallerLimit { return CallerLimit{PerSecond: 50, Burst:
 // refuses: inventing a new token per request buys no fresh budget.
 func DefaultBadTokenLimit() CallerLimit { return CallerLimit{PerSecond: 2, Burst: 20} }
 
+// DefaultRefusalLimit is the budget, per client address, of documents the
+// parser, the guard or validation refuse: a client's mistakes fit, a loop that
+// makes the service validate costly documents does not.
+func DefaultRefusalLimit() CallerLimit { return CallerLimit{PerSecond: 5, Burst: 100} }
+
 // trackedCallers is how many callers' buckets are kept at once. A caller evicted
 // and seen again starts with a full bucket, which only errs on the generous side;
 // the bound keeps a flood of distinct callers from growing memory.

@@ -42,11 +42,12 @@ type Transport struct {
 	// PublicMaxAge lets shared caches keep answers to GET queries without a
 	// user token that have no errors, for this long (0: never).
 	PublicMaxAge time.Duration
-	// Callers is the per-caller budget. A document refused by validation
-	// costs one call of it, and a caller with none left is refused before
-	// validation: a client cannot make cheap refusals expensive by repeating
-	// them (nil: no budget).
-	Callers *guard.CallerLimits
+	// Refusals is a budget, per client address, of documents refused by the
+	// parser, the guard or validation: each costs one, and an address with
+	// none left is refused before validation runs, so repeating a document
+	// that is cheap to send and costly to refuse buys little. By address, not
+	// token: an invented token per request buys no fresh budget (nil: none).
+	Refusals *guard.CallerLimits
 }
 
 // The bounds of any one answer: what a document can make the service write.
@@ -102,17 +103,17 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 
 	ctx := r.Context()
-	key := viewer.From(ctx).Key
-	if t.Callers != nil {
-		if err := t.Callers.Allows(key); err != nil {
+	ip := viewer.From(ctx).IP
+	if t.Refusals != nil {
+		if err := t.Refusals.Allows(ip); err != nil {
 			t.fail(w, r, http.StatusTooManyRequests, limited(err))
 			return
 		}
 	}
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		if t.Callers != nil {
-			_ = t.Callers.Take(key)
+		if t.Refusals != nil && refusedDocument(errs) {
+			_ = t.Refusals.Take(ip)
 		}
 		errs = capErrors(errs)
 		// The document did not parse or validate, or the variables did not fit.
@@ -144,11 +145,28 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// refusedDocument reports whether errs refuse the document itself (it does not
+// parse, validate or pass the guard), not a step of a normal exchange such as
+// an unknown persisted-query hash.
+func refusedDocument(errs gqlerror.List) bool {
+	for _, e := range errs {
+		switch c, _ := e.Extensions["code"].(string); c {
+		case "GRAPHQL_PARSE_FAILED", errcode.ValidationFailed:
+			return true
+		default:
+			if errcode.IsGuardCode(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // limited is a budget's refusal as a GraphQL error, with retryAfter.
 func limited(err error) *gqlerror.Error {
 	var le *errcode.LimitedError
 	if !errors.As(err, &le) {
-		return errcode.New(errcode.RateLimited, "too many requests from this caller; retry later")
+		return errcode.New(errcode.RateLimited, "too many refused documents from this address; retry later")
 	}
 	e := errcode.New(le.Code, le.Msg)
 	e.Extensions["retryAfter"] = int(math.Ceil(le.RetryAfter.Seconds()))

@@ -152,12 +152,11 @@ func TestGraphiQLCannotBeFramedAndChecksItsCDN(t *testing.T) {
 }
 
 // TestAnswersAreBounded: an answer carries at most 100 errors, the last saying
-// how many more there were; and documents refused by validation cost the
-// caller's budget, so repeating them is refused before validation runs.
+// how many more there were; and refused documents cost the client address's
+// budget (whatever token each request invents), so repeating them is refused
+// before validation runs.
 func TestAnswersAreBounded(t *testing.T) {
-	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) {
-		c.CallerLimit = guard.CallerLimit{PerSecond: 0.001, Burst: 3}
-	}})
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{RefusalLimit: &guard.CallerLimit{PerSecond: 0.001, Burst: 3}}})
 	ids := make([]string, 100)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("bad%d", i)
@@ -168,12 +167,16 @@ func TestAnswersAreBounded(t *testing.T) {
 		!strings.Contains(resp.Errors[99].Message, "2 more errors") {
 		t.Errorf("%d errors, the last %v; want 100, the last saying 2 more were left out", n, resp.Errors[len(resp.Errors)-1])
 	}
+	// A persisted-query miss is a normal step, not a refused document.
+	for range 5 {
+		env.APQ(t, http.MethodGet, `{ __typename }`, false)
+	}
 	for i := range 3 {
-		if r := env.Post(t, `{ nope }`, nil); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
+		if r := env.Post(t, `{ nope }`, nil, fmt.Sprintf("Authorization: Bearer invented-%d", i)); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
 			t.Fatalf("invalid document %d: %s", i, r.Raw)
 		}
 	}
-	r := env.Post(t, `{ nope }`, nil)
+	r := env.Post(t, `{ nope }`, nil, "Authorization: Bearer invented-3")
 	if r.Status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.RateLimited {
 		t.Errorf("the fourth invalid document with a budget of 3: %d %s, want 429 RATE_LIMITED", r.Status, r.Raw)
 	}

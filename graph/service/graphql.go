@@ -29,6 +29,7 @@ type pipeline struct {
 	store              persisted.Store
 	manifest           persisted.Manifest
 	callers, badTokens *guard.CallerLimits
+	refusals           *guard.CallerLimits
 }
 
 // queryCacheSize is how many parsed and validated documents are kept.
@@ -57,7 +58,7 @@ func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocum
 // operation gets its span, then its loaders, primed by the schema's plans.
 func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv := handler.New(p.resolver.ExecutableSchema())
-	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge, Callers: p.callers})
+	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge, Refusals: p.refusals})
 	cache := smallQueries{lru.New[*ast.QueryDocument](queryCacheSize)}
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)

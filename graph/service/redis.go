@@ -18,8 +18,11 @@ const (
 	// only with ContextTimeoutEnabled).
 	redisTimeout = 250 * time.Millisecond
 	// redisPause is how long a failed Redis is left alone before it is tried
-	// again: a frozen Redis costs one timeout per pause, not one per request.
-	redisPause = 5 * time.Second
+	// again: a frozen Redis costs a few timeouts per pause, not one per
+	// request. redisFailures in a row open the gate, so that one slow moment
+	// (or one request's own deadline) does not.
+	redisPause    = 5 * time.Second
+	redisFailures = 3
 )
 
 // errRedisPaused answers a Redis call made while Redis is left alone.
@@ -40,27 +43,45 @@ func newRedis(url string) (*redis.Client, error) {
 	return c, nil
 }
 
-// redisGate is a small circuit around Redis: after a call fails (other than a
-// miss), every call fails at once until redisPause has passed.
+// redisGate is a small circuit around Redis: after redisFailures calls in a
+// row fail (other than misses), every call fails at once until redisPause has
+// passed. Readiness probes pass through it (ungated), so that /readyz reports
+// Redis itself, not the gate.
 type redisGate struct {
-	until atomic.Int64 // unix nanoseconds
+	until    atomic.Int64 // unix nanoseconds
+	failures atomic.Int32 // in a row
 }
 
-func (g *redisGate) open() bool { return time.Now().UnixNano() < g.until.Load() }
+type ungatedKey struct{}
+
+// ungated marks a context whose Redis calls bypass the gate.
+func ungated(ctx context.Context) context.Context { return context.WithValue(ctx, ungatedKey{}, true) }
+
+func (g *redisGate) open(ctx context.Context) bool {
+	return ctx.Value(ungatedKey{}) == nil && time.Now().UnixNano() < g.until.Load()
+}
 
 // failed opens the gate on what says Redis cannot be reached in time: a dial or
 // I/O error, a timeout. A miss, a caller that left, or an error reply (Redis
 // answered, for example to a command an older server does not know) do not.
 func (g *redisGate) failed(err error) {
 	var reply redis.Error
-	if err != nil && !errors.Is(err, redis.Nil) && !errors.Is(err, context.Canceled) && !errors.As(err, &reply) {
+	if err == nil || errors.Is(err, redis.Nil) || errors.As(err, &reply) {
+		g.failures.Store(0)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	if g.failures.Add(1) >= redisFailures {
+		g.failures.Store(0)
 		g.until.Store(time.Now().Add(redisPause).UnixNano())
 	}
 }
 
 func (g *redisGate) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if g.open() {
+		if g.open(ctx) {
 			return nil, errRedisPaused
 		}
 		conn, err := next(ctx, network, addr)
@@ -71,7 +92,7 @@ func (g *redisGate) DialHook(next redis.DialHook) redis.DialHook {
 
 func (g *redisGate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if g.open() {
+		if g.open(ctx) {
 			cmd.SetErr(errRedisPaused)
 			return errRedisPaused
 		}
@@ -83,7 +104,7 @@ func (g *redisGate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (g *redisGate) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if g.open() {
+		if g.open(ctx) {
 			for _, c := range cmds {
 				c.SetErr(errRedisPaused)
 			}

@@ -43,8 +43,10 @@ type Deps struct {
 	// hold or break calls with it.
 	WrapRoom func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room]
 	// BadTokenLimit is the per-IP budget of tokens the upstream refuses (nil:
-	// guard.DefaultBadTokenLimit()).
+	// guard.DefaultBadTokenLimit()); RefusalLimit the per-IP budget of
+	// refused documents (nil: guard.DefaultRefusalLimit()).
 	BadTokenLimit *guard.CallerLimit
+	RefusalLimit  *guard.CallerLimit
 }
 
 // Service is the built service: the handlers of its two ports, the start of a
@@ -158,9 +160,12 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		room = d.WrapRoom(room)
 	}
 
-	badTokens := guard.DefaultBadTokenLimit()
+	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
 	if d.BadTokenLimit != nil {
 		badTokens = *d.BadTokenLimit
+	}
+	if d.RefusalLimit != nil {
+		refusals = *d.RefusalLimit
 	}
 	gql := newGraphQL(cfg, pipeline{
 		logger:    logger,
@@ -171,6 +176,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		manifest:  manifest,
 		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
 		badTokens: guard.NewCallerLimits(badTokens, d.Now),
+		refusals:  guard.NewCallerLimits(refusals, d.Now),
 	})
 
 	var shuttingDown atomic.Bool
@@ -214,7 +220,7 @@ func readiness(shuttingDown *atomic.Bool, redisClient *redis.Client, tokens *ups
 			// Probes come often; one PING a second is enough to know.
 			redisOK.Lock()
 			if time.Since(redisOK.at) > time.Second {
-				pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				pctx, cancel := context.WithTimeout(ungated(ctx), 300*time.Millisecond)
 				redisOK.at, redisOK.err = time.Now(), redisClient.Ping(pctx).Err()
 				cancel()
 			}
