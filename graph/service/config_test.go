@@ -35,6 +35,7 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "app.example.org"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example.org, http://*.example"}, "CORS_ALLOWED_ORIGINS"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "*, https://app.example.org"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
 		{map[string]string{"PPROF": "true"}, "PPROF"},
 		{map[string]string{"TRUSTED_DOCUMENTS_ONLY": "true"}, "TRUSTED_DOCUMENTS_ONLY"},

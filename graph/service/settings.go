@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -333,6 +334,9 @@ func (c *Config) parseOrigins(v string) error {
 			return fmt.Errorf("%q is not an origin such as https://app.example.org (exact origins only, or * alone)", o)
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	if len(c.CORSOrigins) > 1 && slices.Contains(c.CORSOrigins, "*") {
+		return errors.New("* allows any origin (without credentials) and goes alone, not in a list")
 	}
 	return nil
 }
