@@ -136,13 +136,31 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	resp.Errors = capErrors(resp.Errors)
+	b, err := json.Marshal(resp)
+	if err != nil || len(b) > maxResponseBytes {
+		// Too large to send (or, a bug, not encodable): an error instead, never
+		// cached; the newer media type says so with a 5xx, as its spec asks
+		// for an answer without data.
+		e := errcode.Newf(errcode.ResponseTooLarge, "the answer would be larger than %d bytes; ask for less", maxResponseBytes)
+		if err != nil {
+			e = errcode.New(errcode.Internal, errcode.ErrInternal.Error())
+		}
+		telemetry.RecordErrors(ctx, gqlerror.List{e})
+		status := http.StatusOK
+		if media == mediaGraphQLResponse {
+			status = http.StatusInternalServerError
+		}
+		writeRequestError(w, status, e)
+		return
+	}
 	if t.PublicMaxAge > 0 && r.Method == http.MethodGet && viewer.From(ctx).Anonymous() && len(resp.Errors) == 0 {
 		// Nothing in it belongs to a viewer, and nothing failed: a CDN may keep it.
 		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.PublicMaxAge.Seconds())))
 		w.Header().Del("X-Request-ID") // one caller's id must not be served to the next
 		w.Header().Add("Vary", "Origin")
 	}
-	writeJSON(w, http.StatusOK, resp)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
 }
 
 // refusedDocument reports whether errs refuse the document itself (it does not

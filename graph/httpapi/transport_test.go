@@ -181,3 +181,28 @@ func TestAnswersAreBounded(t *testing.T) {
 		t.Errorf("the fourth invalid document with a budget of 3: %d %s, want 429 RATE_LIMITED", r.Status, r.Raw)
 	}
 }
+
+// TestValidationErrorsAndSizeAreBounded: 150 unknown fields give 100 errors,
+// the last saying 51 more; and an answer over 4 MiB is replaced by one error.
+func TestValidationErrorsAndSizeAreBounded(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	var q strings.Builder
+	q.WriteString(`{ room(id: "1") {`)
+	for i := range 150 {
+		fmt.Fprintf(&q, " nope%d", i)
+	}
+	q.WriteString(" } }")
+	resp := env.Post(t, q.String(), nil)
+	if n := len(resp.Errors); n != 100 || resp.Errors[99].Extensions["code"] != errcode.TooManyErrors ||
+		!strings.Contains(resp.Errors[99].Message, "51 more errors") {
+		t.Errorf("150 validation errors gave %d, the last %v", n, resp.Errors[len(resp.Errors)-1])
+	}
+	big := strings.Repeat("x", 1500<<10)
+	for _, id := range []string{"1", "2", "3"} {
+		env.Fake.Tamper(id, func(room map[string]any) { room["description"] = big })
+	}
+	resp = env.Post(t, `{ rooms(ids: ["1", "2", "3"]) { description } }`, nil)
+	if len(resp.Raw) > 4<<20 || len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != errcode.ResponseTooLarge || resp.Data != nil {
+		t.Errorf("a 4.5 MB answer: %d bytes, errors %v", len(resp.Raw), resp.Errors)
+	}
+}
