@@ -53,7 +53,16 @@ func TestCORS(t *testing.T) {
 	if r.Header.Get("Access-Control-Allow-Origin") != "*" || r.Header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Errorf("wildcard: %v (credentials must not be allowed with *)", r.Header)
 	}
-	// /metrics is for scrapers: no origin may read it, not even a listed one.
+	// /metrics is for scrapers: no origin may read it, not even a listed one,
+	// and its preflight is not answered either.
+	preflight, _ := http.NewRequest(http.MethodOptions, strings.TrimSuffix(env.Endpoint, "/query")+"/metrics", nil)
+	preflight.Header.Set("Origin", "https://app.example.org")
+	preflight.Header.Set("Access-Control-Request-Method", "GET")
+	if resp, err := http.DefaultClient.Do(preflight); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("a preflight to /metrics was allowed: %v", resp.Header)
+	}
 	for _, origin := range []string{"https://app.example.org", "https://evil.example.com"} {
 		req, _ := http.NewRequest(http.MethodGet, strings.TrimSuffix(env.Endpoint, "/query")+"/metrics", nil)
 		req.Header.Set("Origin", origin)

@@ -87,21 +87,28 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	}
 
 	adminMux := http.NewServeMux()
-	// /metrics is for operators' scrapers, never for browsers: it is served
-	// outside the CORS layer, so no origin is ever allowed to read it.
+	if separateAdmin && o.PProf {
+		adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
+	// /metrics is for operators' scrapers, never for browsers: every method of
+	// it is served outside the CORS layer, preflights too, so no origin is
+	// ever allowed to read it.
 	outer := http.NewServeMux()
 	outer.Handle("/", withCORS(o.CORSOrigins, mux))
-	metrics := outer
-	if separateAdmin {
-		metrics = adminMux
-		if o.PProf {
-			adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
-			adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-			adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
-		}
-	}
-	if o.MetricsHandler != nil {
-		metrics.Handle("GET /metrics", o.MetricsHandler)
+	switch {
+	case o.MetricsHandler != nil && separateAdmin:
+		adminMux.Handle("GET /metrics", o.MetricsHandler)
+		outer.Handle("/metrics", http.NotFoundHandler())
+	case o.MetricsHandler != nil:
+		outer.Handle("GET /metrics", o.MetricsHandler)
+		outer.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "GET")
+			w.WriteHeader(http.StatusMethodNotAllowed)
+		})
+	default:
+		outer.Handle("/metrics", http.NotFoundHandler())
 	}
 	return recoverHTTP(logger, compress(outer)), adminMux
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"mime"
@@ -106,7 +107,9 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	ip := viewer.From(ctx).IP
 	if t.Refusals != nil {
 		if err := t.Refusals.Allows(ip); err != nil {
-			t.fail(w, r, http.StatusTooManyRequests, limited(err))
+			e := limited(err)
+			w.Header().Set("Retry-After", fmt.Sprint(e.Extensions["retryAfter"]))
+			t.fail(w, r, http.StatusTooManyRequests, e)
 			return
 		}
 	}

@@ -177,8 +177,8 @@ func TestAnswersAreBounded(t *testing.T) {
 		}
 	}
 	r := env.Post(t, `{ nope }`, nil, "Authorization: Bearer invented-3")
-	if r.Status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.RateLimited {
-		t.Errorf("the fourth invalid document with a budget of 3: %d %s, want 429 RATE_LIMITED", r.Status, r.Raw)
+	if r.Status != http.StatusTooManyRequests || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.RateLimited || r.Header.Get("Retry-After") == "" {
+		t.Errorf("the fourth invalid document with a budget of 3: %d %s (Retry-After %q), want 429 RATE_LIMITED with Retry-After", r.Status, r.Raw, r.Header.Get("Retry-After"))
 	}
 }
 

@@ -141,6 +141,10 @@ type Queries struct {
 	Logger      *slog.Logger
 	// Callers is the per-caller budget: each registration spends one call of it.
 	Callers *guard.CallerLimits
+	// Addresses is a budget of registrations per client address (nil: none):
+	// a caller that invents a token per request gets a fresh per-token bucket
+	// each time, but not a fresh address.
+	Addresses *guard.CallerLimits
 }
 
 var _ interface {
@@ -202,9 +206,16 @@ func (p Queries) MutateOperationParameters(ctx context.Context, params *graphql.
 		return errcode.New(errcode.BadRequest, "the query does not match its sha256Hash")
 	}
 	if len(params.Query) <= maxPersistedQuery {
-		// Each registration costs the caller one call of its budget: the store
-		// (shared Redis) must not be filled for free.
-		if err := p.Callers.Take(viewer.From(ctx).Key); err != nil {
+		// Each registration costs the caller one call of its budget, and its
+		// address one registration: the store (shared Redis) must not be
+		// filled for free.
+		v := viewer.From(ctx)
+		if p.Addresses != nil {
+			if err := p.Addresses.Take(v.IP); err != nil {
+				return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this address; retry later")
+			}
+		}
+		if err := p.Callers.Take(v.Key); err != nil {
 			return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this caller; retry later")
 		}
 		// Stored in Register, once it has validated.

@@ -73,6 +73,22 @@ func TestPersistedRegistrationsCostTheCallersBudget(t *testing.T) {
 	}
 }
 
+// TestInventedTokensBuyNoRegistrations: each invented token gets a fresh
+// per-caller bucket, but registrations are budgeted per address too.
+func TestInventedTokensBuyNoRegistrations(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{RefusalLimit: &guard.CallerLimit{PerSecond: 0.001, Burst: 3}}})
+	limited := 0
+	for i := range 5 {
+		r := env.APQ(t, http.MethodPost, fmt.Sprintf("query Junk%d { __typename }", i), true, fmt.Sprintf("Authorization: Bearer invented-%d", i))
+		if len(r.Errors) == 1 && r.Errors[0].Extensions["code"] == errcode.RateLimited {
+			limited++
+		}
+	}
+	if limited != 2 {
+		t.Errorf("%d of 5 registrations with invented tokens refused, want 2 (3 per address)", limited)
+	}
+}
+
 func TestTrustedDocuments(t *testing.T) {
 	trusted := `query Trusted { room(id: "5") { id name } }`
 	dir := t.TempDir()

@@ -30,6 +30,7 @@ type pipeline struct {
 	manifest           persisted.Manifest
 	callers, badTokens *guard.CallerLimits
 	refusals           *guard.CallerLimits
+	registrations      *guard.CallerLimits
 }
 
 // queryCacheSize is how many parsed and validated documents are kept.
@@ -65,7 +66,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv.SetErrorPresenter(errcode.Presenter(p.logger))
 	srv.SetRecoverFunc(errcode.Recover(p.logger))
 	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
-		Metrics: p.metrics, Logger: p.logger, Callers: p.callers})
+		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations})
 	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: func(ctx context.Context, q string) bool {
 		_, ok := cache.Get(ctx, q)
 		return ok

@@ -177,6 +177,9 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
 		badTokens: guard.NewCallerLimits(badTokens, d.Now),
 		refusals:  guard.NewCallerLimits(refusals, d.Now),
+		// Persisted-query registrations per address: a client registers each
+		// of its documents once; a flood of invented ones fills the store.
+		registrations: guard.NewCallerLimits(refusals, d.Now),
 	})
 
 	var shuttingDown atomic.Bool
