@@ -16,12 +16,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+	"golang.org/x/net/netutil"
 )
 
 func main() {
@@ -89,6 +91,11 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
+	// At most MaxConnections open: beyond it, new connections wait in the
+	// listen queue. From three quarters of it on, idle keep-alive connections
+	// are closed at once instead of after IdleTimeout, so waiting clients get in.
+	ln = netutil.LimitListener(ln, cfg.MaxConnections)
+	srv.ConnState = closeIdleUnderPressure(cfg.MaxConnections * 3 / 4)
 	errc := make(chan error, 2)
 	var admin *http.Server
 	if cfg.MetricsAddr != "" {
@@ -146,6 +153,24 @@ func startDemoUpstream(logger *slog.Logger, cfg *service.Config) (stop func(), e
 	logger.Warn("QF_CLIENT_ID is not set: serving DEMO DATA from an embedded fake of the Quran Reflect API",
 		"fake", base, "demoTokens", "demo-aisha, demo-bilal, demo-fatima")
 	return func() { _ = demo.Close() }, nil
+}
+
+// closeIdleUnderPressure counts open connections and, once there are at least
+// high of them, closes each connection as it goes idle.
+func closeIdleUnderPressure(high int) func(net.Conn, http.ConnState) {
+	var open atomic.Int64
+	return func(c net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		case http.StateIdle:
+			if open.Load() >= int64(high) {
+				c.Close()
+			}
+		}
+	}
 }
 
 // displayAddr is the address to print for people: localhost for all interfaces.

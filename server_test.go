@@ -241,3 +241,48 @@ func TestReadinessFollowsTheServiceToken(t *testing.T) {
 		t.Errorf("run = %v", err)
 	}
 }
+
+// TestConnectionsAreBounded: with MAX_CONNECTIONS=8, twelve clients that each
+// keep an idle keep-alive connection all get answers: from six open
+// connections on, a connection is closed as it goes idle, so the listener's
+// cap never leaves a client waiting behind idle ones. The client timeout is a
+// guard against that wait, not a measurement.
+func TestConnectionsAreBounded(t *testing.T) {
+	f := fake.New(fake.Options{})
+	up := httptest.NewServer(f)
+	defer up.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
+			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
+			"MAX_CONNECTIONS": "8", "LOG_LEVEL": "error"}), w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, out)
+	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	var clients []*http.Client
+	for i := range 12 {
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+		clients = append(clients, c)
+		resp, err := c.Post(endpoint, "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
+		if err != nil {
+			t.Fatalf("client %d of 12 with MAX_CONNECTIONS=8: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close() // the connection stays open, idle, in the client's pool
+	}
+	for _, c := range clients {
+		c.CloseIdleConnections()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run = %v", err)
+	}
+}

@@ -44,6 +44,7 @@ type Config struct {
 
 	RequestTimeout  time.Duration
 	MaxBodyBytes    int64
+	MaxConnections  int
 	ShutdownDelay   time.Duration
 	ShutdownTimeout time.Duration
 
@@ -104,10 +105,13 @@ func Defaults() Config {
 		MaxUpstreamCalls: 200,
 		RequestTimeout:   20 * time.Second,
 		MaxBodyBytes:     64 << 10,
-		Introspection:    true,
-		GraphiQL:         true,
-		APQTTL:           24 * time.Hour,
-		RoomCacheSize:    10_000,
+		// Behind a load balancer a replica sees a few hundred connections;
+		// each idle one costs a goroutine and some 28 KB.
+		MaxConnections: 4096,
+		Introspection:  true,
+		GraphiQL:       true,
+		APQTTL:         24 * time.Hour,
+		RoomCacheSize:  10_000,
 		// The live heap is a few MB, so the runtime's default (collect when the
 		// heap doubles) runs the collector very often under load: with 400, one
 		// core serves about 28% more requests (go run ./cmd/load -service-env

@@ -91,6 +91,8 @@ func (c *Config) settings() []setting {
 			"`false` turns introspection and field suggestions off"),
 		boolSetting("GRAPHIQL", &c.GraphiQL, "",
 			"`false` stops serving GraphiQL at `/`"),
+		intSetting("MAX_CONNECTIONS", &c.MaxConnections, "",
+			"open client connections; from three quarters of it on, a connection is closed as soon as it goes idle"),
 		durSetting("SHUTDOWN_DELAY", &c.ShutdownDelay, "",
 			"on SIGINT/SIGTERM, how long `/readyz` fails before the listener closes (behind a load balancer, set it above the probe period, e.g. `5s`)"),
 		{name: "SHUTDOWN_TIMEOUT", shown: "`REQUEST_TIMEOUT` + 5s", parse: c.parseShutdownTimeout, value: show(&c.ShutdownTimeout),
