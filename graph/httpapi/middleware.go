@@ -80,12 +80,12 @@ func withDeadline(d time.Duration, next http.Handler) http.Handler {
 
 // withViewer resolves the caller's token once, for the whole request, and marks
 // the response as private to that caller.
-func withViewer(next http.Handler) http.Handler {
+func withViewer(proxies viewer.Proxies, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "private, no-store")
 		h.Add("Vary", "Authorization, X-Auth-Token, Accept") // Add: keep the CORS layer's Origin
-		v, err := viewer.FromRequest(r)
+		v, err := proxies.FromRequest(r)
 		if err != nil {
 			h.Set("Content-Type", mediaJSON+"; charset=utf-8")
 			h.Set("WWW-Authenticate", `Bearer realm="quran-reflect"`)

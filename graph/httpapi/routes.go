@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
 
 // Options are what the routes serve.
@@ -33,6 +34,8 @@ type Options struct {
 	// Ready reports whether the service can serve (nil: always); /readyz
 	// answers 503 with its error.
 	Ready func(ctx context.Context) error
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
+	TrustedProxies viewer.Proxies
 	// CORSOrigins may call from browsers ("*": any, without credentials).
 	CORSOrigins []string
 	// SDL is the schema as written, served at /schema.graphql while
@@ -52,7 +55,7 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	logger := slog.New(telemetry.WithRequestIDs(o.Logger.Handler()))
 	mux := http.NewServeMux()
 	mux.Handle("/query", telemetry.AccessLog(logger, o.Metrics,
-		withViewer(withDeadline(o.RequestTimeout, o.GraphQL))))
+		withViewer(o.TrustedProxies, withDeadline(o.RequestTimeout, o.GraphQL))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -52,6 +53,7 @@ type Config struct {
 	GraphiQL       bool
 	GraphiQLAssets string
 	CORSOrigins    []string
+	TrustedProxies viewer.Proxies
 	PublicMaxAge   time.Duration
 
 	RedisURL           string

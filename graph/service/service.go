@@ -194,6 +194,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		PProf:          cfg.PProf,
 		Ready:          ready,
 		CORSOrigins:    cfg.CORSOrigins,
+		TrustedProxies: cfg.TrustedProxies,
 		SDL:            graph.SDL(),
 		Introspection:  cfg.Introspection,
 		GraphiQL:       cfg.GraphiQL,

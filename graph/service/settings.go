@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -115,6 +116,8 @@ func (c *Config) settings() []setting {
 			"`true`: refuse every operation not in the manifest (`PERSISTED_QUERY_NOT_IN_LIST`)"),
 		{name: "CORS_ALLOWED_ORIGINS", shown: "—", parse: c.parseOrigins, value: show(&c.CORSOrigins),
 			doc: "comma-separated origins allowed from browsers, e.g. `https://app.example.org`; `*` allows any but without credentials"},
+		{name: "TRUSTED_PROXIES", shown: "—", parse: c.parseProxies, value: show(&c.TrustedProxies),
+			doc: "comma-separated addresses or CIDRs of the proxies in front (a load balancer) whose `X-Forwarded-For` is believed: the client's address, which per-address budgets use, is then the right-most hop not among them"},
 		durSetting("PUBLIC_CACHE_MAX_AGE", &c.PublicMaxAge, "off",
 			"e.g. `60s`: GET queries without a user token and without errors get `Cache-Control: public, max-age=60`"),
 		strSetting("GRAPHIQL_ASSETS", &c.GraphiQLAssets, "`e2e/node_modules` when installed",
@@ -322,6 +325,24 @@ func (c *Config) parseRedisURL(v string) error {
 		return errors.New("not a redis:// , rediss:// or unix:// URL")
 	}
 	c.RedisURL = v
+	return nil
+}
+
+func (c *Config) parseProxies(v string) error {
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return fmt.Errorf("%q is not an address or CIDR such as 10.0.0.0/8", p)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
+	}
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -68,11 +69,15 @@ func From(ctx context.Context) Viewer {
 // ErrAuthScheme refuses an Authorization header that is not a Bearer token.
 var ErrAuthScheme = errors.New("the Authorization header must be \"Bearer <access token>\"")
 
+// Proxies are the addresses of the proxies in front of the service (a load
+// balancer) whose X-Forwarded-For is believed.
+type Proxies []netip.Prefix
+
 // FromRequest reads the caller's token: "Authorization: Bearer <token>" wins over
 // "x-auth-token: <token>" when both are sent. Any other Authorization scheme, or a
 // Bearer with no token, is refused rather than silently served anonymously.
-func FromRequest(r *http.Request) (Viewer, error) {
-	ip := ClientIP(r)
+func (p Proxies) FromRequest(r *http.Request) (Viewer, error) {
+	ip := p.ClientIP(r)
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		scheme, token, _ := strings.Cut(auth, " ")
 		token = strings.TrimSpace(token)
@@ -89,16 +94,45 @@ func FromRequest(r *http.Request) (Viewer, error) {
 	return Viewer{Key: ip, IP: ip}, nil
 }
 
-// ClientIP is the peer's address, an IPv6 one cut to its /64 (one host usually
-// has the whole /64). Behind a proxy it is the proxy's, so a deployment there
-// should raise the limits (or limit at the proxy).
-func ClientIP(r *http.Request) string {
+// ClientIP is the client's address, an IPv6 one cut to its /64 (one host
+// usually has the whole /64): the peer's, or, when the peer is one of the
+// proxies, the right-most address of X-Forwarded-For that is not one of them
+// (the left-most entries are the client's to write, so only the hops the
+// proxies added are believed).
+func (p Proxies) ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
-		return "ip:" + ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	addr, err := netip.ParseAddr(host)
+	if err == nil && p.trusted(addr) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // a hop that is not an address: stop believing
+			}
+			addr = hop.Unmap()
+			if !p.trusted(addr) {
+				break
+			}
+		}
 	}
-	return "ip:" + host
+	if err != nil {
+		return "ip:" + host
+	}
+	if addr.Is6() && !addr.Is4In6() {
+		pfx, _ := addr.Prefix(64)
+		return "ip:" + pfx.String()
+	}
+	return "ip:" + addr.Unmap().String()
+}
+
+func (p Proxies) trusted(a netip.Addr) bool {
+	for _, pfx := range p {
+		if pfx.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
 }
