@@ -6,49 +6,45 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
-// The connection types are gqlgen's models; these fill them from a window.
+// The connection types are gqlgen's models, one per item type; these fill them
+// from a window.
+
+// nodesAndEdges are a window's items, nil for those that could not be read, and
+// their edges, made by edge from each item's cursor.
+func nodesAndEdges[T any, E any](r paging.Result[T], edge func(cursor string, node *T) E) ([]*T, []E) {
+	nodes := present(r.Items)
+	edges := make([]E, len(nodes))
+	for i, n := range nodes {
+		edges[i] = edge(paging.Cursor(r.Items[i].Offset), n)
+	}
+	return nodes, edges
+}
 
 func roomConnection(r paging.Result[upstream.Room], info *model.PageInfo) *model.RoomConnection {
-	nodes := present(r.Items)
-	c := &model.RoomConnection{Nodes: nodes, PageInfo: info, TotalCount: r.Total, Edges: make([]*model.RoomEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.RoomEdge{Cursor: paging.Cursor(r.Items[i].Offset), Node: n}
-	}
-	return c
+	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.Room) *model.RoomEdge { return &model.RoomEdge{Cursor: c, Node: n} })
+	return &model.RoomConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
 func memberConnection(r paging.Result[upstream.Member], info *model.PageInfo) *model.RoomMemberConnection {
-	nodes := present(r.Items)
-	c := &model.RoomMemberConnection{Nodes: nodes, PageInfo: info, TotalCount: r.Total, Edges: make([]*model.RoomMemberEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.RoomMemberEdge{Cursor: paging.Cursor(r.Items[i].Offset), Node: n}
-	}
-	return c
+	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.Member) *model.RoomMemberEdge {
+		return &model.RoomMemberEdge{Cursor: c, Node: n}
+	})
+	return &model.RoomMemberConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
 func postConnection(r paging.Result[upstream.Post], info *model.PageInfo) *model.PostConnection {
-	nodes := present(r.Items)
-	c := &model.PostConnection{Nodes: nodes, PageInfo: info, TotalCount: r.Total, Edges: make([]*model.PostEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.PostEdge{Cursor: paging.Cursor(r.Items[i].Offset), Node: n}
-	}
-	return c
+	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.Post) *model.PostEdge { return &model.PostEdge{Cursor: c, Node: n} })
+	return &model.PostConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
 func commentConnection(r paging.Result[upstream.Comment], info *model.PageInfo) *model.CommentConnection {
-	nodes := present(r.Items)
-	c := &model.CommentConnection{Nodes: nodes, PageInfo: info, TotalCount: r.Total, Edges: make([]*model.CommentEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.CommentEdge{Cursor: paging.Cursor(r.Items[i].Offset), Node: n}
-	}
-	return c
+	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.Comment) *model.CommentEdge {
+		return &model.CommentEdge{Cursor: c, Node: n}
+	})
+	return &model.CommentConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
 func userConnection(r paging.Result[upstream.User], info *model.PageInfo) *model.UserConnection {
-	nodes := present(r.Items)
-	c := &model.UserConnection{Nodes: nodes, PageInfo: info, TotalCount: r.Total, Edges: make([]*model.UserEdge, len(nodes))}
-	for i, n := range nodes {
-		c.Edges[i] = &model.UserEdge{Cursor: paging.Cursor(r.Items[i].Offset), Node: n}
-	}
-	return c
+	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
+	return &model.UserConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }

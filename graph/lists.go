@@ -33,13 +33,11 @@ func window[T any](ctx context.Context, k *loader.Kind[listKey, *upstream.Page[T
 	// The window's pages go out at once, in a batch of their own that closes
 	// on its last page: no timer, for root fields as for nested ones.
 	k.Prime(ctx, keys)
-	got, errs := k.LoadAll(ctx, keys)
-	pages := make([]paging.Page[T], len(got))
-	for i, p := range got {
-		if errs[i] != nil {
-			return paging.Result[T]{}, nil, errs[i]
+	pages, errs := k.LoadAll(ctx, keys)
+	for _, err := range errs {
+		if err != nil {
+			return paging.Result[T]{}, nil, err
 		}
-		pages[i] = paging.Page[T]{Total: p.Total, Items: p.Items, Errs: p.Errs}
 	}
 	r := paging.Cut(w, size, pages)
 	info := &model.PageInfo{HasNextPage: r.HasNextPage, HasPreviousPage: r.HasPreviousPage}

@@ -16,35 +16,9 @@ import (
 
 //go:generate go run github.com/99designs/gqlgen generate
 
-// Upstream is what the resolvers read and write upstream; *upstream.Client is
-// one. Room lookups by id come separately (Fetchers.Room), since sharing across
-// requests may wrap them.
-type Upstream interface {
-	RoomByURL(ctx context.Context, url string, as upstream.UserToken) (*upstream.Room, error)
-	RoomBySubdomain(ctx context.Context, subdomain string, as upstream.UserToken) (*upstream.Room, error)
-	RoomMembers(ctx context.Context, roomID string, q upstream.ListQuery, as upstream.UserToken) (*upstream.Page[upstream.Member], error)
-	JoinedRooms(ctx context.Context, q upstream.RoomsQuery, as upstream.UserToken) (*upstream.Page[upstream.Room], error)
-	ManagedRooms(ctx context.Context, q upstream.RoomsQuery, as upstream.UserToken) (*upstream.Page[upstream.Room], error)
-	SearchRooms(ctx context.Context, q upstream.SearchQuery, as upstream.UserToken) (*upstream.Page[upstream.Room], error)
-	RoomPosts(ctx context.Context, roomID string, q upstream.PostsQuery, as upstream.UserToken) (*upstream.Page[upstream.Post], error)
-	JoinRoom(ctx context.Context, id string, as upstream.UserToken) error
-	LeaveRoom(ctx context.Context, id string, as upstream.UserToken) error
-	FollowRoom(ctx context.Context, id string, as upstream.UserToken) error
-	UnfollowRoom(ctx context.Context, id string, as upstream.UserToken) error
-	User(ctx context.Context, id string, as upstream.UserToken) (*upstream.Profile, error)
-	UserByUsername(ctx context.Context, username string, as upstream.UserToken) (*upstream.Profile, error)
-	Me(ctx context.Context, as upstream.UserToken) (*upstream.Profile, error)
-	Followers(ctx context.Context, userID string, q upstream.ListQuery, as upstream.UserToken) (*upstream.Page[upstream.User], error)
-	Following(ctx context.Context, userID string, q upstream.ListQuery, as upstream.UserToken) (*upstream.Page[upstream.User], error)
-	FollowUser(ctx context.Context, id string, follow bool, as upstream.UserToken) error
-	Post(ctx context.Context, id string, as upstream.UserToken) (*upstream.Post, error)
-	UserPosts(ctx context.Context, userID string, q upstream.PostsQuery, as upstream.UserToken) (*upstream.Page[upstream.Post], error)
-	PostComments(ctx context.Context, postID string, q upstream.ListQuery, as upstream.UserToken) (*upstream.Page[upstream.Comment], error)
-}
-
 // Fetchers are the upstream calls the loaders make.
 type Fetchers struct {
-	Upstream Upstream
+	Upstream *upstream.Client
 	// Room is *upstream.Client.Room, possibly shared across requests;
 	// ForgetRoom drops a viewer's shared copy of a room after a write (nil: no
 	// sharing).
@@ -64,7 +38,7 @@ type listKey struct {
 // loader.Scope), carrying its viewer, so every upstream resource is fetched at
 // most once per operation.
 type Resolver struct {
-	up         Upstream
+	up         *upstream.Client
 	forgetRoom func(ctx context.Context, id string, as upstream.UserToken)
 
 	rooms *loader.Kind[string, *upstream.Room]

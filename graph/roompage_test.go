@@ -186,3 +186,18 @@ func TestUpstreamCallCap(t *testing.T) {
 func capCalls(n int) func(*service.Config) {
 	return func(c *service.Config) { c.MaxUpstreamCalls = n }
 }
+
+// TestAFailedConnectionNullsItsHolder: connections are non-null, as the schema
+// asks, so a member list the upstream fails nulls the room, with the error at
+// members; the rest of the query is served.
+func TestAFailedConnectionNullsItsHolder(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	env.Fake.SetRouteFault(fake.RouteRoomMembers, fake.Fault{Status: 500})
+	resp := env.Post(t, `{ room(id: "1") { name members(first: 2) { totalCount } } other: room(id: "2") { name } }`, nil, aisha)
+	if servicetest.At(resp.Data, "room") != nil || resp.Code("room.members") != errcode.Upstream {
+		t.Errorf("a failed member list: %s, want room null with UPSTREAM_ERROR at room.members", resp.Raw)
+	}
+	if servicetest.At(resp.Data, "other", "name") == nil {
+		t.Errorf("the rest of the query failed too: %s", resp.Raw)
+	}
+}

@@ -1,7 +1,7 @@
 // Package paging serves Relay-style connections over the upstream's page/limit
 // lists: opaque cursors, the upstream pages that cover a requested slice, and the
-// slice itself. It knows no schema and makes no call: resolvers fetch the pages
-// it names through their loaders.
+// slice itself, cut from upstream.Page answers. It knows no schema and makes no
+// call: resolvers fetch the pages it names through their loaders.
 package paging
 
 import (
@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
 // MaxFirst is the largest page a connection serves.
@@ -92,13 +93,6 @@ type Item[T any] struct {
 	Err    error // the item could not be read
 }
 
-// Page is what a resolver fetched of one upstream page.
-type Page[T any] struct {
-	Total int
-	Items []T
-	Errs  []error // same length as Items; nil for the items that were read
-}
-
 // Result is a window cut from its pages.
 type Result[T any] struct {
 	Items           []Item[T]
@@ -109,7 +103,7 @@ type Result[T any] struct {
 
 // Cut returns the window's items, in order, from pages (pages[i] is upstream page
 // w.Pages(pageSize)[i]). A page that ends early ends the list.
-func Cut[T any](w Window, pageSize int, pages []Page[T]) Result[T] {
+func Cut[T any](w Window, pageSize int, pages []*upstream.Page[T]) Result[T] {
 	var r Result[T]
 	if len(pages) > 0 {
 		r.Total = pages[0].Total

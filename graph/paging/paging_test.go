@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
 func intp(n int) *int       { return &n }
@@ -36,8 +38,8 @@ func TestAsk(t *testing.T) {
 // upstream pages of 5 and of 50, and a window starting mid-page.
 func TestWindowsReachEveryItemOnce(t *testing.T) {
 	const total = 37
-	upstreamPage := func(size, n int) Page[int] {
-		var p Page[int]
+	upstreamPage := func(size, n int) *upstream.Page[int] {
+		p := &upstream.Page[int]{}
 		p.Total = total
 		for i := (n - 1) * size; i < min(n*size, total); i++ {
 			p.Items = append(p.Items, i)
@@ -55,7 +57,7 @@ func TestWindowsReachEveryItemOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var pages []Page[int]
+				var pages []*upstream.Page[int]
 				for _, n := range w.Pages(size) {
 					pages = append(pages, upstreamPage(size, n))
 					calls++
