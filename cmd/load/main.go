@@ -299,7 +299,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	serviceEnv := func(extra ...string) []string {
 		return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
 			"QF_API_BASE_URL=" + up.url, "QF_AUTH_BASE_URL=" + up.url, "LOG_LEVEL=warn",
-			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "GRAPHIQL=false"}, append(splitEnv(extraEnv), extra...)...)
+			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "GRAPHIQL=false"}, append(splitEnv(extraEnv), extra...)...)
 	}
 	svc, err := start(ctx, serviceEnv(), server)
 	if err != nil {

@@ -83,6 +83,7 @@ func run(args []string, out io.Writer) error {
 	// A high threshold: the soak's failing rooms must not open the circuit for the others.
 	cfg.Upstream.BreakerFailures = 1_000_000
 	cfg.CallerLimit = guard.CallerLimit{PerSecond: 1e6, Burst: 1e6}
+	cfg.CallerMaxInFlight = int(cfg.Upstream.MaxConcurrent)
 	if *sharing {
 		cfg.RoomCoalesce, cfg.RoomCacheTTL = true, 10*time.Second
 	}

@@ -214,6 +214,10 @@ func Classify(err error) (code, msg string, level slog.Level) {
 	case errors.Is(err, upstream.ErrInvalidArgument):
 		// The resolvers check arguments first: this is a bug, not the caller's.
 		return Internal, ErrInternal.Error(), slog.LevelError
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		// Out of time before any call was made: waiting for a slot, or for
+		// the verdict on the caller's token.
+		return Upstream, "Quran Reflect could not be reached in time", slog.LevelWarn
 	case errors.Is(err, upstream.ErrMalformed):
 		return Upstream, "Quran Reflect sent an answer that could not be read", slog.LevelWarn
 	case ue != nil:

@@ -49,6 +49,7 @@ func TestPresenter(t *testing.T) {
 		{"transport", room(errors.New("dial tcp: connection refused")), Upstream, "Quran Reflect could not be reached", nil},
 		{"caller's budget", &LimitedError{Code: RateLimited, Msg: "too many upstream calls from this caller; retry later", RetryAfter: time.Second},
 			RateLimited, "too many upstream calls from this caller; retry later", map[string]any{"retryAfter": 1}},
+		{"out of time before a call", context.DeadlineExceeded, Upstream, "Quran Reflect could not be reached in time", nil},
 		{"a bug", errors.New("nil map"), Internal, "internal server error", nil},
 	}
 	for _, tt := range tests {

@@ -43,7 +43,13 @@ type CallerLimits struct {
 	now   func() time.Time
 
 	mu      sync.Mutex
-	buckets *lru.Cache[string, *rate.Limiter]
+	buckets *lru.Cache[string, *bucket]
+}
+
+// bucket is one caller's tokens and the calls that hold a claim on one (Hold).
+type bucket struct {
+	*rate.Limiter
+	held int // guarded by CallerLimits.mu
 }
 
 // NewCallerLimits returns buckets of c; now is the clock (time.Now in production).
@@ -51,7 +57,7 @@ func NewCallerLimits(c CallerLimit, now func() time.Time) *CallerLimits {
 	if c.PerSecond <= 0 || c.Burst <= 0 {
 		panic("guard: a CallerLimit needs a positive rate and burst; start from DefaultCallerLimit()")
 	}
-	buckets, _ := lru.New[string, *rate.Limiter](trackedCallers) // only fails for a size <= 0
+	buckets, _ := lru.New[string, *bucket](trackedCallers) // only fails for a size <= 0
 	return &CallerLimits{rate: rate.Limit(c.PerSecond), burst: c.Burst, now: now, buckets: buckets}
 }
 
@@ -59,14 +65,50 @@ func NewCallerLimits(c CallerLimit, now func() time.Time) *CallerLimits {
 func (l *CallerLimits) Allows(key string) error {
 	l.mu.Lock()
 	b, ok := l.buckets.Get(key)
+	var held int
+	if ok {
+		held = b.held
+	}
 	l.mu.Unlock()
 	if !ok {
 		return nil
 	}
-	if tokens := b.TokensAt(l.now()); tokens < 1 {
+	if tokens := b.TokensAt(l.now()) - float64(held); tokens < 1 {
 		return l.limited(tokens)
 	}
 	return nil
+}
+
+// Hold claims one of key's calls for a call whose cost is known only when it
+// answers: it is refused, like Take, when the calls already held would spend
+// the bucket. release(charge) ends the claim, spending the call only if charge.
+// So the budget counts calls in flight, not only answers: a thousand calls
+// sent at once cannot all pass a check made before any of them answered.
+func (l *CallerLimits) Hold(key string) (release func(charge bool), err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucketLocked(key)
+	if tokens := b.TokensAt(l.now()) - float64(b.held); tokens < 1 {
+		return nil, l.limited(tokens)
+	}
+	b.held++
+	return func(charge bool) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		b.held--
+		if charge {
+			b.AllowN(l.now(), 1)
+		}
+	}, nil
+}
+
+func (l *CallerLimits) bucketLocked(key string) *bucket {
+	b, ok := l.buckets.Get(key)
+	if !ok {
+		b = &bucket{Limiter: rate.NewLimiter(l.rate, l.burst)}
+		l.buckets.Add(key, b)
+	}
+	return b
 }
 
 // Take spends one call from key's bucket, or says how long to wait. AllowN, not
@@ -74,11 +116,7 @@ func (l *CallerLimits) Allows(key string) error {
 // it was.
 func (l *CallerLimits) Take(key string) error {
 	l.mu.Lock()
-	b, ok := l.buckets.Get(key)
-	if !ok {
-		b = rate.NewLimiter(l.rate, l.burst)
-		l.buckets.Add(key, b)
-	}
+	b := l.bucketLocked(key)
 	l.mu.Unlock()
 	now := l.now()
 	if b.AllowN(now, 1) {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -221,7 +222,7 @@ func (inst *instance[K, V]) batch(ctx context.Context, keys []K) []*dataloader.R
 // call makes one upstream call within the operation's and the caller's limits.
 func (inst *instance[K, V]) call(ctx context.Context, key K) (V, error) {
 	var val V
-	err := inst.op.call(func(as upstream.UserToken) (err error) {
+	err := inst.op.call(ctx, func(as upstream.UserToken) (err error) {
 		val, err = inst.kind.fetch(ctx, key, as)
 		return err
 	})
@@ -236,25 +237,67 @@ func Write(ctx context.Context, endpoint string, write func(ctx context.Context,
 	op := operationFrom(ctx)
 	ctx, span := op.policy.Tracer.Start(ctx, endpoint, trace.WithAttributes(attribute.String("loader.endpoint", endpoint)))
 	defer span.End()
-	return op.call(func(as upstream.UserToken) error { return write(ctx, as) })
+	return op.call(ctx, func(as upstream.UserToken) error { return write(ctx, as) })
 }
 
-// call admits one upstream call, makes it as the operation's viewer, and charges
-// a refused token to the client's address.
-func (op *operation) call(do func(as upstream.UserToken) error) error {
+// call admits one upstream call and makes it as the operation's viewer. An
+// unproven token's call is its probe, held against its address's refused-token
+// budget until it answers, or waits for the probe under way; the call spends
+// the caller's budget (the address's until the token is proven) and one of the
+// caller's share of calls in flight.
+func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) error) (err error) {
 	p, v := op.policy, op.viewer
-	if v.Token != "" {
-		if err := p.BadTokens.Allows(v.IP); err != nil {
-			return err
-		}
-	}
-	if err := op.spend(); err != nil {
+	settle, err := p.Proofs.Await(ctx, v)
+	if errors.Is(err, guard.ErrRefused) {
+		return &upstream.StatusError{Status: http.StatusUnauthorized, Message: "refused at another call with this token"}
+	} else if err != nil {
 		return err
 	}
-	err := do(v.Token)
-	var se *upstream.StatusError
-	if v.Token != "" && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
-		_ = p.BadTokens.Take(v.IP)
+	verdict := guard.Unsettled
+	if settle != nil {
+		release, err := p.BadTokens.Hold(v.IP)
+		if err != nil {
+			settle(guard.Unsettled)
+			return err
+		}
+		defer func() { release(verdict == guard.Refused); settle(verdict) }()
+	}
+	caller := p.Proofs.CallerKey(v)
+	if err := op.spend(caller); err != nil {
+		return err
+	}
+	if p.Shares != nil {
+		release, err := p.Shares.Acquire(ctx, caller)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	err = do(v.Token)
+	if !v.Anonymous() {
+		verdict = verdictOf(err)
+		if settle == nil && verdict == guard.Refused {
+			// A proven token refused: it expired or was revoked.
+			p.Proofs.Forget(v)
+			_ = p.BadTokens.Take(v.IP)
+		}
 	}
 	return err
+}
+
+// verdictOf is what a call's outcome proves about its token: any answer but a
+// 401 accepted it; a 429, a 5xx or no answer proves nothing.
+func verdictOf(err error) guard.Verdict {
+	var se *upstream.StatusError
+	switch {
+	case err == nil:
+		return guard.Accepted
+	case !errors.As(err, &se) || se.Status == http.StatusTooManyRequests || se.Status >= 500:
+		return guard.Unsettled
+	case se.Status == http.StatusUnauthorized:
+		return guard.Refused
+	case se.Status >= 400:
+		return guard.Accepted
+	}
+	return guard.Unsettled
 }

@@ -31,6 +31,7 @@ func testPolicy() *Policy {
 		Logger:      slog.New(slog.DiscardHandler),
 		Callers:     guard.NewCallerLimits(guard.DefaultCallerLimit(), time.Now),
 		BadTokens:   guard.NewCallerLimits(guard.DefaultBadTokenLimit(), time.Now),
+		Proofs:      guard.NewProofs(guard.DefaultProofTTL, time.Now),
 		Tracer:      noop.NewTracerProvider().Tracer(""),
 		Concurrency: 8,
 		MaxCalls:    100,
@@ -39,6 +40,18 @@ func testPolicy() *Policy {
 
 // stopped is a clock that never moves: no bucket refills during a test.
 func stopped() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// proven is v once the upstream has accepted its token: it spends a budget of
+// its own from its next call on.
+func proven(t *testing.T, p *Policy, v viewer.Viewer) viewer.Viewer {
+	t.Helper()
+	settle, err := p.Proofs.Await(t.Context(), v)
+	if settle == nil || err != nil {
+		t.Fatalf("Await of a new token: settle %v, err %v; want a probe", settle != nil, err)
+	}
+	settle(guard.Accepted)
+	return v
+}
 
 // holder is a viewer with token, from ip (anonymous viewers are Viewer{Key: ip, IP: ip}).
 func holder(t upstream.UserToken, ip string) viewer.Viewer {
@@ -279,7 +292,9 @@ func TestCallLimits(t *testing.T) {
 			rooms := Declare("room", up.fetch)
 			p := testPolicy()
 			tt.tighten(p)
-			inOperation(t, p, holder("tok", "ip:1"), func(ctx context.Context) {
+			// Proven: an unproven token's first call would spend its
+			// address's budget, not its own.
+			inOperation(t, p, proven(t, p, holder("tok", "ip:1")), func(ctx context.Context) {
 				keys := []string{"1", "2", "3", "4", "5"}
 				vals, errs := rooms.LoadAll(ctx, keys)
 				answered, refused := 0, 0

@@ -28,12 +28,18 @@ type Policy struct {
 	Logger *slog.Logger
 	// Callers is the per-caller budget: each upstream call spends one.
 	Callers *guard.CallerLimits
-	// BadTokens is a per-IP budget of tokens the upstream refused: a caller
-	// that invents tokens gets a fresh per-token bucket each time, but not a
-	// fresh IP.
+	// BadTokens is a per-address budget of tokens the upstream refused,
+	// counting the unproven ones in flight: a caller that invents tokens gets
+	// no fresh budget, and no more probes at once than the budget holds.
 	BadTokens *guard.CallerLimits
-	Metrics   *telemetry.Metrics // nil: none
-	Tracer    trace.Tracer
+	// Proofs are the tokens the upstream has accepted: only those spend a
+	// budget of their own; the others spend their address's.
+	Proofs *guard.Proofs
+	// Shares caps the calls one caller has in flight (nil: no cap but the
+	// upstream client's).
+	Shares  *guard.Shares
+	Metrics *telemetry.Metrics // nil: none
+	Tracer  trace.Tracer
 	// Concurrency bounds the upstream calls one batch makes at once.
 	Concurrency int
 	// MaxCalls bounds the upstream calls of one operation, counted where they
@@ -67,8 +73,8 @@ func NewScope(p *Policy, plans ...Plan) Scope {
 	switch {
 	case p.Concurrency < 1 || p.MaxCalls < 1:
 		panic("loader: Policy.Concurrency and Policy.MaxCalls must be positive")
-	case p.Logger == nil || p.Callers == nil || p.BadTokens == nil || p.Tracer == nil:
-		panic("loader: Policy needs a Logger, Callers, BadTokens and a Tracer")
+	case p.Logger == nil || p.Callers == nil || p.BadTokens == nil || p.Proofs == nil || p.Tracer == nil:
+		panic("loader: Policy needs a Logger, Callers, BadTokens, Proofs and a Tracer")
 	}
 	return Scope{Policy: p, Plans: plans}
 }
@@ -114,14 +120,14 @@ type kindInstance struct{ kind, instance any }
 // caller's budget. Both are decided together, so that a call the budget refuses
 // is no call (the allowance is intact, and the client learns RATE_LIMITED with
 // its retryAfter), and concurrent calls never see each other's refusals.
-func (op *operation) spend() error {
+func (op *operation) spend(caller string) error {
 	op.callsMu.Lock()
 	defer op.callsMu.Unlock()
 	if op.calls >= op.policy.MaxCalls {
 		return &errcode.LimitedError{Code: errcode.TooManyCalls,
 			Msg: fmt.Sprintf("an operation may make at most %d upstream calls", op.policy.MaxCalls)}
 	}
-	if err := op.policy.Callers.Take(op.viewer.Key); err != nil {
+	if err := op.policy.Callers.Take(caller); err != nil {
 		return err
 	}
 	op.calls++

@@ -145,6 +145,9 @@ type Queries struct {
 	// a caller that invents a token per request gets a fresh per-token bucket
 	// each time, but not a fresh address.
 	Addresses *guard.CallerLimits
+	// Proofs say whose budget a registration spends: a token's own once the
+	// upstream has accepted it, else its address's.
+	Proofs *guard.Proofs
 }
 
 var _ interface {
@@ -215,7 +218,7 @@ func (p Queries) MutateOperationParameters(ctx context.Context, params *graphql.
 				return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this address; retry later")
 			}
 		}
-		if err := p.Callers.Take(v.Key); err != nil {
+		if err := p.Callers.Take(p.Proofs.CallerKey(v)); err != nil {
 			return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this caller; retry later")
 		}
 		// Stored in Register, once it has validated.

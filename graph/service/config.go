@@ -39,6 +39,8 @@ type Config struct {
 
 	Limits      guard.Limits
 	CallerLimit guard.CallerLimit
+	// CallerMaxInFlight is one caller's share of the upstream calls in flight.
+	CallerMaxInFlight int
 	// MaxUpstreamCalls bounds the upstream calls of one operation, counted
 	// where they are made, whatever field led to them.
 	MaxUpstreamCalls int
@@ -104,9 +106,12 @@ func Defaults() Config {
 		BatchConcurrency: 10,
 		Limits:           guard.DefaultLimits(),
 		CallerLimit:      guard.DefaultCallerLimit(),
-		MaxUpstreamCalls: 200,
-		RequestTimeout:   20 * time.Second,
-		MaxBodyBytes:     64 << 10,
+		// A quarter of UPSTREAM_MAX_IN_FLIGHT: one caller's flood leaves
+		// three quarters of the slots to everyone else.
+		CallerMaxInFlight: 16,
+		MaxUpstreamCalls:  200,
+		RequestTimeout:    20 * time.Second,
+		MaxBodyBytes:      64 << 10,
 		// Behind a load balancer a replica sees a few hundred connections;
 		// each idle one costs a goroutine and some 28 KB.
 		MaxConnections: 4096,

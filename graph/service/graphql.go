@@ -31,6 +31,8 @@ type pipeline struct {
 	callers, badTokens *guard.CallerLimits
 	refusals           *guard.CallerLimits
 	registrations      *guard.CallerLimits
+	proofs             *guard.Proofs
+	shares             *guard.Shares // nil: no per-caller share
 }
 
 // queryCacheSize is how many parsed and validated documents are kept.
@@ -66,7 +68,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv.SetErrorPresenter(errcode.Presenter(p.logger))
 	srv.SetRecoverFunc(errcode.Recover(p.logger))
 	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
-		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations})
+		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations, Proofs: p.proofs})
 	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: func(ctx context.Context, q string) bool {
 		_, ok := cache.Get(ctx, q)
 		return ok
@@ -84,6 +86,8 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 		Logger:      p.logger,
 		Callers:     p.callers,
 		BadTokens:   p.badTokens,
+		Proofs:      p.proofs,
+		Shares:      p.shares,
 		Metrics:     p.metrics,
 		Tracer:      p.tracer,
 		Concurrency: cfg.BatchConcurrency,

@@ -167,6 +167,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	if d.RefusalLimit != nil {
 		refusals = *d.RefusalLimit
 	}
+	var shares *guard.Shares
+	if int64(cfg.CallerMaxInFlight) < cfg.Upstream.MaxConcurrent {
+		shares = guard.NewShares(cfg.CallerMaxInFlight, guard.ShareWait)
+	}
 	gql := newGraphQL(cfg, pipeline{
 		logger:    logger,
 		resolver:  graph.NewResolver(graph.Fetchers{Upstream: client, Room: room, ForgetRoom: forgetRoom}),
@@ -180,6 +184,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		// Persisted-query registrations per address: a client registers each
 		// of its documents once; a flood of invented ones fills the store.
 		registrations: guard.NewCallerLimits(refusals, d.Now),
+		proofs:        guard.NewProofs(guard.DefaultProofTTL, d.Now),
+		shares:        shares,
 	})
 
 	var shuttingDown atomic.Bool
