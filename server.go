@@ -20,10 +20,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/quranfoundation/reflect-graphql/graph/httpapi"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
-	"golang.org/x/net/netutil"
 )
 
 func main() {
@@ -78,8 +78,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return err
 	}
 	defer svc.Close()
+	var draining atomic.Bool
 	srv := &http.Server{
-		Handler:           svc.Handler,
+		Handler:           httpapi.CloseWhenDraining(svc.Handler, &draining),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second, // a late request still gets its answer
@@ -87,15 +88,15 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr())
-	if err != nil {
-		return fmt.Errorf("PORT: %w", err)
-	}
 	// At most MaxConnections open: beyond it, new connections wait in the
 	// listen queue. From three quarters of it on, idle keep-alive connections
 	// are closed at once instead of after IdleTimeout, so waiting clients get in.
-	ln = netutil.LimitListener(ln, cfg.MaxConnections)
-	srv.ConnState = closeIdleUnderPressure(cfg.MaxConnections * 3 / 4)
+	ln, err := httpapi.Listen(cfg.Addr(), cfg.MaxConnections)
+	if err != nil {
+		return fmt.Errorf("PORT: %w", err)
+	}
+	conns := httpapi.NewConns(cfg.MaxConnections * 3 / 4)
+	srv.ConnState = conns.ConnState
 	errc := make(chan error, 2)
 	var admin *http.Server
 	if cfg.MetricsAddr != "" {
@@ -129,14 +130,29 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	if admin != nil {
 		defer admin.Shutdown(sctx)
 	}
+	// The listener closes first, while keep-alive clients still send on the
+	// connections they have, so no request waits in its accept queue to be
+	// reset. Then each connection ends after its next answer ("Connection:
+	// close"), where its client knows it ended; a client that reconnects is
+	// refused. Only connections left idle throughout drainGrace are closed
+	// under their clients, by Shutdown.
+	ln.Close()
+	draining.Store(true)
+	gctx, gcancel := context.WithTimeout(sctx, drainGrace)
+	conns.WaitClosed(gctx)
+	gcancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+		return err // Serve ends with net.ErrClosed: the listener was closed before Shutdown
 	}
 	return nil
 }
+
+// drainGrace is how long, once the listener is closed, connections have to end
+// after their next answer before the idle rest are closed.
+const drainGrace = time.Second
 
 // startDemoUpstream serves the embedded fake upstream on a loopback port and
 // points cfg at it.
@@ -153,24 +169,6 @@ func startDemoUpstream(logger *slog.Logger, cfg *service.Config) (stop func(), e
 	logger.Warn("QF_CLIENT_ID is not set: serving DEMO DATA from an embedded fake of the Quran Reflect API",
 		"fake", base, "demoTokens", "demo-aisha, demo-bilal, demo-fatima")
 	return func() { _ = demo.Close() }, nil
-}
-
-// closeIdleUnderPressure counts open connections and, once there are at least
-// high of them, closes each connection as it goes idle.
-func closeIdleUnderPressure(high int) func(net.Conn, http.ConnState) {
-	var open atomic.Int64
-	return func(c net.Conn, s http.ConnState) {
-		switch s {
-		case http.StateNew:
-			open.Add(1)
-		case http.StateClosed, http.StateHijacked:
-			open.Add(-1)
-		case http.StateIdle:
-			if open.Load() >= int64(high) {
-				c.Close()
-			}
-		}
-	}
 }
 
 // displayAddr is the address to print for people: localhost for all interfaces.

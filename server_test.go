@@ -4,10 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -284,5 +289,84 @@ func TestConnectionsAreBounded(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run = %v", err)
+	}
+}
+
+// TestShutdownUnderLoadLosesNothing (issue 13, finding 6): keep-alive clients
+// that never retry by themselves send requests while the process is told to
+// stop. Every request is answered, until the clients find the port refusing
+// connections: none is reset, cut off or left unanswered. Before, every
+// SIGTERM under such load lost a few.
+func TestShutdownUnderLoadLosesNothing(t *testing.T) {
+	const workers, before = 16, 1500 // requests answered before the signal
+	f := fake.New(fake.Options{})
+	up := httptest.NewServer(f)
+	defer up.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
+			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
+			"SHUTDOWN_DELAY": "300ms", "LOG_LEVEL": "error", "CALLER_RATE": "1000000", "CALLER_BURST": "1000000"}), w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, out)
+	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+
+	var (
+		answered atomic.Int64
+		signal   sync.Once
+		mu       sync.Mutex
+		lost     []string
+		wg       sync.WaitGroup
+	)
+	stopBy := time.Now().Add(30 * time.Second) // a guard, not a synchronisation
+	for range workers {
+		wg.Go(func() {
+			c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}, Timeout: 10 * time.Second}
+			defer c.CloseIdleConnections()
+			for time.Now().Before(stopBy) {
+				req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(`{"query":"{ room(id: \"1\") { id } }"}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.GetBody = nil // no silent retry by the client: every failure counts
+				resp, err := c.Do(req)
+				if errors.Is(err, syscall.ECONNREFUSED) {
+					return // the listener is closed: what a client must see, and all it may
+				}
+				if err == nil {
+					var body []byte
+					body, err = io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err == nil && (resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"id":"1"`)) {
+						err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, body)
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					lost = append(lost, err.Error())
+					mu.Unlock()
+					continue
+				}
+				if answered.Add(1) == before {
+					signal.Do(cancel) // SIGTERM, under load
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := <-done; err != nil {
+		t.Errorf("run = %v", err)
+	}
+	if len(lost) > 0 {
+		t.Errorf("%d of %d requests lost at shutdown; first: %s", len(lost), int(answered.Load())+len(lost), lost[0])
+	}
+	if answered.Load() < before {
+		t.Errorf("only %d answered before the clients stopped", answered.Load())
 	}
 }
