@@ -45,11 +45,15 @@ func newRedis(url string) (*redis.Client, error) {
 
 // redisGate is a small circuit around Redis: after redisFailures calls in a
 // row fail (other than misses), every call fails at once until redisPause has
-// passed. Readiness probes pass through it (ungated), so that /readyz reports
-// Redis itself, not the gate.
+// passed; then one call goes through as a trial while the others still fail at
+// once, and its outcome closes the gate or opens it for another pause.
+// Readiness probes pass through it (ungated), so that /readyz reports Redis
+// itself, not the gate.
 type redisGate struct {
-	until    atomic.Int64 // unix nanoseconds
-	failures atomic.Int32 // in a row
+	now      func() time.Time // nil: time.Now
+	until    atomic.Int64     // unix nanoseconds; 0 while closed
+	trial    atomic.Bool      // a trial call is under way
+	failures atomic.Int32     // in a row
 }
 
 type ungatedKey struct{}
@@ -57,61 +61,103 @@ type ungatedKey struct{}
 // ungated marks a context whose Redis calls bypass the gate.
 func ungated(ctx context.Context) context.Context { return context.WithValue(ctx, ungatedKey{}, true) }
 
+func (g *redisGate) clock() time.Time {
+	if g.now == nil {
+		return time.Now()
+	}
+	return g.now()
+}
+
+// admit says whether a call may reach Redis, and whether it is the trial.
+func (g *redisGate) admit(ctx context.Context) (ok, trial bool) {
+	until := g.until.Load()
+	switch {
+	case ctx.Value(ungatedKey{}) != nil || until == 0:
+		return true, false
+	case g.clock().UnixNano() < until:
+		return false, false
+	case g.trial.CompareAndSwap(false, true):
+		return true, true
+	}
+	return false, false // the trial is under way
+}
+
+// open reports whether a call now would be refused.
 func (g *redisGate) open(ctx context.Context) bool {
-	return ctx.Value(ungatedKey{}) == nil && time.Now().UnixNano() < g.until.Load()
+	ok, trial := g.admit(ctx)
+	if trial {
+		g.trial.Store(false)
+	}
+	return !ok
 }
 
 // failed opens the gate on what says Redis cannot be reached in time: a dial or
 // I/O error, a timeout. A miss, a caller that left, or an error reply (Redis
 // answered, for example to a command an older server does not know) do not.
-func (g *redisGate) failed(err error) {
+// A trial's failure opens it again at once; its success closes it.
+func (g *redisGate) failed(err error, trial bool) {
+	if trial {
+		defer g.trial.Store(false)
+	}
 	var reply redis.Error
 	if err == nil || errors.Is(err, redis.Nil) || errors.As(err, &reply) {
 		g.failures.Store(0)
+		if trial {
+			g.until.Store(0)
+		}
 		return
 	}
 	if errors.Is(err, context.Canceled) {
-		return
+		return // a trial whose caller left proves nothing: the next call tries
 	}
-	if g.failures.Add(1) >= redisFailures {
+	if g.failures.Add(1) >= redisFailures || trial {
 		g.failures.Store(0)
-		g.until.Store(time.Now().Add(redisPause).UnixNano())
+		g.until.Store(g.clock().Add(redisPause).UnixNano())
 	}
 }
 
 func (g *redisGate) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if g.open(ctx) {
+		ok, trial := g.admit(ctx)
+		if !ok {
 			return nil, errRedisPaused
 		}
 		conn, err := next(ctx, network, addr)
-		g.failed(err)
+		g.failed(err, trial)
 		return conn, err
 	}
 }
 
 func (g *redisGate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if g.open(ctx) {
+		ok, trial := g.admit(ctx)
+		if !ok {
 			cmd.SetErr(errRedisPaused)
 			return errRedisPaused
 		}
+		if trial {
+			ctx = ungated(ctx) // its own dial, if it needs one, is part of the trial
+		}
 		err := next(ctx, cmd)
-		g.failed(err)
+		g.failed(err, trial)
 		return err
 	}
 }
 
 func (g *redisGate) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if g.open(ctx) {
+		ok, trial := g.admit(ctx)
+		if !ok {
 			for _, c := range cmds {
 				c.SetErr(errRedisPaused)
 			}
 			return errRedisPaused
 		}
+		if trial {
+			ctx = ungated(ctx)
+		}
 		err := next(ctx, cmds)
-		g.failed(err)
+		g.failed(err, trial)
 		return err
 	}
 }
