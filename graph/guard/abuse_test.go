@@ -69,6 +69,7 @@ func abuses() []abuse {
 	return []abuse{
 		{"field duplication", servicetest.Body(`{ room(id: "1") {`+repeat(" id", 10_000)+` } }`, nil), errcode.TooManyTokens, 200},
 		{"field duplication within the token limit", servicetest.Body(`{ room(id: "1") {`+repeat(" id", 1900)+` } }`, nil), errcode.TooManySelections, 200},
+		{"conflicting aliases (14,070 merge errors)", servicetest.Body(`{ room(id: "1") {`+repeat(" id", 469)+repeat(" id: name", 30)+` } }`, nil), errcode.TooManySelections, 200},
 		{"unused fragment", servicetest.Body(`{ __typename } fragment U on Room {`+repeat(" id", 1900)+` }`, nil), errcode.TooManySelections, 200},
 		{"fragment name defined twice", servicetest.Body(`{ room(id: "1") { ...U } } fragment U on Room {`+repeat(" id", 400)+` } fragment U on Room { id }`, nil), "GRAPHQL_VALIDATION_FAILED", 200},
 		{"20 rooms fields of 100 ids", servicetest.Body(twentyQ.String(), twenty), errcode.TooManyIDs, 200},

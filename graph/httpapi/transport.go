@@ -49,6 +49,9 @@ type Transport struct {
 	// that is cheap to send and costly to refuse buys little. By address, not
 	// token: an invented token per request buys no fresh budget (nil: none).
 	Refusals *guard.CallerLimits
+	// Validated reports a document the service has already parsed and
+	// validated (the query cache): it holds none of the budget.
+	Validated func(ctx context.Context, query string) bool
 }
 
 // The bounds of any one answer: what a document can make the service write.
@@ -105,8 +108,19 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 
 	ctx := r.Context()
 	ip := viewer.From(ctx).IP
+	var release func(refused bool) // a unit of the budget held, if any
 	if t.Refusals != nil {
-		if err := t.Refusals.Allows(ip); err != nil {
+		// A document never validated before holds a unit of the budget while
+		// it is parsed and validated, so that clients sending costly documents
+		// at once cannot all pass a check made before any was refused; the
+		// unit is spent only if the document is refused.
+		var err error
+		if params.Query != "" && (t.Validated == nil || !t.Validated(ctx, params.Query)) {
+			release, err = t.Refusals.Hold(ip)
+		} else {
+			err = t.Refusals.Allows(ip)
+		}
+		if err != nil {
 			e := limited(err)
 			w.Header().Set("Retry-After", fmt.Sprint(e.Extensions["retryAfter"]))
 			t.fail(w, r, http.StatusTooManyRequests, e)
@@ -114,10 +128,13 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		}
 	}
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
+	switch refused := errs != nil && refusedDocument(errs); {
+	case release != nil:
+		release(refused)
+	case refused && t.Refusals != nil:
+		_ = t.Refusals.Take(ip)
+	}
 	if errs != nil {
-		if t.Refusals != nil && refusedDocument(errs) {
-			_ = t.Refusals.Take(ip)
-		}
 		errs = capErrors(errs)
 		// The document did not parse or validate, or the variables did not fit.
 		// application/json answers 200 with the errors; the newer media type

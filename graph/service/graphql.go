@@ -61,18 +61,20 @@ func (c smallQueries) Add(ctx context.Context, query string, doc *ast.QueryDocum
 // operation gets its span, then its loaders, primed by the schema's plans.
 func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv := handler.New(p.resolver.ExecutableSchema())
-	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge, Refusals: p.refusals})
 	cache := smallQueries{lru.New[*ast.QueryDocument](queryCacheSize)}
+	validated := func(ctx context.Context, q string) bool {
+		_, ok := cache.Get(ctx, q)
+		return ok
+	}
+	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge,
+		Refusals: p.refusals, Validated: validated})
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetErrorPresenter(errcode.Presenter(p.logger))
 	srv.SetRecoverFunc(errcode.Recover(p.logger))
 	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
 		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations, Proofs: p.proofs})
-	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: func(ctx context.Context, q string) bool {
-		_, ok := cache.Get(ctx, q)
-		return ok
-	}})
+	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: validated})
 	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
 	srv.Use(persisted.Register{Store: p.store, Logger: p.logger, Metrics: p.metrics})
 	if cfg.Introspection {
