@@ -197,6 +197,7 @@ func TestTheAmplifyingDocumentIsBounded(t *testing.T) {
 		"an unused one":    `{ __typename } fragment F on Room { ` + fields + `}`,
 		"spread 21 times":  `{ room(id: "1") { ` + strings.Repeat("...F ", 21) + `} } fragment F on Room { id: name }`,
 		"in inline frames": `{ room(id: "1") { ` + strings.Repeat("... on Room { id } ", 21) + `} }`,
+		"introspection":    `{ __type(name: "Room") { ` + strings.Repeat("fields(includeDeprecated: true) { name } fields(includeDeprecated: false) { name } ", 55) + `} }`,
 	} {
 		resp := env.Post(t, doc, nil)
 		if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != errcode.TooManySelections || len(resp.Raw) > 1<<10 {
