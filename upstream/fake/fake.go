@@ -1,6 +1,8 @@
 // Package fake is an in-process emulator of the Quran Reflect API (rooms, their
 // members and posts, users and their follows, posts and their comments, and the
-// writes that join, leave and follow) and its OAuth2 token endpoint, built from
+// writes that join, leave and follow) and its OAuth2/OpenID Connect provider
+// (client credentials, and signing in the demo users by authorization code with
+// PKCE, refresh-token rotation and revocation: see oidc.go), built from
 // the provider's documentation: both auth headers required, the gateway's error
 // envelopes (422 for a bad page or limit), mutual followers only for signed-in
 // users, privateToken only for a room's owner, user-only calls refused to a
@@ -9,9 +11,9 @@
 //
 // The service's demo mode serves it, and the project's tests run against it. Tests
 // also use its counters (Stats, per route) and its fault knobs (Fault, Tamper,
-// HoldRooms, SetRouteFault), which the demo never touches. It is never used when
-// real credentials are configured. Each Server has its own copy of the demo data,
-// which its writes change.
+// HoldRooms, SetRouteFault, SetIDTokenFault, HoldRefreshes), which the demo never
+// touches. It is never used when real credentials are configured. Each Server has
+// its own copy of the demo data, which its writes change.
 package fake
 
 import (
@@ -31,6 +33,16 @@ type Options struct {
 	Latency       time.Duration // added to every API answer (demos and measurements)
 	Rooms         int           // seed rooms 1 to Rooms (default, and at least, 20); those past 20 have no posts
 	Now           func() time.Time
+
+	// UserTokenLifetime is the lifetime of the access tokens of signed-in users
+	// (and the exp of their ID tokens); default one hour.
+	UserTokenLifetime time.Duration
+	// RedirectURIs are the client's registered redirect URIs, matched exactly;
+	// RegisterRedirect adds more.
+	RedirectURIs []string
+	// PostLogoutRedirectURIs are where the logout endpoint may send the browser
+	// back to; RegisterPostLogoutRedirect adds more.
+	PostLogoutRedirectURIs []string
 }
 
 // The demo client's credentials, accepted by a zero-Options Server.
@@ -70,6 +82,7 @@ type Server struct {
 	routeFaults   map[string]Fault
 	tamper        map[string]func(map[string]any)
 	hold          *hold
+	oidc          oidcState
 }
 
 // New returns an emulator seeded with the demo data.
@@ -82,6 +95,9 @@ func New(opts Options) *Server {
 	}
 	if opts.TokenLifetime <= 0 {
 		opts.TokenLifetime = time.Hour
+	}
+	if opts.UserTokenLifetime <= 0 {
+		opts.UserTokenLifetime = time.Hour
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -101,13 +117,15 @@ func New(opts Options) *Server {
 		// Buffered so that a handler never blocks on it; tests drain it.
 		cancelledCh: make(chan struct{}, 4096),
 	}
+	s.oidc = newOIDCState(opts, s.demo)
 	s.routes = s.routeTable()
 	s.mux.HandleFunc("POST /oauth2/token", s.handleToken)
+	s.handleOIDC()
 	s.mux.HandleFunc("/", s.serveAPI)
 	return s
 }
 
-// ServeHTTP serves the token endpoint and the API.
+// ServeHTTP serves the OAuth2/OpenID Connect endpoints and the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -131,8 +149,21 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed.")
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "client_credentials" {
-		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type", "Only client_credentials is supported here.")
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "The request body is not a valid form.")
+		return
+	}
+	switch r.PostForm.Get("grant_type") {
+	case "client_credentials":
+	case "authorization_code":
+		s.exchangeCode(w, r)
+		return
+	case "refresh_token":
+		s.refreshGrant(w, r)
+		return
+	default:
+		writeOAuthError(w, http.StatusBadRequest, "unsupported_grant_type",
+			"Only client_credentials, authorization_code and refresh_token are supported here.")
 		return
 	}
 	var b [16]byte
@@ -156,6 +187,9 @@ func (s *Server) viewer(token string) (string, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if uid, ok, found := s.userTokenLocked(token); found {
+		return uid, ok
+	}
 	exp, ok := s.issued[token]
 	if !ok || !s.opts.Now().Before(exp) {
 		return "", false

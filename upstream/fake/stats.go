@@ -13,6 +13,10 @@ type Stats struct {
 	TokenRequests int
 	Cancelled     int               // held room lookups and hanging calls whose caller went away
 	Traceparents  map[string]string // the W3C traceparent of the last call per room id
+	CodeExchanges int               // authorization_code grant requests
+	Refreshes     int               // refresh_token grant requests
+	RefreshReuses int               // spent refresh tokens presented again
+	Revocations   int               // requests to the revocation endpoint
 }
 
 // Stats returns the counters since the start or the last ResetStats.
@@ -21,7 +25,8 @@ func (s *Server) Stats() Stats {
 	defer s.mu.Unlock()
 	return Stats{APICalls: s.apiCalls, Calls: maps.Clone(s.calls), RoomCalls: s.roomCalls, CallsByID: maps.Clone(s.callsByID),
 		MaxInFlight: s.maxInFlight, InFlight: s.inFlight, TokenRequests: s.tokenRequests, Cancelled: s.cancelled,
-		Traceparents: maps.Clone(s.traceparents)}
+		Traceparents: maps.Clone(s.traceparents), CodeExchanges: s.oidc.codeExchanges, Refreshes: s.oidc.refreshes,
+		RefreshReuses: s.oidc.refreshReuses, Revocations: s.oidc.revocations}
 }
 
 // ResetStats zeroes the counters.
@@ -29,6 +34,7 @@ func (s *Server) ResetStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.apiCalls, s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled = 0, 0, 0, 0, 0
+	s.oidc.codeExchanges, s.oidc.refreshes, s.oidc.refreshReuses, s.oidc.revocations = 0, 0, 0, 0
 	s.calls = make(map[string]int)
 	s.callsByID = make(map[string]int)
 	s.traceparents = make(map[string]string)
