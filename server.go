@@ -57,6 +57,16 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	logger := slog.New(telemetry.WithRequestIDs(handler))
 
+	// At most MaxConnections open: beyond it, new connections wait in the
+	// listen queue. From three quarters of it on, idle keep-alive connections
+	// are closed at once instead of after IdleTimeout, so waiting clients get in.
+	ln, err := httpapi.Listen(cfg.Addr(), cfg.MaxConnections)
+	if err != nil {
+		return fmt.Errorf("PORT: %w", err)
+	}
+	defer ln.Close()
+	// PUBLIC_URL defaults to where the service listens (PORT=0 included).
+	cfg.ResolvePublicURL(displayAddr(ln.Addr()))
 	demo := cfg.Demo()
 	if demo {
 		stopDemo, err := startDemoUpstream(logger, &cfg)
@@ -87,13 +97,6 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
-	}
-	// At most MaxConnections open: beyond it, new connections wait in the
-	// listen queue. From three quarters of it on, idle keep-alive connections
-	// are closed at once instead of after IdleTimeout, so waiting clients get in.
-	ln, err := httpapi.Listen(cfg.Addr(), cfg.MaxConnections)
-	if err != nil {
-		return fmt.Errorf("PORT: %w", err)
 	}
 	conns := httpapi.NewConns(cfg.MaxConnections * 3 / 4)
 	srv.ConnState = conns.ConnState
@@ -161,7 +164,13 @@ func startDemoUpstream(logger *slog.Logger, cfg *service.Config) (stop func(), e
 	if err != nil {
 		return nil, fmt.Errorf("demo upstream: %w", err)
 	}
-	demo := &http.Server{Handler: fake.New(fake.Options{Latency: cfg.DemoLatency}), ReadHeaderTimeout: 5 * time.Second}
+	// The fake is the demo's sign-in provider too: it knows this service's
+	// callback and sign-out page, and its access tokens last five minutes, so
+	// a demo sees sessions refreshed.
+	f := fake.New(fake.Options{Latency: cfg.DemoLatency, UserTokenLifetime: 5 * time.Minute})
+	f.RegisterRedirect(cfg.PublicURL + "/auth/callback")
+	f.RegisterPostLogoutRedirect(cfg.SignOutRedirect)
+	demo := &http.Server{Handler: f, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = demo.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
 	cfg.APIBaseURL, cfg.AuthBaseURL = base, base

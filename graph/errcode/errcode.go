@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -54,6 +55,12 @@ const (
 	ResponseTooLarge     = "RESPONSE_TOO_LARGE"
 	IntrospectionTooDeep = "INTROSPECTION_TOO_DEEP"
 	TooComplex           = "COMPLEXITY_LIMIT_EXCEEDED" // gqlgen's own code for its complexity limit
+
+	// Sign-in: a cookie request that could be a cross-site forgery, and the
+	// sign-in flow's own failures (on /auth/*, never in GraphQL answers).
+	CSRFCheckFailed     = "CSRF_CHECK_FAILED"
+	SignInNotConfigured = "SIGNIN_NOT_CONFIGURED"
+	SignInFailed        = "SIGNIN_FAILED"
 
 	// Persisted queries: Apollo's codes, so that its links react to them.
 	PersistedNotFound  = "PERSISTED_QUERY_NOT_FOUND"
@@ -187,6 +194,8 @@ func Classify(err error) (code, msg string, level slog.Level) {
 		return Upstream, "Quran Reflect is failing; calls are paused for a moment", slog.LevelWarn
 	case errors.Is(err, upstream.ErrBusy):
 		return Upstream, "the service is too busy to reach Quran Reflect; retry later", slog.LevelWarn
+	case errors.Is(err, viewer.ErrSessionEnded):
+		return Unauthenticated, "your session has ended; sign in again", slog.LevelInfo
 	case errors.Is(err, upstream.ErrNoCredentials):
 		return Unauthenticated, "sign-in required: send the user's access token as \"Authorization: Bearer <token>\"", slog.LevelDebug
 	case errors.As(err, &te):

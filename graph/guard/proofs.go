@@ -62,11 +62,15 @@ func NewProofs(ttl time.Duration, now func() time.Time) *Proofs {
 	return &Proofs{ttl: ttl, now: now, proven: proven, probing: map[string]*probe{}}
 }
 
-// Proven reports whether v's token is proven. An anonymous viewer has none to
-// prove and is its address.
+// Proven reports whether v's token is proven: the upstream accepted it, or it
+// is a signed-in session's. An anonymous viewer has none to prove and is its
+// address.
 func (p *Proofs) Proven(v viewer.Viewer) bool {
 	if v.Anonymous() {
 		return false
+	}
+	if v.Vouched() {
+		return true // a session's token: the service got it from the provider itself
 	}
 	until, ok := p.proven.Get(v.Key)
 	return ok && p.now().Before(until)

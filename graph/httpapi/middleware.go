@@ -30,7 +30,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowCredentials: !slices.Contains(origins, "*"),
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders: []string{"Content-Type", "Authorization", "X-Auth-Token", "X-Request-ID", "traceparent",
-			"Apollo-Require-Preflight", "X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version"},
+			"Apollo-Require-Preflight", "X-CSRF", "X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version"},
 		ExposedHeaders: []string{"X-Request-ID"},
 		MaxAge:         600,
 	}).Handler(next)
@@ -80,11 +80,11 @@ func withDeadline(d time.Duration, next http.Handler) http.Handler {
 
 // withViewer resolves the caller's token once, for the whole request, and marks
 // the response as private to that caller.
-func withViewer(proxies viewer.Proxies, next http.Handler) http.Handler {
+func withViewer(proxies viewer.Proxies, cookies func(http.ResponseWriter, *http.Request, *viewer.Viewer) (int, *gqlerror.Error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "private, no-store")
-		h.Add("Vary", "Authorization, X-Auth-Token, Accept") // Add: keep the CORS layer's Origin
+		h.Add("Vary", "Authorization, X-Auth-Token, Cookie, Accept") // Add: keep the CORS layer's Origin
 		v, err := proxies.FromRequest(r)
 		if err != nil {
 			h.Set("Content-Type", mediaJSON+"; charset=utf-8")
@@ -93,6 +93,14 @@ func withViewer(proxies viewer.Proxies, next http.Handler) http.Handler {
 			telemetry.RecordErrors(r.Context(), gqlerror.List{e})
 			writeRequestError(w, http.StatusUnauthorized, e)
 			return
+		}
+		if cookies != nil {
+			if status, e := cookies(w, r, &v); e != nil {
+				h.Set("Content-Type", mediaJSON+"; charset=utf-8")
+				telemetry.RecordErrors(r.Context(), gqlerror.List{e})
+				writeRequestError(w, status, e)
+				return
+			}
 		}
 		next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
 	})

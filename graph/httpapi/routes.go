@@ -12,6 +12,8 @@ import (
 	"net/http/pprof"
 	"time"
 
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
@@ -46,6 +48,11 @@ type Options struct {
 	// node_modules folder; empty: from a CDN).
 	GraphiQL       bool
 	GraphiQLAssets string
+	// SignIn serves /auth/ (nil: not mounted) and Cookies runs a request
+	// that carries no token of its own but a session cookie as the session's
+	// user, or refuses it (a status and an error); nil: cookies mean nothing.
+	SignIn  http.Handler
+	Cookies func(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error)
 }
 
 // Routes returns the handlers of both ports. The admin port (metrics and
@@ -55,7 +62,10 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	logger := slog.New(telemetry.WithRequestIDs(o.Logger.Handler()))
 	mux := http.NewServeMux()
 	mux.Handle("/query", telemetry.AccessLog(logger, o.Metrics,
-		withViewer(o.TrustedProxies, withDeadline(o.RequestTimeout, o.GraphQL))))
+		withViewer(o.TrustedProxies, o.Cookies, withDeadline(o.RequestTimeout, o.GraphQL))))
+	if o.SignIn != nil {
+		mux.Handle("/auth/", o.SignIn)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))

@@ -112,8 +112,8 @@ func TestTransport(t *testing.T) {
 			if got := resp.Header.Get("Cache-Control"); got != "private, no-store" {
 				t.Errorf("Cache-Control = %q, want private, no-store", got)
 			}
-			if got := resp.Header.Values("Vary"); !strings.Contains(strings.Join(got, ","), "Authorization, X-Auth-Token, Accept") {
-				t.Errorf("Vary = %q, want Authorization, X-Auth-Token, Accept", got)
+			if got := resp.Header.Values("Vary"); !strings.Contains(strings.Join(got, ","), "Authorization, X-Auth-Token, Cookie, Accept") {
+				t.Errorf("Vary = %q, want Authorization, X-Auth-Token, Cookie, Accept", got)
 			}
 		})
 	}

@@ -273,14 +273,26 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 		}
 		defer release()
 	}
-	err = do(v.Token)
-	if !v.Anonymous() {
-		verdict = verdictOf(err)
-		if settle == nil && verdict == guard.Refused {
-			// A proven token refused: it expired or was revoked.
-			p.Proofs.Forget(v)
-			_ = p.BadTokens.Take(v.IP)
+	token := op.token()
+	err = do(token)
+	if v.Anonymous() {
+		return err
+	}
+	verdict = verdictOf(err)
+	switch {
+	case verdict == guard.Refused && v.Vouched():
+		// A session's token expired or was revoked early: the session renews
+		// it (once for all its requests) and the call is made again, once.
+		renewed, rerr := v.Renew(ctx, token)
+		if rerr != nil {
+			return rerr
 		}
+		op.setToken(renewed)
+		return do(renewed)
+	case settle == nil && verdict == guard.Refused:
+		// A proven token refused: it expired or was revoked.
+		p.Proofs.Forget(v)
+		_ = p.BadTokens.Take(v.IP)
 	}
 	return err
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
 // Policy is what every loader applies to every upstream call, whatever it loads.
@@ -106,11 +107,29 @@ type operation struct {
 	viewer viewer.Viewer
 
 	callsMu sync.Mutex
-	calls   int // upstream calls made
+	calls   int                // upstream calls made
+	renewed upstream.UserToken // a session's token renewed after a 401
 
 	mu        sync.Mutex
 	instances []kindInstance // few: a linear scan beats a map
 	inline    [2]kindInstance
+}
+
+// token is the token the operation's calls carry: its viewer's, or the one a
+// session renewed it with.
+func (op *operation) token() upstream.UserToken {
+	op.callsMu.Lock()
+	defer op.callsMu.Unlock()
+	if op.renewed != "" {
+		return op.renewed
+	}
+	return op.viewer.Token
+}
+
+func (op *operation) setToken(t upstream.UserToken) {
+	op.callsMu.Lock()
+	defer op.callsMu.Unlock()
+	op.renewed = t
 }
 
 // kindInstance pairs a *Kind[K, V] with its *instance[K, V] in one operation.

@@ -58,7 +58,14 @@ type Config struct {
 	TrustedProxies viewer.Proxies
 	PublicMaxAge   time.Duration
 
-	RedisURL           string
+	RedisURL string
+	// Sign-in: the service's external origin ("": http://localhost:$PORT, or
+	// the address it listens on), the scopes a browser's sign-in asks for,
+	// how long a session lasts, where signing out lands ("": PublicURL/).
+	PublicURL          string
+	SignInScopes       []string
+	SessionTTL         time.Duration
+	SignOutRedirect    string
 	APQTTL             time.Duration
 	PersistedDocuments string
 	TrustedOnly        bool
@@ -118,6 +125,8 @@ func Defaults() Config {
 		Introspection:  true,
 		GraphiQL:       true,
 		APQTTL:         24 * time.Hour,
+		SignInScopes:   []string{"openid", "offline_access", "user", "room", "post", "comment"},
+		SessionTTL:     30 * 24 * time.Hour,
 		RoomCacheSize:  10_000,
 		// The live heap is a few MB, so the runtime's default (collect when the
 		// heap doubles) runs the collector very often under load: with 400, one
@@ -126,6 +135,18 @@ func Defaults() Config {
 		GCPercent: 400,
 		LogFormat: "text",
 		LogLevel:  slog.LevelInfo,
+	}
+}
+
+// ResolvePublicURL sets PublicURL, when unset, to the address the service
+// listens on (localhost for every interface), and SignOutRedirect, when unset,
+// to its root.
+func (c *Config) ResolvePublicURL(listening string) {
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + listening
+	}
+	if c.SignOutRedirect == "" {
+		c.SignOutRedirect = c.PublicURL + "/"
 	}
 }
 

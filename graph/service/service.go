@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
@@ -22,7 +24,9 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/httpapi"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/persisted"
+	"github.com/quranfoundation/reflect-graphql/graph/signin"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -188,6 +192,27 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		shares:        shares,
 	})
 
+	cfg.ResolvePublicURL("localhost:" + cfg.Port)
+	publicURL, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
+	}
+	sessions := signin.NewMemoryStore(d.Now)
+	if redisClient != nil {
+		sessions = signin.NewRedisStore(redisClient) // every replica sees every session
+	}
+	signIn := signin.New(signin.Config{
+		AuthBaseURL: cfg.AuthBaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		PublicURL: publicURL, Scopes: cfg.SignInScopes, SessionTTL: cfg.SessionTTL,
+		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins,
+		HTTPClient: &http.Client{Timeout: cfg.TokenTimeout},
+		Store:      sessions, Logger: logger, Now: d.Now,
+	})
+	var cookies func(http.ResponseWriter, *http.Request, *viewer.Viewer) (int, *gqlerror.Error)
+	if signIn.Configured() {
+		cookies = signIn.Authenticate
+	}
+
 	var shuttingDown atomic.Bool
 	svc.Shutdown = func() { shuttingDown.Store(true) }
 	ready := readiness(&shuttingDown, redisClient, tokens)
@@ -205,6 +230,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		Introspection:  cfg.Introspection,
 		GraphiQL:       cfg.GraphiQL,
 		GraphiQLAssets: cfg.GraphiQLAssets,
+		SignIn:         signIn.Handler(),
+		Cookies:        cookies,
 	}, cfg.MetricsAddr != "")
 	return svc, nil
 }

@@ -118,6 +118,14 @@ func (c *Config) settings() []setting {
 			"`true`: refuse every operation not in the manifest (`PERSISTED_QUERY_NOT_IN_LIST`)"),
 		{name: "CORS_ALLOWED_ORIGINS", shown: "—", parse: c.parseOrigins, value: show(&c.CORSOrigins),
 			doc: "comma-separated origins allowed from browsers, e.g. `https://app.example.org`; `*` allows any but without credentials"},
+		{name: "PUBLIC_URL", shown: "`http://localhost:$PORT`", parse: c.publicURL, value: show(&c.PublicURL),
+			doc: "the service's external base URL: sign-in's redirect URI is `$PUBLIC_URL/auth/callback`; https makes the session cookie `Secure` and `__Host-`"},
+		listSetting("SIGNIN_SCOPES", &c.SignInScopes, "`openid offline_access user room post comment`",
+			"scopes a browser's sign-in asks for, space- or comma-separated"),
+		durSetting("SESSION_TTL", &c.SessionTTL, "",
+			"how long a browser's session lasts (unless the provider stops refreshing it first)"),
+		{name: "SIGNOUT_REDIRECT_URL", shown: "`$PUBLIC_URL/`", parse: c.absoluteURL(&c.SignOutRedirect), value: show(&c.SignOutRedirect),
+			doc: "where the provider sends the browser after signing out (register it with the provider)"},
 		{name: "TRUSTED_PROXIES", shown: "—", parse: c.parseProxies, value: show(&c.TrustedProxies),
 			doc: "comma-separated addresses or CIDRs of the proxies in front (a load balancer) whose `X-Forwarded-For` is believed: the client's address, which per-address budgets use, is then the right-most hop not among them"},
 		durSetting("PUBLIC_CACHE_MAX_AGE", &c.PublicMaxAge, "off",
@@ -298,6 +306,31 @@ func (c *Config) baseURL(p *string) func(string) error {
 		*p = strings.TrimRight(v, "/")
 		return nil
 	}
+}
+
+// absoluteURL reads an absolute http(s) URL as it is written (a provider
+// compares registered URLs exactly).
+func (c *Config) absoluteURL(p *string) func(string) error {
+	return func(v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return errors.New("not an absolute http(s) URL")
+		}
+		*p = v
+		return nil
+	}
+}
+
+// publicURL reads PUBLIC_URL: an absolute http(s) URL without a path, query
+// or credentials (the callback and cookies live at its root).
+func (c *Config) publicURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("not an http(s) origin such as https://api.example.org")
+	}
+	c.PublicURL = u.Scheme + "://" + u.Host
+	return nil
 }
 
 func (c *Config) parseShutdownTimeout(v string) error {

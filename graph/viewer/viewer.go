@@ -28,7 +28,19 @@ type Viewer struct {
 	// IP is the client's address (its /64 for IPv6), whatever the token: tokens
 	// the upstream refuses are charged to it, so invented tokens buy nothing.
 	IP string
+	// Renew is set for a signed-in browser's session (a cookie), whose token
+	// the service itself obtained: it returns another token than failed, which
+	// the upstream refused (refreshing the session if need be).
+	Renew func(ctx context.Context, failed upstream.UserToken) (upstream.UserToken, error)
 }
+
+// ErrSessionEnded is what Renew answers once the provider has stopped
+// refreshing the session: the user must sign in again.
+var ErrSessionEnded = errors.New("the session has ended; sign in again")
+
+// Vouched reports a token the service obtained itself (a session's), not one
+// the caller brought: it needs no proof.
+func (v Viewer) Vouched() bool { return v.Renew != nil }
 
 // LogValue keeps the token out of logs: a viewer logs as its Key.
 func (v Viewer) LogValue() slog.Value { return slog.StringValue(v.Key) }

@@ -38,6 +38,7 @@ import (
 type Env struct {
 	Fake     *fake.Server
 	Upstream *httptest.Server
+	Base     string // the service's base URL, its PUBLIC_URL
 	Endpoint string // the service's /query
 	Clock    *fake.Clock
 	Logs     *Buffer
@@ -59,6 +60,9 @@ type Options struct {
 	Before func(*fake.Server)
 	// Quiet discards logs (benchmarks: the buffer would grow without end).
 	Quiet bool
+	// Beside runs the service as another replica beside that Env's: the same
+	// fake upstream and clock (give both the same REDIS_URL to share state).
+	Beside *Env
 }
 
 // JSONNumber is s as the decoder of Do keeps numbers.
@@ -68,13 +72,26 @@ func JSONNumber(s string) json.Number { return json.Number(s) }
 // loopback, for the test.
 func New(t testing.TB, o Options) *Env {
 	t.Helper()
-	clk := fake.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
-	f := fake.New(fake.Options{Now: clk.Now, Latency: o.Latency, Rooms: 200})
+	var (
+		clk *fake.Clock
+		f   *fake.Server
+		up  *httptest.Server
+	)
+	if o.Beside != nil {
+		clk, f, up = o.Beside.Clock, o.Beside.Fake, o.Beside.Upstream
+	} else {
+		clk = fake.NewClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
+		f = fake.New(fake.Options{Now: clk.Now, Latency: o.Latency, Rooms: 200})
+		up = httptest.NewServer(f)
+		t.Cleanup(up.Close)
+	}
 	if o.Before != nil {
 		o.Before(f)
 	}
-	up := httptest.NewServer(f)
-	t.Cleanup(up.Close)
+	// The service's address is known before it starts: it is its PUBLIC_URL,
+	// and the fake's registered sign-in callback.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
 	logs := &Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if o.Quiet {
@@ -84,6 +101,7 @@ func New(t testing.TB, o Options) *Env {
 	cfg := service.Defaults()
 	cfg.APIBaseURL, cfg.AuthBaseURL = up.URL, up.URL
 	cfg.ClientID, cfg.ClientSecret = fake.DemoClientID, fake.DemoClientSecret
+	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
 	if o.NoSecret {
 		cfg.ClientSecret = ""
 	}
@@ -96,15 +114,18 @@ func New(t testing.TB, o Options) *Env {
 	d := o.Deps
 	d.Logger, d.Now = logger, clk.Now
 	d.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	cfg.ResolvePublicURL("")
+	f.RegisterRedirect(cfg.PublicURL + "/auth/callback")
+	f.RegisterPostLogoutRedirect(cfg.SignOutRedirect)
 	svc, err := service.New(context.Background(), cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
 	_ = svc.Warm(context.Background()) // a failing token endpoint is some tests' subject
-	srv := httptest.NewServer(svc.Handler)
-	t.Cleanup(srv.Close)
-	return &Env{Fake: f, Upstream: up, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs}
+	srv.Config.Handler = svc.Handler
+	srv.Start()
+	return &Env{Fake: f, Upstream: up, Base: srv.URL, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs}
 }
 
 // Error is a GraphQL error as a client decodes it.

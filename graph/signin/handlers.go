@@ -1,0 +1,300 @@
+package signin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"golang.org/x/oauth2"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// stateTTL is how long a sign-in may take, from /auth/login to the callback.
+const stateTTL = 10 * time.Minute
+
+// pending is a sign-in under way, stored under its state's hash until the
+// callback takes it (once).
+type pending struct {
+	Verifier string `json:"v"`
+	Nonce    string `json:"n"`
+	ReturnTo string `json:"r"`
+	Binding  string `json:"b"` // the hash of the browser's binding cookie
+}
+
+func stateKey(state string) string { return "reflect-graphql:signin:state:" + idHash(state) }
+
+// Handler serves /auth/login, /auth/callback, /auth/logout and /auth/session.
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /auth/login", s.login)
+	mux.HandleFunc("GET /auth/callback", s.callback)
+	mux.HandleFunc("POST /auth/logout", s.logout)
+	mux.HandleFunc("GET /auth/session", s.session)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// safeReturn keeps returnTo only when it is a path on this service: not an
+// absolute URL, not //host, no backslash (browsers read \ as /), no control
+// characters.
+func safeReturn(returnTo string) string {
+	if returnTo == "" || returnTo[0] != '/' || strings.HasPrefix(returnTo, "//") ||
+		strings.ContainsAny(returnTo, "\\") || strings.ContainsFunc(returnTo, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "/"
+	}
+	u, err := url.Parse(returnTo)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return "/"
+	}
+	return returnTo
+}
+
+func (s *Service) login(w http.ResponseWriter, r *http.Request) {
+	if !s.Configured() {
+		s.fail(w, r, http.StatusNotImplemented, errcode.SignInNotConfigured,
+			"sign-in is not configured on this server (it needs QF_CLIENT_SECRET)")
+		return
+	}
+	p, err := s.provider(r.Context())
+	if err != nil {
+		s.cfg.Logger.WarnContext(r.Context(), "signin: provider unavailable", "err", err.Error())
+		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "the Quran Foundation's sign-in cannot be reached; try again later")
+		return
+	}
+	// One binding per browser, reused by every tab signing in at once.
+	binding := s.cookie(r, bindingCookie)
+	if len(binding) != 32 {
+		binding = randomHex()
+	}
+	s.setCookie(w, bindingCookie, binding, stateTTL)
+	state, nonce, verifier := randomHex(), randomHex(), oauth2.GenerateVerifier()
+	raw, _ := json.Marshal(pending{Verifier: verifier, Nonce: nonce, ReturnTo: safeReturn(r.URL.Query().Get("returnTo")), Binding: idHash(binding)})
+	if err := s.cfg.Store.Set(r.Context(), stateKey(state), raw, stateTTL); err != nil {
+		s.cfg.Logger.ErrorContext(r.Context(), "signin: storing a sign-in", "err", err.Error())
+		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "sign-in is unavailable; try again later")
+		return
+	}
+	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
+}
+
+func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
+	ctx, q := r.Context(), r.URL.Query()
+	var pend pending
+	raw, found, err := s.cfg.Store.Take(ctx, stateKey(q.Get("state")))
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "signin: reading a sign-in", "err", err.Error())
+		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "sign-in is unavailable; try again later")
+		return
+	}
+	if found {
+		found = json.Unmarshal(raw, &pend) == nil && pend.Binding == idHash(s.cookie(r, bindingCookie))
+	}
+	switch {
+	case q.Get("state") == "" || !found:
+		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "this sign-in is unknown, expired, already used, or was started in another browser; sign in again")
+		return
+	case q.Get("error") != "":
+		// The provider's error code is a fixed vocabulary (access_denied...);
+		// its description is not echoed.
+		msg := "sign-in was not completed"
+		if q.Get("error") == "access_denied" {
+			msg = "sign-in was cancelled or refused"
+		}
+		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, msg)
+		return
+	}
+	sess, id, err := s.complete(ctx, q.Get("code"), pend)
+	if err != nil {
+		s.cfg.Logger.InfoContext(ctx, "signin: callback refused", "err", err.Error())
+		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "sign-in failed; sign in again")
+		return
+	}
+	s.cfg.Logger.InfoContext(ctx, "signin: signed in", "session", Handle(id), "user", sess.ID)
+	s.setCookie(w, sessionCookie, id, s.cfg.SessionTTL)
+	s.setCookie(w, bindingCookie, "", -1)
+	http.Redirect(w, r, pend.ReturnTo, http.StatusSeeOther)
+}
+
+// complete exchanges the code (with the verifier, as the confidential client)
+// and checks the ID token (the provider's keys and issuer, the audience, the
+// expiry, the nonce) before it creates a session.
+func (s *Service) complete(ctx context.Context, code string, pend pending) (User, string, error) {
+	p, err := s.provider(ctx)
+	if err != nil {
+		return User{}, "", err
+	}
+	ctx = s.httpContext(ctx)
+	tok, err := p.oauth.Exchange(ctx, code, oauth2.VerifierOption(pend.Verifier))
+	if err != nil {
+		return User{}, "", errors.New("the code exchange failed: " + refreshFailure(err))
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID == "" {
+		return User{}, "", errors.New("no ID token (is openid among SIGNIN_SCOPES?)")
+	}
+	idt, err := p.verifier.Verify(ctx, rawID)
+	if err != nil {
+		return User{}, "", err
+	}
+	if idt.Nonce != pend.Nonce {
+		return User{}, "", errors.New("the ID token's nonce is not this sign-in's")
+	}
+	var claims struct {
+		Username string `json:"preferred_username"`
+		Name     string `json:"name"`
+	}
+	_ = idt.Claims(&claims)
+	user := User{ID: idt.Subject, Username: claims.Username, Name: claims.Name}
+	scopes := strings.Fields(fmtScope(tok.Extra("scope")))
+	id, err := s.sessions.create(ctx, user, scopes, tok, rawID, s.cfg.SessionTTL)
+	return user, id, err
+}
+
+func fmtScope(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
+	if !s.CrossSiteSafe(r) {
+		s.fail(w, r, http.StatusForbidden, errcode.CSRFCheckFailed, "send X-CSRF: 1 from this service's origin or an allowed one")
+		return
+	}
+	ctx := r.Context()
+	out := map[string]any{"signedOut": true}
+	if id := s.cookie(r, sessionCookie); id != "" {
+		if sess, err := s.sessions.End(ctx, id); err == nil {
+			s.revoke(ctx, sess.tokens.Refresh)
+			if p, err := s.provider(ctx); err == nil {
+				v := url.Values{"post_logout_redirect_uri": {s.cfg.SignOutRedirect}, "state": {randomHex()}}
+				if sess.tokens.ID != "" {
+					v.Set("id_token_hint", sess.tokens.ID)
+				}
+				out["logoutUrl"] = p.logoutURL + "?" + v.Encode()
+			}
+			s.cfg.Logger.InfoContext(ctx, "signin: signed out", "session", Handle(id))
+		}
+	}
+	s.setCookie(w, sessionCookie, "", -1)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// revoke revokes a refresh token and the access tokens issued with it (RFC
+// 7009). A failure is logged: the session is gone here either way.
+func (s *Service) revoke(ctx context.Context, refresh string) {
+	p, err := s.provider(ctx)
+	if err != nil || refresh == "" {
+		return
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.revokeURL,
+		strings.NewReader(url.Values{"token": {refresh}, "token_type_hint": {"refresh_token"}}.Encode()))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(s.cfg.ClientID), url.QueryEscape(s.cfg.ClientSecret))
+	resp, err := s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		s.cfg.Logger.WarnContext(ctx, "signin: revoking a refresh token", "err", "no answer")
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		s.cfg.Logger.WarnContext(ctx, "signin: revoking a refresh token", "status", resp.StatusCode)
+	}
+}
+
+func (s *Service) session(w http.ResponseWriter, r *http.Request) {
+	id := s.cookie(r, sessionCookie)
+	if id == "" {
+		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
+		return
+	}
+	sess, err := s.sessions.Current(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNoSession) || errors.Is(err, ErrSignedOut):
+		s.setCookie(w, sessionCookie, "", -1)
+		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
+	case err != nil:
+		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "err", err.Error())
+		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "the session cannot be read right now; try again later")
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"signedIn": true, "user": sess.User, "scopes": sess.Scopes,
+			"expiresAt": sess.Expires.UTC().Format(time.RFC3339)})
+	}
+}
+
+// Authenticate makes a request without a token of its own but with a session
+// cookie run as the session's user, once it has shown it is not a cross-site
+// forgery. A token in a header wins over the cookie. A cookie naming no
+// session is cleared and the request runs anonymously; a session the provider
+// ended is UNAUTHENTICATED.
+func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error) {
+	id := s.cookie(r, sessionCookie)
+	if !v.Anonymous() || id == "" {
+		return 0, nil
+	}
+	if !s.CrossSiteSafe(r) {
+		return http.StatusForbidden, errcode.New(errcode.CSRFCheckFailed,
+			"a request signed in by cookie must send X-CSRF: 1 (or Content-Type: application/json) from this service's origin or an allowed one")
+	}
+	sess, serr := s.sessions.Current(r.Context(), id)
+	switch {
+	case errors.Is(serr, ErrNoSession):
+		s.setCookie(w, sessionCookie, "", -1)
+		return 0, nil
+	case errors.Is(serr, ErrSignedOut):
+		s.setCookie(w, sessionCookie, "", -1)
+		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
+	case serr != nil:
+		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "session", Handle(id), "err", serr.Error())
+		return http.StatusServiceUnavailable, errcode.New(errcode.Upstream, "the session cannot be read right now; try again later")
+	}
+	v.Token = upstream.UserToken(sess.AccessToken())
+	v.Key = Handle(id)
+	v.Renew = func(ctx context.Context, failed upstream.UserToken) (upstream.UserToken, error) {
+		sess, err := s.sessions.Renew(ctx, id, string(failed))
+		if err != nil {
+			return "", err
+		}
+		return upstream.UserToken(sess.AccessToken()), nil
+	}
+	return 0, nil
+}
+
+var failPage = template.Must(template.New("fail").Parse(`<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Sign-in</title>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto">
+<h1>Sign-in did not complete</h1><p>{{.Msg}}</p><p><code>{{.Code}}</code></p>
+<p><a href="/">Back</a></p></body></html>
+`))
+
+// fail answers a sign-in endpoint's failure: JSON for fetch calls, a short page
+// for browsers. Nothing the request or the provider sent is echoed.
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		w.WriteHeader(status)
+		_ = failPage.Execute(w, map[string]string{"Code": code, "Msg": msg})
+		return
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,318 @@
+package signin
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// Errors a session can end with.
+var (
+	// ErrNoSession: the cookie names no session (never, expired, or signed out).
+	ErrNoSession = errors.New("signin: no such session")
+	// ErrSignedOut: the provider stopped refreshing the session (invalid_grant,
+	// or a refresh whose answer was lost and must not be sent again); it is
+	// ended.
+	ErrSignedOut = fmt.Errorf("signin: %w", viewer.ErrSessionEnded)
+)
+
+// User is who a session is for.
+type User struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+}
+
+// Session is a signed-in browser's state. The tokens never leave the server:
+// in the store they are sealed with a key derived from the session id, which
+// only the browser's cookie holds (the store keys sessions by the id's hash).
+type Session struct {
+	User         User      `json:"user"`
+	Scopes       []string  `json:"scopes"`
+	Expires      time.Time `json:"expires"`      // the session's end (SESSION_TTL)
+	AccessExpiry time.Time `json:"accessExpiry"` // the access token's
+	Version      int       `json:"version"`      // one more at each refresh
+	Sealed       []byte    `json:"sealed"`       // tokens, AES-GCM
+
+	tokens tokens
+}
+
+type tokens struct {
+	Access  string `json:"a"`
+	Refresh string `json:"r"`
+	ID      string `json:"i"`
+}
+
+// AccessToken is the session's current access token.
+func (s *Session) AccessToken() string { return s.tokens.Access }
+
+// refreshMargin: an access token this close to its expiry is refreshed before
+// it is used.
+const refreshMargin = time.Minute
+
+// leaseTTL bounds how long a refresh may hold its session's lease without
+// renewing it (a replica that dies mid-refresh blocks the next for at most this).
+const leaseTTL = 10 * time.Second
+
+// Sessions keeps sessions in a Store and refreshes their tokens: at most one
+// refresh per session at a time across every replica (a lease in the store),
+// shared by every request of that session that needs it.
+type Sessions struct {
+	store  Store
+	oauth  func(ctx context.Context) (*oauth2.Config, error)
+	now    func() time.Time
+	flight singleflight.Group
+}
+
+func idHash(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// sessionKey is where a session lives: its id's hash, never the id.
+func sessionKey(id string) string { return "reflect-graphql:session:v1:" + idHash(id) }
+
+// Handle is a session's stand-in in logs, limits and metrics: part of the
+// id's hash.
+func Handle(id string) string { return "session:" + idHash(id)[:24] }
+
+func sealKey(id string) []byte {
+	k, err := hkdf.Key(sha256.New, []byte(id), nil, "reflect-graphql session tokens v1", 32)
+	if err != nil {
+		panic(err) // only for an impossible length
+	}
+	return k
+}
+
+func seal(id string, t tokens) ([]byte, error) {
+	block, _ := aes.NewCipher(sealKey(id)) // 32 bytes: never an error
+	gcm, _ := cipher.NewGCM(block)
+	plain, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	_, _ = rand.Read(nonce)
+	return gcm.Seal(nonce, nonce, plain, nil), nil
+}
+
+func unseal(id string, sealed []byte) (tokens, error) {
+	block, _ := aes.NewCipher(sealKey(id))
+	gcm, _ := cipher.NewGCM(block)
+	var t tokens
+	if len(sealed) < gcm.NonceSize() {
+		return t, errors.New("signin: sealed tokens too short")
+	}
+	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
+	if err != nil {
+		return t, fmt.Errorf("signin: unsealing tokens: %w", err)
+	}
+	return t, json.Unmarshal(plain, &t)
+}
+
+// create stores a new session for tok and returns its id, the cookie's value.
+func (s *Sessions) create(ctx context.Context, user User, scopes []string, tok *oauth2.Token, idToken string, ttl time.Duration) (string, error) {
+	id := randomHex() + randomHex() // 256 bits
+	sess := &Session{User: user, Scopes: scopes, Expires: s.now().Add(ttl), AccessExpiry: tok.Expiry,
+		tokens: tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: idToken}}
+	return id, s.save(ctx, id, sess)
+}
+
+func (s *Sessions) save(ctx context.Context, id string, sess *Session) error {
+	sealed, err := seal(id, sess.tokens)
+	if err != nil {
+		return err
+	}
+	sess.Sealed = sealed
+	raw, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	ttl := sess.Expires.Sub(s.now())
+	if ttl <= 0 {
+		return ErrNoSession
+	}
+	return s.store.Set(ctx, sessionKey(id), raw, ttl)
+}
+
+// load reads a session as it is in the store.
+func (s *Sessions) load(ctx context.Context, id string) (*Session, error) {
+	raw, ok, err := s.store.Get(ctx, sessionKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, ErrNoSession
+	}
+	var sess Session
+	if err := json.Unmarshal(raw, &sess); err != nil {
+		return nil, fmt.Errorf("signin: a stored session: %w", err)
+	}
+	if sess.tokens, err = unseal(id, sess.Sealed); err != nil {
+		return nil, err
+	}
+	if !s.now().Before(sess.Expires) {
+		return nil, ErrNoSession
+	}
+	return &sess, nil
+}
+
+// Current returns the session with an access token that is good for a while,
+// refreshing it first when it is about to expire.
+func (s *Sessions) Current(ctx context.Context, id string) (*Session, error) {
+	sess, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.AccessExpiry.IsZero() || sess.AccessExpiry.Sub(s.now()) > refreshMargin {
+		return sess, nil
+	}
+	return s.refresh(ctx, id, sess)
+}
+
+// Renew returns the session with another access token than failed, which the
+// upstream refused: the one another request already got, or a refreshed one.
+func (s *Sessions) Renew(ctx context.Context, id, failed string) (*Session, error) {
+	sess, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if sess.tokens.Access != failed {
+		return sess, nil
+	}
+	return s.refresh(ctx, id, sess)
+}
+
+// End deletes the session and returns it as it was (to revoke its tokens).
+func (s *Sessions) End(ctx context.Context, id string) (*Session, error) {
+	sess, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return sess, s.store.Delete(ctx, sessionKey(id))
+}
+
+// refresh renews seen's tokens once, for every request of this process that
+// needs it (singleflight) and every replica (the store's lease): a refresh
+// token is spent by its use, and the provider takes a reused one for theft.
+func (s *Sessions) refresh(ctx context.Context, id string, seen *Session) (*Session, error) {
+	ch := s.flight.DoChan(sessionKey(id), func() (any, error) {
+		// The refresh outlives the request that started it: the others wait
+		// for it too.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*leaseTTL)
+		defer cancel()
+		return s.refreshLeased(ctx, id, seen)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*Session), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) (*Session, error) {
+	lease := sessionKey(id) + ":refresh"
+	var renew func(context.Context) bool
+	var release func()
+	for {
+		var ok bool
+		var err error
+		renew, release, ok, err = s.store.Lease(ctx, lease, leaseTTL)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			break
+		}
+		// Another replica is refreshing: its result is in the store when done.
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+		if cur, err := s.load(ctx, id); err != nil || cur.Version > seen.Version {
+			return cur, err
+		}
+	}
+	defer release()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		tick := time.NewTicker(leaseTTL / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				renew(ctx)
+			}
+		}
+	}()
+	// Read again under the lease: a replica may have refreshed just before.
+	cur, err := s.load(ctx, id)
+	if err != nil || cur.Version > seen.Version {
+		return cur, err
+	}
+	conf, err := s.oauth(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.tokens.Refresh}).Token()
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.ErrorCode != "invalid_grant" && re.Response != nil && re.Response.StatusCode >= 500 {
+			// Answered, so not spent: the session stays, this request fails.
+			return nil, &upstream.TokenError{Status: re.Response.StatusCode, Code: re.ErrorCode, Err: errors.New("refreshing a session")}
+		}
+		// invalid_grant, or no answer: the refresh token may be spent, and
+		// sending it again would look like theft. The session ends.
+		_ = s.store.Delete(ctx, sessionKey(id))
+		return nil, fmt.Errorf("%w (%s)", ErrSignedOut, refreshFailure(err))
+	}
+	next := *cur
+	next.Version++
+	next.tokens.Access, next.AccessExpiry = tok.AccessToken, tok.Expiry
+	if tok.RefreshToken != "" {
+		next.tokens.Refresh = tok.RefreshToken
+	}
+	if raw, ok := tok.Extra("id_token").(string); ok && raw != "" {
+		next.tokens.ID = raw
+	}
+	if err := s.save(ctx, id, &next); err != nil {
+		return nil, err
+	}
+	return &next, nil
+}
+
+// refreshFailure names a refresh failure for logs, without the provider's body.
+func refreshFailure(err error) string {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		if re.ErrorCode != "" {
+			return re.ErrorCode
+		}
+		if re.Response != nil {
+			return fmt.Sprintf("HTTP %d", re.Response.StatusCode)
+		}
+	}
+	return "no answer"
+}

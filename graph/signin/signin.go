@@ -1,0 +1,198 @@
+// Package signin makes the service the backend of a web app's Quran Foundation
+// login: the browser signs in here (authorization code with PKCE, as a
+// confidential client), the tokens stay server-side in a session, refreshed
+// one at a time per session across replicas, and the browser holds only an
+// httpOnly cookie naming the session. Cookie requests must prove they are not
+// cross-site forgeries. Mobile apps keep sending their own Bearer tokens.
+package signin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Config is what sign-in needs.
+type Config struct {
+	AuthBaseURL  string // the provider, e.g. https://prelive-oauth2.quran.foundation
+	ClientID     string
+	ClientSecret string // a confidential client's; without it sign-in is not configured
+	PublicURL    *url.URL
+	Scopes       []string
+	SessionTTL   time.Duration
+	// SignOutRedirect is where the provider sends the browser after signing
+	// out (registered with the provider).
+	SignOutRedirect string
+	// Origins may send cookie requests besides PublicURL's own (the CORS
+	// list; "*" never counts).
+	Origins    []string
+	HTTPClient *http.Client
+	Store      Store
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Service is sign-in: its HTTP endpoints under /auth/ and the cookie
+// authentication of GraphQL requests.
+type Service struct {
+	cfg      Config
+	sessions *Sessions
+	secure   bool // PUBLIC_URL is https: Secure, __Host- cookies
+	origin   string
+
+	mu   sync.Mutex
+	prov *provider // from discovery, once it answered
+}
+
+type provider struct {
+	verifier  *oidc.IDTokenVerifier
+	oauth     *oauth2.Config
+	revokeURL string
+	logoutURL string
+}
+
+// New returns sign-in for cfg. The provider's discovery document is read on
+// first use, not here, so that the service starts while the provider is down.
+func New(cfg Config) *Service {
+	s := &Service{cfg: cfg, secure: cfg.PublicURL.Scheme == "https",
+		origin: cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host}
+	s.sessions = &Sessions{store: cfg.Store, now: cfg.Now, oauth: func(ctx context.Context) (*oauth2.Config, error) {
+		p, err := s.provider(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return p.oauth, nil
+	}}
+	return s
+}
+
+// Configured reports whether sign-in can run: it needs a client secret.
+func (s *Service) Configured() bool { return s.cfg.ClientSecret != "" }
+
+// Sessions are the sessions sign-in keeps.
+func (s *Service) Sessions() *Sessions { return s.sessions }
+
+func (s *Service) httpContext(ctx context.Context) context.Context {
+	return oidc.ClientContext(ctx, s.cfg.HTTPClient) // also oauth2.HTTPClient
+}
+
+// provider reads the discovery document once it answers. The issuer is the
+// one the document names (the provider's docs write it with and without a
+// trailing slash), and ID tokens must carry exactly it.
+func (s *Service) provider(ctx context.Context) (*provider, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.prov != nil {
+		return s.prov, nil
+	}
+	ctx = s.httpContext(ctx)
+	discovery := strings.TrimSuffix(s.cfg.AuthBaseURL, "/") + "/.well-known/openid-configuration"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, discovery, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("signin: discovery: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("signin: discovery: HTTP %d", resp.StatusCode)
+	}
+	var doc struct {
+		oidc.ProviderConfig
+		Revocation string `json:"revocation_endpoint"`
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("signin: discovery: %w", err)
+	}
+	if doc.IssuerURL == "" || doc.AuthURL == "" || doc.TokenURL == "" || doc.JWKSURL == "" {
+		return nil, errors.New("signin: discovery: the document lacks an issuer or an endpoint")
+	}
+	base := strings.TrimSuffix(s.cfg.AuthBaseURL, "/")
+	if doc.Revocation == "" {
+		doc.Revocation = base + "/oauth2/revoke"
+	}
+	if doc.EndSession == "" {
+		doc.EndSession = base + "/oauth2/sessions/logout"
+	}
+	p := doc.ProviderConfig.NewProvider(context.WithoutCancel(ctx))
+	s.prov = &provider{
+		verifier: p.Verifier(&oidc.Config{ClientID: s.cfg.ClientID, Now: s.cfg.Now}),
+		oauth: &oauth2.Config{
+			ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret,
+			Endpoint:    oauth2.Endpoint{AuthURL: doc.AuthURL, TokenURL: doc.TokenURL, AuthStyle: oauth2.AuthStyleInHeader},
+			RedirectURL: s.cfg.PublicURL.JoinPath("/auth/callback").String(),
+			Scopes:      s.cfg.Scopes,
+		},
+		revokeURL: doc.Revocation,
+		logoutURL: doc.EndSession,
+	}
+	return s.prov, nil
+}
+
+// Cookie names: __Host- (Secure, Path=/, no Domain: only this origin may set
+// or read it) when the service is served over https; plain names on
+// http://localhost for development.
+func (s *Service) cookieName(base string) string {
+	if s.secure {
+		return "__Host-" + base
+	}
+	return base
+}
+
+const (
+	sessionCookie = "reflect_session"
+	bindingCookie = "reflect_signin" // ties a sign-in's state to the browser that started it
+)
+
+func (s *Service) setCookie(w http.ResponseWriter, base, value string, maxAge time.Duration) {
+	c := &http.Cookie{Name: s.cookieName(base), Value: value, Path: "/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)}
+	if maxAge < 0 {
+		c.MaxAge, c.Value = -1, ""
+	}
+	http.SetCookie(w, c)
+}
+
+func (s *Service) cookie(r *http.Request, base string) string {
+	c, err := r.Cookie(s.cookieName(base))
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// HasSession reports whether the request carries a session cookie.
+func (s *Service) HasSession(r *http.Request) bool { return s.cookie(r, sessionCookie) != "" }
+
+// CrossSiteSafe reports whether a cookie request shows it is not a cross-site
+// forgery: a browser preflights it before sending it from another site
+// (Content-Type: application/json on a POST, or X-CSRF: 1, or
+// Apollo-Require-Preflight), and, when it says where it comes from, it comes
+// from this service's origin or an allowed one.
+func (s *Service) CrossSiteSafe(r *http.Request) bool {
+	preflighted := r.Header.Get("X-CSRF") == "1" || r.Header.Get("Apollo-Require-Preflight") != ""
+	if !preflighted && r.Method == http.MethodPost {
+		ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+		preflighted = strings.EqualFold(strings.TrimSpace(ct), "application/json")
+	}
+	if !preflighted {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	return origin == "" || origin == s.origin || slices.Contains(s.cfg.Origins, origin) && origin != "*"
+}

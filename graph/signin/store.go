@@ -1,0 +1,181 @@
+package signin
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Store keeps sign-in state: pending sign-ins (single use), sessions, and the
+// leases that serialise a session's refreshes. In Redis every replica sees the
+// same state; in memory, one process does.
+type Store interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	// Take gets and deletes key in one step: only one caller ever gets it.
+	Take(ctx context.Context, key string) ([]byte, bool, error)
+	Delete(ctx context.Context, key string) error
+	// Lease takes key for ttl if nobody holds it. While held, renew extends
+	// it by ttl (false: it was lost); release gives it up if still held.
+	Lease(ctx context.Context, key string, ttl time.Duration) (renew func(context.Context) bool, release func(), ok bool, err error)
+}
+
+// NewMemoryStore is a Store in this process's memory; now is the clock.
+func NewMemoryStore(now func() time.Time) Store {
+	return &memoryStore{now: now, items: map[string]memoryItem{}}
+}
+
+type memoryItem struct {
+	val     []byte
+	expires time.Time
+}
+
+type memoryStore struct {
+	now   func() time.Time
+	mu    sync.Mutex
+	items map[string]memoryItem
+	sets  int // since the last sweep of expired items
+}
+
+func (m *memoryStore) getLocked(key string) ([]byte, bool) {
+	it, ok := m.items[key]
+	if !ok || !m.now().Before(it.expires) {
+		delete(m.items, key)
+		return nil, false
+	}
+	return it.val, true
+}
+
+func (m *memoryStore) Get(_ context.Context, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.getLocked(key)
+	return v, ok, nil
+}
+
+func (m *memoryStore) Set(_ context.Context, key string, val []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.items[key] = memoryItem{val: val, expires: m.now().Add(ttl)}
+	// Expired items nobody asks for again are swept now and then, so the map
+	// holds about the live ones.
+	if m.sets++; m.sets > 1024 && m.sets > len(m.items) {
+		m.sets = 0
+		now := m.now()
+		for k, it := range m.items {
+			if !now.Before(it.expires) {
+				delete(m.items, k)
+			}
+		}
+	}
+	return nil
+}
+
+func (m *memoryStore) Take(_ context.Context, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.getLocked(key)
+	delete(m.items, key)
+	return v, ok, nil
+}
+
+func (m *memoryStore) Delete(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.items, key)
+	return nil
+}
+
+func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	owner := randomHex()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, held := m.getLocked(key); held {
+		return nil, nil, false, nil
+	}
+	m.items[key] = memoryItem{val: []byte(owner), expires: m.now().Add(ttl)}
+	mine := func() bool { v, ok := m.getLocked(key); return ok && string(v) == owner }
+	renew := func(context.Context) bool {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if !mine() {
+			return false
+		}
+		m.items[key] = memoryItem{val: []byte(owner), expires: m.now().Add(ttl)}
+		return true
+	}
+	release := func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if mine() {
+			delete(m.items, key)
+		}
+	}
+	return renew, release, true, nil
+}
+
+// NewRedisStore is a Store in Redis (6.2 or later, for GETDEL).
+func NewRedisStore(c *redis.Client) Store { return redisStore{c} }
+
+type redisStore struct{ c *redis.Client }
+
+func (r redisStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, err := r.c.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
+func (r redisStore) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	return r.c.Set(ctx, key, val, ttl).Err()
+}
+
+func (r redisStore) Take(ctx context.Context, key string) ([]byte, bool, error) {
+	v, err := r.c.GetDel(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
+func (r redisStore) Delete(ctx context.Context, key string) error { return r.c.Del(ctx, key).Err() }
+
+// Renewing and releasing check the owner first, in one step: a lease that
+// expired and was taken by another replica is not touched.
+var (
+	renewLease   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+	releaseLease = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
+)
+
+func (r redisStore) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	owner := randomHex()
+	ok, err := r.c.SetNX(ctx, key, owner, ttl).Result()
+	if err != nil || !ok {
+		return nil, nil, false, err
+	}
+	renew := func(ctx context.Context) bool {
+		n, err := renewLease.Run(ctx, r.c, []string{key}, owner, ttl.Milliseconds()).Int()
+		return err == nil && n == 1
+	}
+	release := func() {
+		// Its own deadline: the caller's may be spent, and a lease left
+		// behind would make the next refresh wait for it to expire.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		defer cancel()
+		_ = releaseLease.Run(ctx, r.c, []string{key}, owner).Err()
+	}
+	return renew, release, true, nil
+}
+
+// randomHex is 128 random bits, hex-encoded.
+func randomHex() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
