@@ -27,6 +27,11 @@ const (
 // revoked one is forgotten at its first 401, whatever this says.
 const DefaultProofTTL = 10 * time.Minute
 
+// refusalTTL is how long a token the upstream refused is answered as refused
+// without another call: the calls of its first request that came after its
+// probe's answer, and an invented token sent again and again.
+const refusalTTL = 10 * time.Second
+
 // trackedProofs bounds the tokens remembered as proven; one evicted is proven
 // again by its next call, which costs it a round trip, nothing else.
 const trackedProofs = 50_000
@@ -41,7 +46,8 @@ const trackedProofs = 50_000
 type Proofs struct {
 	ttl    time.Duration
 	now    func() time.Time
-	proven *lru.Cache[string, time.Time] // token key → until
+	proven  *lru.Cache[string, time.Time] // token key → until
+	refused *lru.Cache[string, time.Time] // token key → until
 
 	mu      sync.Mutex
 	probing map[string]*probe
@@ -59,7 +65,8 @@ func NewProofs(ttl time.Duration, now func() time.Time) *Proofs {
 		panic("guard: a proof needs a positive lifetime; start from DefaultProofTTL")
 	}
 	proven, _ := lru.New[string, time.Time](trackedProofs) // only fails for a size <= 0
-	return &Proofs{ttl: ttl, now: now, proven: proven, probing: map[string]*probe{}}
+	refused, _ := lru.New[string, time.Time](trackedProofs)
+	return &Proofs{ttl: ttl, now: now, proven: proven, refused: refused, probing: map[string]*probe{}}
 }
 
 // Proven reports whether v's token is proven: the upstream accepted it, or it
@@ -90,7 +97,8 @@ func (p *Proofs) CallerKey(v viewer.Viewer) string {
 // it either makes this call the token's probe (settle non-nil: call it with the
 // call's verdict, exactly once) or waits for the probe under way: a verdict of
 // Accepted returns as proven, Refused as ErrRefused, and Unsettled lets the
-// waiters try again, one of them as the next probe.
+// waiters try again, one of them as the next probe. A token refused in the
+// last refusalTTL is refused at once.
 func (p *Proofs) Await(ctx context.Context, v viewer.Viewer) (settle func(Verdict), err error) {
 	if v.Anonymous() {
 		return nil, nil
@@ -98,6 +106,9 @@ func (p *Proofs) Await(ctx context.Context, v viewer.Viewer) (settle func(Verdic
 	for {
 		if p.Proven(v) {
 			return nil, nil
+		}
+		if until, ok := p.refused.Get(v.Key); ok && p.now().Before(until) {
+			return nil, ErrRefused
 		}
 		p.mu.Lock()
 		pr, waiting := p.probing[v.Key]
@@ -123,8 +134,12 @@ func (p *Proofs) Await(ctx context.Context, v viewer.Viewer) (settle func(Verdic
 }
 
 func (p *Proofs) settle(key string, pr *probe, verdict Verdict) {
-	if verdict == Accepted {
+	switch verdict {
+	case Accepted:
 		p.proven.Add(key, p.now().Add(p.ttl))
+		p.refused.Remove(key)
+	case Refused:
+		p.refused.Add(key, p.now().Add(refusalTTL))
 	}
 	p.mu.Lock()
 	delete(p.probing, key)

@@ -52,6 +52,21 @@ func TestProofs(t *testing.T) {
 	if p.Proven(v) {
 		t.Error("a forgotten token is still proven")
 	}
+
+	// A refused token is refused again without a call for a while, then
+	// probed again.
+	w := tokenViewer("invented", "ip:1")
+	settle, _ = p.Await(t.Context(), w)
+	settle(Refused)
+	if s, err := p.Await(t.Context(), w); s != nil || err != ErrRefused {
+		t.Errorf("a token just refused: probe %v, err %v; want ErrRefused", s != nil, err)
+	}
+	clock.Advance(refusalTTL)
+	if s, err := p.Await(t.Context(), w); s == nil || err != nil {
+		t.Errorf("a token refused long ago: probe %v, err %v; want a probe", s != nil, err)
+	} else {
+		s(Unsettled)
+	}
 }
 
 // TestProofsWaitersShareTheVerdict: while a token's probe is out, its other

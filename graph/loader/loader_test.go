@@ -414,14 +414,26 @@ func TestTheViewer(t *testing.T) {
 		refused := &upstream.Error{Endpoint: "room", Key: "1", Err: &upstream.StatusError{Status: http.StatusUnauthorized}}
 		up := &fakeUpstream{fail: map[string]error{"1": refused, "2": refused}}
 		rooms := Declare("room", up.fetch)
-		inOperation(t, p, holder("forged-1", "ip:1"), func(ctx context.Context) {
-			for _, key := range []string{"1", "2"} {
-				if _, err := rooms.Load(ctx, key); !errors.Is(err, refused) {
-					t.Errorf("Load(%q) = %v, want the 401", key, err)
+		// Two invented tokens spend the budget of 2; a token refused once is
+		// refused again without a call (it is not charged twice).
+		unauthorized := func(err error) bool {
+			var se *upstream.StatusError
+			return errors.As(err, &se) && se.Status == http.StatusUnauthorized
+		}
+		for i, key := range []string{"1", "2"} {
+			inOperation(t, p, holder(upstream.UserToken(fmt.Sprint("forged-", i)), "ip:1"), func(ctx context.Context) {
+				for range 2 {
+					if _, err := rooms.Load(ctx, key); !unauthorized(err) {
+						t.Errorf("Load(%q) = %v, want a 401", key, err)
+					}
+					rooms.Forget(ctx, key)
 				}
-			}
-		})
-		inOperation(t, p, holder("forged-2", "ip:1"), func(ctx context.Context) {
+			})
+		}
+		if n := up.count("1") + up.count("2"); n != 2 {
+			t.Errorf("%d upstream calls for two invented tokens, each used twice; want 2", n)
+		}
+		inOperation(t, p, holder("forged-3", "ip:1"), func(ctx context.Context) {
 			if _, err := rooms.Load(ctx, "3"); !refusedWith(err, errcode.RateLimited) {
 				t.Errorf("a new token from a spent IP: Load = %v, want RATE_LIMITED", err)
 			}

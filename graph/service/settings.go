@@ -43,7 +43,7 @@ func (c *Config) settings() []setting {
 		strSetting("QF_CLIENT_ID", &c.ClientID, "—",
 			"client id, sent as `x-client-id`. **Unset = demo mode**"),
 		secretSetting("QF_CLIENT_SECRET", &c.ClientSecret, "—",
-			"client secret for the service's own client-credentials token. Unset: anonymous callers get `UNAUTHENTICATED`"),
+			"client secret for the service's own client-credentials token and for browser sign-in (a confidential client). Unset: anonymous callers get `UNAUTHENTICATED`, and sign-in is off"),
 		listSetting("QF_SCOPES", &c.Scopes, "—",
 			"scopes for that token, space- or comma-separated (ask only for approved ones)"),
 		intSetting("UPSTREAM_CONCURRENCY", &c.BatchConcurrency, "",

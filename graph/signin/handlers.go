@@ -265,7 +265,16 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 	v.Key = Handle(id)
 	v.Renew = func(ctx context.Context, failed upstream.UserToken) (upstream.UserToken, error) {
 		sess, err := s.sessions.Renew(ctx, id, string(failed))
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrSignedOut) || errors.Is(err, ErrNoSession):
+			return "", ErrSignedOut
+		case err != nil && ctx.Err() == nil:
+			var te *upstream.TokenError
+			if !errors.As(err, &te) {
+				err = &upstream.TokenError{Err: err} // the store failed: no token to be had
+			}
+			return "", err
+		case err != nil:
 			return "", err
 		}
 		return upstream.UserToken(sess.AccessToken()), nil

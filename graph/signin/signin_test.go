@@ -230,3 +230,46 @@ func TestAnEndedSessionIsSignedOut(t *testing.T) {
 		t.Errorf("/auth/session of a revoked session = %v", sess)
 	}
 }
+
+// TestSignInNeedsASecret: without a client secret there is no sign-in, and
+// /auth/login says so; /auth/session says signed out.
+func TestSignInNeedsASecret(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{NoSecret: true})
+	b := newBrowser(t, env)
+	resp, body := b.do(http.MethodGet, env.Base+"/auth/login?returnTo=/", nil)
+	if resp.StatusCode != http.StatusNotImplemented || !strings.Contains(body, errcode.SignInNotConfigured) {
+		t.Errorf("/auth/login without a secret: %d %s", resp.StatusCode, body)
+	}
+	if sess := b.session(); sess["signedIn"] != false {
+		t.Errorf("/auth/session = %v", sess)
+	}
+}
+
+// TestSignInSecretsStayOutOfLogs: after a sign-in, a refresh, a refused
+// sign-in and a sign-out, the service's logs (at debug) hold no code, state,
+// session id, access, refresh or ID token.
+func TestSignInSecretsStayOutOfLogs(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	callback := b.authorize("/", "aisha")
+	b.do(http.MethodGet, callback.String(), nil)
+	id := b.cookie()
+	env.Fake.ExpireUserTokens()
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Fatalf("after the token expired: %s", r.Raw)
+	}
+	b.do(http.MethodGet, callback.String(), nil) // refused: the state is spent
+	b.do(http.MethodPost, env.Base+"/auth/logout", nil, "X-CSRF: 1")
+	logs := env.Logs.String()
+	for name, secret := range map[string]string{
+		"the code": callback.Query().Get("code"), "the state": callback.Query().Get("state"), "the session id": id,
+		"an access token": "fake-at-", "a refresh token": "fake-rt-", "an ID token": "eyJ",
+	} {
+		if secret == "" || strings.Contains(logs, secret) {
+			t.Errorf("the logs carry %s (%q)", name, secret)
+		}
+	}
+	if !strings.Contains(logs, "signin: signed in") {
+		t.Errorf("the logs do not show the sign-in at all:\n%s", logs)
+	}
+}
