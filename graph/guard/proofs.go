@@ -44,8 +44,8 @@ const trackedProofs = 50_000
 // token goes first (the probe); the token's other calls wait for its verdict,
 // so an invented token costs the upstream one call however many it sends.
 type Proofs struct {
-	ttl    time.Duration
-	now    func() time.Time
+	ttl     time.Duration
+	now     func() time.Time
 	proven  *lru.Cache[string, time.Time] // token key → until
 	refused *lru.Cache[string, time.Time] // token key → until
 
