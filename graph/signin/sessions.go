@@ -127,7 +127,7 @@ func unseal(id string, sealed []byte) (tokens, error) {
 // create stores a new session for tok and returns its id, the cookie's value.
 func (s *Sessions) create(ctx context.Context, user User, scopes []string, tok *oauth2.Token, idToken string, ttl time.Duration) (string, error) {
 	id := randomHex() + randomHex() // 256 bits
-	sess := &Session{User: user, Scopes: scopes, Expires: s.now().Add(ttl), AccessExpiry: tok.Expiry,
+	sess := &Session{User: user, Scopes: scopes, Expires: s.now().Add(ttl), AccessExpiry: s.expiry(tok),
 		tokens: tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: idToken}}
 	return id, s.save(ctx, id, sess)
 }
@@ -290,7 +290,7 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 	}
 	next := *cur
 	next.Version++
-	next.tokens.Access, next.AccessExpiry = tok.AccessToken, tok.Expiry
+	next.tokens.Access, next.AccessExpiry = tok.AccessToken, s.expiry(tok)
 	if tok.RefreshToken != "" {
 		next.tokens.Refresh = tok.RefreshToken
 	}
@@ -301,6 +301,20 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 		return nil, err
 	}
 	return &next, nil
+}
+
+// expiry is when tok expires by the sessions' clock: x/oauth2 reckons
+// expires_in from the wall clock.
+func (s *Sessions) expiry(tok *oauth2.Token) time.Time {
+	switch v := tok.Extra("expires_in").(type) {
+	case float64:
+		return s.now().Add(time.Duration(v) * time.Second)
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return s.now().Add(time.Duration(n) * time.Second)
+		}
+	}
+	return tok.Expiry
 }
 
 // refreshFailure names a refresh failure for logs, without the provider's body.

@@ -1,0 +1,54 @@
+package signin_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+)
+
+// TestCookiesOverHTTPS: with an https PUBLIC_URL the cookies are __Host-
+// cookies (Secure, Path=/, no Domain), httpOnly and SameSite=Lax.
+func TestCookiesOverHTTPS(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.PublicURL = "https://api.example.org" }})
+	resp, _ := newBrowser(t, env).do(http.MethodGet, env.Base+"/auth/login?returnTo=/", nil)
+	set := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"__Host-reflect_signin=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("Set-Cookie %q lacks %q", set, want)
+		}
+	}
+	if strings.Contains(set, "Domain=") {
+		t.Errorf("Set-Cookie %q has a Domain", set)
+	}
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "redirect_uri=https%3A%2F%2Fapi.example.org%2Fauth%2Fcallback") {
+		t.Errorf("the redirect URI is not PUBLIC_URL's: %s", loc)
+	}
+}
+
+// TestSessionsRefreshAheadAndEnd: an access token about to expire is
+// refreshed before it is used (no 401 first), and a session ends after
+// SESSION_TTL.
+func TestSessionsRefreshAheadAndEnd(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.SessionTTL = 2 * time.Hour }})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Clock.Add(59*time.Minute + 30*time.Second) // the fake's tokens last an hour
+	env.Fake.ResetStats()
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Fatalf("near the token's expiry: %s", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.Refreshes != 1 || st.APICalls != 1 {
+		t.Errorf("%d refreshes and %d API calls, want 1 and 1 (refreshed before the call, not after a 401)", st.Refreshes, st.APICalls)
+	}
+	env.Clock.Add(2 * time.Hour)
+	if r := b.query(viewerQuery); servicetest.At(r.Data, "viewer") != nil {
+		t.Errorf("after SESSION_TTL: %s, want anonymous", r.Raw)
+	}
+	if sess := b.session(); sess["signedIn"] != false {
+		t.Errorf("/auth/session after SESSION_TTL = %v", sess)
+	}
+}
