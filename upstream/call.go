@@ -205,13 +205,16 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 	}
 }
 
-// attempt makes one HTTP call, holding one of the process's upstream slots.
+// attempt makes one HTTP call, admitted by the process's adaptive limit, and
+// tells the limit what the call said of the upstream's load.
 func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string, body []byte,
-	decode func(context.Context, []byte) error) error {
-	if err := c.slots.Acquire(ctx, 1); err != nil {
-		return fmt.Errorf("%w: %w", ErrBusy, err)
+	decode func(context.Context, []byte) error) (err error) {
+	release, err := c.limiter.Acquire(ctx)
+	if err != nil {
+		return err
 	}
-	defer c.slots.Release(1)
+	status := 0
+	defer func() { release(loadOutcome(ctx, status)) }()
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
 	actx, span := c.cfg.Tracer.Start(actx, ep.Method+" "+ep.Path, trace.WithSpanKind(trace.SpanKindClient),
@@ -224,7 +227,7 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 	defer span.End()
 	c.cfg.Observer.InFlight(1)
 	start := time.Now()
-	status, err := c.do(actx, ep, target, token, body, decode)
+	status, err = c.do(actx, ep, target, token, body, decode)
 	c.cfg.Observer.InFlight(-1)
 	c.cfg.Observer.Attempt(ctx, ep.Name, status, time.Since(start))
 	if status != 0 {
@@ -238,6 +241,20 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 		return &callerGone{err}
 	}
 	return err
+}
+
+// loadOutcome is what an attempt says of the upstream's load: an answer is a
+// latency sample unless it is an overload status; no answer is an overload
+// unless the caller gave up.
+func loadOutcome(ctx context.Context, status int) Outcome {
+	switch {
+	case status == 0 && ctx.Err() != nil:
+		return Ignored
+	case status == 0, status == http.StatusTooManyRequests, status == http.StatusBadGateway,
+		status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
+		return Overloaded
+	}
+	return Served
 }
 
 // do makes the HTTP request, with body as JSON unless it is nil, and hands a 200

@@ -11,7 +11,6 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
-	"golang.org/x/sync/semaphore"
 )
 
 // TokenProvider supplies the service's own access token for callers who bring none.
@@ -49,8 +48,9 @@ type Config struct {
 	// BackoffBase and BackoffMax shape the exponential backoff with full jitter
 	// between retries. A Retry-After header wins.
 	BackoffBase, BackoffMax time.Duration
-	// MaxConcurrent caps upstream calls in flight from this client. Beyond it
-	// callers wait, within their budget.
+	// MaxConcurrent is the ceiling of the adaptive limit on upstream calls in
+	// flight from this client (see Limiter), which starts at 64 (or the
+	// ceiling, if lower) and never goes below 8 (or the start).
 	MaxConcurrent int64
 	// BreakerFailures is how many consecutive 5xx, timeouts or transport errors
 	// open the circuit; BreakerOpenFor is how long it stays open before one
@@ -76,7 +76,7 @@ func DefaultConfig() Config {
 		MaxRetries:      2,
 		BackoffBase:     100 * time.Millisecond,
 		BackoffMax:      2 * time.Second,
-		MaxConcurrent:   64,
+		MaxConcurrent:   1024,
 		BreakerFailures: 10,
 		BreakerOpenFor:  10 * time.Second,
 	}
@@ -110,11 +110,20 @@ type Client struct {
 	http    *http.Client
 	log     *slog.Logger
 	now     func() time.Time
-	slots   *semaphore.Weighted
+	limiter *Limiter
 	// breaker is shared by every endpoint: it judges the host, and a host that
 	// fails for rooms fails for users too. Decoding happens inside an attempt,
 	// so the breaker carries no value.
 	breaker *gobreaker.CircuitBreaker[struct{}]
+}
+
+// newClientLimiter is the limiter of cfg: it starts at 64 calls in flight
+// (about what a healthy upstream a few tens of milliseconds away needs for a
+// few thousand calls a second) and adapts between 8 and MaxConcurrent.
+func newClientLimiter(cfg Config) *Limiter {
+	ceiling := int(min(cfg.MaxConcurrent, 1<<20))
+	initial := min(64, ceiling)
+	return NewLimiter(min(8, initial), initial, ceiling, time.Now, cfg.Observer.Concurrency)
 }
 
 // New returns a Client that makes its calls with httpClient, using cfg as given.
@@ -146,7 +155,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 		http:    &hc,
 		log:     cfg.Logger,
 		now:     time.Now,
-		slots:   semaphore.NewWeighted(cfg.MaxConcurrent),
+		limiter: newClientLimiter(cfg),
 	}
 	c.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "upstream " + host,

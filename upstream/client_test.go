@@ -208,7 +208,7 @@ func TestDefaultConfig(t *testing.T) {
 		{"MaxRetries", cfg.MaxRetries, 2},
 		{"BackoffBase", cfg.BackoffBase, 100 * time.Millisecond},
 		{"BackoffMax", cfg.BackoffMax, 2 * time.Second},
-		{"MaxConcurrent", cfg.MaxConcurrent, int64(64)},
+		{"MaxConcurrent", cfg.MaxConcurrent, int64(1024)},
 		{"BreakerFailures", cfg.BreakerFailures, 10},
 		{"BreakerOpenFor", cfg.BreakerOpenFor, 10 * time.Second},
 	}
@@ -321,6 +321,7 @@ func (r *recorder) InFlight(delta int) {
 
 func (*recorder) Breaker(string, string)          {}
 func (*recorder) TokenFetch(error, time.Duration) {}
+func (*recorder) Concurrency(int, int)            {}
 
 // TestAttemptsAreObservedAndTraced: each attempt is a client span named by the
 // path template, whose traceparent goes upstream, and an Attempt for the

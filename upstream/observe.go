@@ -16,6 +16,9 @@ type Observer interface {
 	Retry(ctx context.Context, endpoint string)
 	// InFlight moves the number of calls in flight by delta.
 	InFlight(delta int)
+	// Concurrency reports the adaptive limit on calls in flight and the
+	// number of calls waiting for it, when either changes.
+	Concurrency(limit, queued int)
 	// Breaker reports the circuit breaker of host entering state ("closed",
 	// "half-open", "open").
 	Breaker(host, state string)
@@ -33,5 +36,6 @@ type nopObserver struct{}
 func (nopObserver) Attempt(context.Context, string, int, time.Duration) {}
 func (nopObserver) Retry(context.Context, string)                       {}
 func (nopObserver) InFlight(int)                                        {}
+func (nopObserver) Concurrency(int, int)                                {}
 func (nopObserver) Breaker(string, string)                              {}
 func (nopObserver) TokenFetch(error, time.Duration)                     {}

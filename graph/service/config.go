@@ -113,8 +113,8 @@ func Defaults() Config {
 		BatchConcurrency: 10,
 		Limits:           guard.DefaultLimits(),
 		CallerLimit:      guard.DefaultCallerLimit(),
-		// A quarter of UPSTREAM_MAX_IN_FLIGHT: one caller's flood leaves
-		// three quarters of the slots to everyone else.
+		// A quarter of the adaptive limit's start (64): one caller's flood
+		// leaves the rest of the slots to everyone else.
 		CallerMaxInFlight: 16,
 		MaxUpstreamCalls:  200,
 		RequestTimeout:    20 * time.Second,

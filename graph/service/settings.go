@@ -49,7 +49,7 @@ func (c *Config) settings() []setting {
 		intSetting("UPSTREAM_CONCURRENCY", &c.BatchConcurrency, "",
 			"upstream calls one request's batch makes at once"),
 		int64Setting("UPSTREAM_MAX_IN_FLIGHT", &c.Upstream.MaxConcurrent, "",
-			"upstream calls in flight for the whole process; beyond it callers wait within their budget, then get `UPSTREAM_ERROR`"),
+			"the ceiling of the adaptive limit on upstream calls in flight for the whole process (it starts at 64 and follows the upstream's latency); calls over the limit wait in a short queue, or get `UPSTREAM_ERROR` at once when the queue is full or their deadline is shorter than a round trip"),
 		durSetting("UPSTREAM_ATTEMPT_TIMEOUT", &c.Upstream.AttemptTimeout, "",
 			"timeout of one upstream attempt"),
 		durSetting("UPSTREAM_BUDGET", &c.Upstream.Budget, "",

@@ -22,6 +22,7 @@ type Metrics struct {
 	upstreamTime   *prometheus.HistogramVec
 	retries        *prometheus.CounterVec
 	inFlight       prometheus.Gauge
+	limit, queued  prometheus.Gauge
 	breaker        *prometheus.GaugeVec
 	tokenFetches   *prometheus.CounterVec
 	batchSize      *prometheus.HistogramVec
@@ -66,6 +67,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "upstream_in_flight",
 			Help: "Upstream calls in flight.",
 		}),
+		limit: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "upstream_concurrency_limit",
+			Help: "The adaptive limit on upstream calls in flight (between its floor and UPSTREAM_MAX_IN_FLIGHT).",
+		}),
+		queued: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "upstream_queued_calls",
+			Help: "Upstream calls waiting for the limit to admit them.",
+		}),
 		breaker: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "upstream_circuit_breaker_state",
 			Help: "Circuit breaker state per upstream host: 0 closed, 1 half-open, 2 open.",
@@ -98,7 +107,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		operationNames: operationNames{max: 100, known: make(map[string]struct{}), reserved: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
-		m.inFlight, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps, m.shared,
+		m.inFlight, m.limit, m.queued, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps, m.shared,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -129,6 +138,14 @@ func (m *Metrics) Retry(_ context.Context, endpoint string) {
 func (m *Metrics) InFlight(delta int) {
 	if m != nil {
 		m.inFlight.Add(float64(delta))
+	}
+}
+
+// Concurrency implements upstream.Observer.
+func (m *Metrics) Concurrency(limit, queued int) {
+	if m != nil {
+		m.limit.Set(float64(limit))
+		m.queued.Set(float64(queued))
 	}
 }
 
