@@ -31,9 +31,10 @@ const (
 // use grows by about its square root per sample (a healthy day is never capped
 // by it); when it rises past that, the limit shrinks in proportion;
 // an overloaded call shrinks it by a tenth. A call that finds the limit
-// reached waits in a bounded queue, and is shed at once (ErrBusy) when the
-// queue is full or its deadline leaves less than a round trip: a slow upstream
-// gets fast refusals, not a growing queue of calls that would time out anyway.
+// reached waits in a queue (at most the ceiling long), and is shed at once
+// (ErrBusy) when the queue is full or its deadline is shorter than the wait
+// the queue and the round trip predict: a slow upstream gets fast refusals,
+// not a queue of calls that would time out anyway.
 type Limiter struct {
 	min, max float64
 	now      func() time.Time
@@ -56,7 +57,7 @@ type Limiter struct {
 const (
 	shortWeight = 0.1             // ~ the last ten samples
 	window      = 5 * time.Second // the baseline's window
-	tolerance   = 2.0             // the round trip may double before the limit shrinks
+	tolerance   = 3.0             // the round trip may triple before the limit shrinks (a busy CPU here inflates it too)
 	smoothing   = 0.2             // how far one sample moves the limit toward its target
 )
 
@@ -80,8 +81,9 @@ func (l *Limiter) Acquire(ctx context.Context) (done func(Outcome), err error) {
 	if l.inFlight < int(l.limit) && len(l.queue) == 0 {
 		return l.admitLocked(), nil
 	}
-	// A full queue, or a deadline shorter than a round trip: shed now.
-	if len(l.queue) >= int(l.limit) || l.doomedLocked(ctx) {
+	// A full queue, or a deadline shorter than the expected wait and a round
+	// trip: shed now.
+	if len(l.queue) >= int(l.max) || l.doomedLocked(ctx) {
 		l.mu.Unlock()
 		return nil, ErrBusy
 	}
@@ -109,9 +111,16 @@ func (l *Limiter) Acquire(ctx context.Context) (done func(Outcome), err error) {
 	}
 }
 
+// doomedLocked reports a call that would not finish before its deadline:
+// the calls ahead of it go through the limit a round trip per limit's worth,
+// then it makes its own.
 func (l *Limiter) doomedLocked(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
-	return ok && l.short > 0 && deadline.Sub(l.now()).Seconds() < l.short
+	if !ok || l.short == 0 {
+		return false
+	}
+	expected := (float64(len(l.queue))/l.limit + 1) * l.short
+	return deadline.Sub(l.now()).Seconds() < expected
 }
 
 // admitLocked counts a call in and unlocks.
@@ -125,7 +134,8 @@ func (l *Limiter) doneFunc(start time.Time) func(Outcome) {
 	return func(o Outcome) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		used := float64(l.inFlight) >= l.limit/2 // a limit nobody uses must not grow
+		// A limit nobody uses must not grow; one with calls waiting is used.
+		used := float64(l.inFlight) >= l.limit/2 || len(l.queue) > 0
 		l.inFlight--
 		l.sampleLocked(o, l.now().Sub(start).Seconds(), used)
 		l.wakeLocked()

@@ -45,7 +45,11 @@ func main() {
 	server := flag.String("server", "", "the service binary (default: go build . into a temporary folder)")
 	serviceEnvFlag := flag.String("service-env", "", "extra environment for the service only, comma-separated (e.g. GOGC=400)")
 	sharing := flag.Bool("sharing", true, "also measure 32 anonymous clients on 10 hot rooms with sharing off and on")
+	latencyBound := flag.Bool("latency-bound", false, "the latency-bound preset: -latency 50ms -conns 256,1024 -sharing=false -duration 10s")
 	flag.Parse()
+	if *latencyBound {
+		*latency, *connsFlag, *sharing, *duration = 50*time.Millisecond, "256,1024", false, 10*time.Second
+	}
 
 	var err error
 	switch *role {
@@ -79,7 +83,7 @@ func serveFake(latency time.Duration) error {
 // serveProxy is the bare one-hop facade: it takes the same POST as the service,
 // makes the same single upstream GET, and copies the bytes back.
 func serveProxy(upstream string) error {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}} // as the service's pool: no churn of connections at 1,024 clients
 	target := upstream + "/quran-reflect/v1/rooms/1"
 	return serveOnLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -190,6 +194,9 @@ func drive(t target, conns int, d time.Duration, max int, fakeURL string) result
 		lat := time.Since(begin)
 		okHTTP := err == nil && resp.StatusCode == http.StatusOK
 		okGQL := !t.graphql || !bytes.Contains(body, []byte(`"errors"`))
+		if !okGQL {
+			noteError(body)
+		}
 		return lat, okHTTP, okGQL
 	}
 	// Warm up connections, caches and the service's token.
@@ -258,7 +265,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	var conns []int
 	for c := range strings.SplitSeq(connsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
-		if err != nil || n < 1 || n > 512 {
+		if err != nil || n < 1 || n > 1024 {
 			return fmt.Errorf("-conns: %q", c)
 		}
 		conns = append(conns, n)
@@ -316,11 +323,18 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 		{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true},
 	}
 	fmt.Printf("load: %s per measurement, loopback, %d CPUs; the fake answers in %s\n\n", d, goruntime.NumCPU(), latency)
-	fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req")
+	fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s %9s %6s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req", "peakRSS", "gorout")
 	for _, c := range conns {
 		for _, t := range targets {
-			r := drive(t, c, d, max, up.url)
-			report(t.name, c, r)
+			var peak peaks
+			if t.graphql {
+				stop := peak.watch(svc)
+				r := drive(t, c, d, max, up.url)
+				stop()
+				report(t.name, c, r, peak)
+				continue
+			}
+			report(t.name, c, drive(t, c, d, max, up.url), peak)
 		}
 	}
 	if sharing {
@@ -348,8 +362,11 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 			}
 			t := hot(s.url)
 			t.name = "service, " + mode.name
+			var peak peaks
+			stop := peak.watch(s)
 			r := drive(t, 32, d, max, up.url)
-			report(t.name, 32, r)
+			stop()
+			report(t.name, 32, r, peak)
 			fmt.Printf("%-36s upstream calls/s: %.0f\n", "", float64(r.upstreamCalls)/r.elapsed.Seconds())
 			s.stop()
 		}
@@ -367,9 +384,16 @@ func splitEnv(s string) []string {
 	return out
 }
 
-func report(name string, conns int, r result) {
+func report(name string, conns int, r result, p peaks) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
-	fmt.Printf("%-36s %5d %10.0f %9s %9s %9s %8d %8d %10.2f\n", name, conns, float64(r.requests)/r.elapsed.Seconds(),
+	rss, gor := "", ""
+	if p.rssKB > 0 {
+		rss, gor = fmt.Sprintf("%.0fMB", float64(p.rssKB)/1024), fmt.Sprint(p.goroutines)
+	}
+	fmt.Printf("%-36s %5d %10.0f %9s %9s %9s %8d %8d %10.2f %9s %6s\n", name, conns, float64(r.requests)/r.elapsed.Seconds(),
 		ms(r.percentile(0.50)), ms(r.percentile(0.90)), ms(r.percentile(0.99)), r.httpErrors, r.gqlErrors,
-		float64(r.upstreamCalls)/float64(max(r.requests, 1)))
+		float64(r.upstreamCalls)/float64(max(r.requests, 1)), rss, gor)
+	if codes := takeErrorCodes(); codes != "" {
+		fmt.Printf("%-36s errors: %s\n", "", codes)
+	}
 }
