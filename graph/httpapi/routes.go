@@ -62,7 +62,7 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	logger := slog.New(telemetry.WithRequestIDs(o.Logger.Handler()))
 	mux := http.NewServeMux()
 	mux.Handle("/query", telemetry.AccessLog(logger, o.Metrics,
-		withViewer(o.TrustedProxies, o.Cookies, withDeadline(o.RequestTimeout, o.GraphQL))))
+		withDeadline(o.RequestTimeout, withViewer(o.TrustedProxies, o.Cookies, o.GraphQL))))
 	if o.SignIn != nil {
 		mux.Handle("/auth/", o.SignIn)
 	}

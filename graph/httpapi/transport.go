@@ -173,7 +173,10 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		writeRequestError(w, status, e)
 		return
 	}
-	if t.PublicMaxAge > 0 && r.Method == http.MethodGet && viewer.From(ctx).Anonymous() && len(resp.Errors) == 0 {
+	// Never public with cookies either way: a shared cache must not keep an
+	// answer that sets one (a cleared session cookie) or was meant for one.
+	if t.PublicMaxAge > 0 && r.Method == http.MethodGet && viewer.From(ctx).Anonymous() && len(resp.Errors) == 0 &&
+		r.Header.Get("Cookie") == "" && w.Header().Get("Set-Cookie") == "" {
 		// Nothing in it belongs to a viewer, and nothing failed: a CDN may keep it.
 		w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(t.PublicMaxAge.Seconds())))
 		w.Header().Del("X-Request-ID") // one caller's id must not be served to the next

@@ -207,6 +207,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins,
 		HTTPClient: &http.Client{Timeout: cfg.TokenTimeout},
 		Store:      sessions, Logger: logger, Now: d.Now,
+		ClientAddr: cfg.TrustedProxies.ClientIP,
 	})
 	var cookies func(http.ResponseWriter, *http.Request, *viewer.Viewer) (int, *gqlerror.Error)
 	if signIn.Configured() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -45,11 +46,14 @@ func (s *Service) Handler() http.Handler {
 	})
 }
 
+// maxReturnTo bounds returnTo: it is stored with the pending sign-in.
+const maxReturnTo = 2 << 10
+
 // safeReturn keeps returnTo only when it is a path on this service: not an
 // absolute URL, not //host, no backslash (browsers read \ as /), no control
 // characters.
 func safeReturn(returnTo string) string {
-	if returnTo == "" || returnTo[0] != '/' || strings.HasPrefix(returnTo, "//") ||
+	if returnTo == "" || len(returnTo) > maxReturnTo || returnTo[0] != '/' || strings.HasPrefix(returnTo, "//") ||
 		strings.ContainsAny(returnTo, "\\") || strings.ContainsFunc(returnTo, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
@@ -64,6 +68,14 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	if !s.Configured() {
 		s.fail(w, r, http.StatusNotImplemented, errcode.SignInNotConfigured,
 			"sign-in is not configured on this server (it needs QF_CLIENT_SECRET)")
+		return
+	}
+	if err := s.logins.Take(s.clientAddr(r)); err != nil {
+		var le *errcode.LimitedError
+		if errors.As(err, &le) {
+			w.Header().Set("Retry-After", fmt.Sprint(int(le.RetryAfter.Seconds())))
+		}
+		s.fail(w, r, http.StatusTooManyRequests, errcode.RateLimited, "too many sign-ins from this address; retry later")
 		return
 	}
 	p, err := s.provider(r.Context())

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -72,10 +73,11 @@ const leaseTTL = 10 * time.Second
 // refresh per session at a time across every replica (a lease in the store),
 // shared by every request of that session that needs it.
 type Sessions struct {
-	store  Store
-	oauth  func(ctx context.Context) (*oauth2.Config, error)
-	now    func() time.Time
-	flight singleflight.Group
+	store       Store
+	oauth       func(ctx context.Context) (*oauth2.Config, error)
+	httpContext func(ctx context.Context) context.Context // the token endpoint's HTTP client
+	now         func() time.Time
+	flight      singleflight.Group
 }
 
 func idHash(id string) string {
@@ -129,10 +131,12 @@ func (s *Sessions) create(ctx context.Context, user User, scopes []string, tok *
 	id := randomHex() + randomHex() // 256 bits
 	sess := &Session{User: user, Scopes: scopes, Expires: s.now().Add(ttl), AccessExpiry: s.expiry(tok),
 		tokens: tokens{Access: tok.AccessToken, Refresh: tok.RefreshToken, ID: idToken}}
-	return id, s.save(ctx, id, sess)
+	return id, s.save(ctx, id, sess, false)
 }
 
-func (s *Sessions) save(ctx context.Context, id string, sess *Session) error {
+// save stores sess; with replace, only over a session still there (a
+// refresh must not bring back a session signed out meanwhile).
+func (s *Sessions) save(ctx context.Context, id string, sess *Session, replace bool) error {
 	sealed, err := seal(id, sess.tokens)
 	if err != nil {
 		return err
@@ -145,6 +149,13 @@ func (s *Sessions) save(ctx context.Context, id string, sess *Session) error {
 	ttl := sess.Expires.Sub(s.now())
 	if ttl <= 0 {
 		return ErrNoSession
+	}
+	if replace {
+		ok, err := s.store.Replace(ctx, sessionKey(id), raw, ttl)
+		if err == nil && !ok {
+			return ErrNoSession
+		}
+		return err
 	}
 	return s.store.Set(ctx, sessionKey(id), raw, ttl)
 }
@@ -197,8 +208,27 @@ func (s *Sessions) Renew(ctx context.Context, id, failed string) (*Session, erro
 	return s.refresh(ctx, id, sess)
 }
 
-// End deletes the session and returns it as it was (to revoke its tokens).
+// End deletes the session and returns it as it was (to revoke its newest
+// refresh token). It waits for a refresh under way (it takes the session's
+// lease, for at most a lease's time), so that the token revoked is the one
+// the refresh brought, and the refresh does not bring the session back.
 func (s *Sessions) End(ctx context.Context, id string) (*Session, error) {
+	lease := sessionKey(id) + ":refresh"
+	wait, cancel := context.WithTimeout(ctx, leaseTTL)
+	defer cancel()
+	for {
+		_, release, ok, err := s.store.Lease(wait, lease, leaseTTL)
+		if err == nil && ok {
+			defer release()
+			break
+		}
+		select {
+		case <-wait.Done(): // end it anyway: a refresh's save only replaces
+		case <-time.After(25 * time.Millisecond):
+			continue
+		}
+		break
+	}
 	sess, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
@@ -276,17 +306,28 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 	if err != nil {
 		return nil, err
 	}
-	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.tokens.Refresh}).Token()
+	// The lease must still be ours when the refresh token goes out: lost
+	// (evicted, expired in a stall), another replica may be sending it.
+	if !renew(ctx) {
+		return nil, &upstream.TokenError{Err: errors.New("the session's refresh lease was lost")}
+	}
+	tok, err := conf.TokenSource(s.httpContext(ctx), &oauth2.Token{RefreshToken: cur.tokens.Refresh}).Token()
 	if err != nil {
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.ErrorCode != "invalid_grant" && re.Response != nil && re.Response.StatusCode >= 500 {
-			// Answered, so not spent: the session stays, this request fails.
-			return nil, &upstream.TokenError{Status: re.Response.StatusCode, Code: re.ErrorCode, Err: errors.New("refreshing a session")}
+		if spent(err) {
+			// invalid_grant, or sent with no answer: the refresh token may be
+			// spent, and sending it again would look like theft. The session
+			// ends.
+			_ = s.store.Delete(ctx, sessionKey(id))
+			return nil, fmt.Errorf("%w (%s)", ErrSignedOut, refreshFailure(err))
 		}
-		// invalid_grant, or no answer: the refresh token may be spent, and
-		// sending it again would look like theft. The session ends.
-		_ = s.store.Delete(ctx, sessionKey(id))
-		return nil, fmt.Errorf("%w (%s)", ErrSignedOut, refreshFailure(err))
+		// Answered otherwise (429, 5xx, invalid_client...), or never sent:
+		// not spent. The session stays; this request fails.
+		status := 0
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return nil, &upstream.TokenError{Status: status, Err: errors.New("refreshing a session: " + refreshFailure(err))}
 	}
 	next := *cur
 	next.Version++
@@ -297,10 +338,37 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 	if raw, ok := tok.Extra("id_token").(string); ok && raw != "" {
 		next.tokens.ID = raw
 	}
-	if err := s.save(ctx, id, &next); err != nil {
+	if err := s.saveRefreshed(ctx, id, &next); err != nil {
 		return nil, err
 	}
 	return &next, nil
+}
+
+// spent reports a refresh failure after which the refresh token must not be
+// sent again: the provider said invalid_grant, or the request may have reached
+// it and no answer came back (it may have rotated the token).
+func spent(err error) bool {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return re.ErrorCode == "invalid_grant"
+	}
+	var op *net.OpError
+	return !(errors.As(err, &op) && op.Op == "dial") // a failed dial sent nothing
+}
+
+// saveRefreshed stores a refreshed session, which must happen: the old
+// refresh token is spent. A session signed out meanwhile stays signed out
+// (the save only replaces). If the store keeps failing, the session is ended
+// rather than left with the spent token.
+func (s *Sessions) saveRefreshed(ctx context.Context, id string, next *Session) error {
+	var err error
+	for range 3 {
+		if err = s.save(ctx, id, next, true); err == nil || errors.Is(err, ErrNoSession) {
+			return err
+		}
+	}
+	_ = s.store.Delete(context.WithoutCancel(ctx), sessionKey(id))
+	return fmt.Errorf("%w (the refreshed session could not be stored: %v)", ErrSignedOut, err)
 }
 
 // expiry is when tok expires by the sessions' clock: x/oauth2 reckons

@@ -22,6 +22,9 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 )
 
 // Config is what sign-in needs.
@@ -42,7 +45,15 @@ type Config struct {
 	Store      Store
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// ClientAddr names a request's client address (behind trusted proxies,
+	// the right-most untrusted X-Forwarded-For hop): sign-ins started are
+	// budgeted per address.
+	ClientAddr func(*http.Request) string
 }
+
+// loginLimit is the budget of sign-ins started per client address: each
+// stores a pending sign-in for ten minutes, so a loop must not fill the store.
+var loginLimit = guard.CallerLimit{PerSecond: 0.5, Burst: 30}
 
 // Service is sign-in: its HTTP endpoints under /auth/ and the cookie
 // authentication of GraphQL requests.
@@ -52,8 +63,13 @@ type Service struct {
 	secure   bool // PUBLIC_URL is https: Secure, __Host- cookies
 	origin   string
 
-	mu   sync.Mutex
-	prov *provider // from discovery, once it answered
+	mu         sync.Mutex
+	prov       *provider // from discovery, once it answered
+	failed     error     // the last discovery's failure, remembered briefly
+	failedAt   time.Time
+	discovery  singleflight.Group
+	logins     *guard.CallerLimits // sign-ins started per client address
+	clientAddr func(*http.Request) string
 }
 
 type provider struct {
@@ -67,8 +83,12 @@ type provider struct {
 // first use, not here, so that the service starts while the provider is down.
 func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, secure: cfg.PublicURL.Scheme == "https",
-		origin: cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host}
-	s.sessions = &Sessions{store: cfg.Store, now: cfg.Now, oauth: func(ctx context.Context) (*oauth2.Config, error) {
+		origin: cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host,
+		logins: guard.NewCallerLimits(loginLimit, cfg.Now), clientAddr: cfg.ClientAddr}
+	if s.clientAddr == nil {
+		s.clientAddr = func(r *http.Request) string { return r.RemoteAddr }
+	}
+	s.sessions = &Sessions{store: cfg.Store, now: cfg.Now, httpContext: s.httpContext, oauth: func(ctx context.Context) (*oauth2.Config, error) {
 		p, err := s.provider(ctx)
 		if err != nil {
 			return nil, err
@@ -88,15 +108,48 @@ func (s *Service) httpContext(ctx context.Context) context.Context {
 	return oidc.ClientContext(ctx, s.cfg.HTTPClient) // also oauth2.HTTPClient
 }
 
-// provider reads the discovery document once it answers. The issuer is the
-// one the document names (the provider's docs write it with and without a
-// trailing slash), and ID tokens must carry exactly it.
+// provider is the provider as its discovery document describes it, read once
+// it answers: one reading at a time for every request (each waits at most its
+// own deadline), a failure remembered for two seconds.
 func (s *Service) provider(ctx context.Context) (*provider, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.prov != nil {
-		return s.prov, nil
+	p, failed := s.prov, s.failed
+	if failed != nil && s.cfg.Now().Sub(s.failedAt) > 2*time.Second {
+		failed = nil
 	}
+	s.mu.Unlock()
+	switch {
+	case p != nil:
+		return p, nil
+	case failed != nil:
+		return nil, failed
+	}
+	ch := s.discovery.DoChan("", func() (any, error) {
+		p, err := s.discover(context.WithoutCancel(ctx))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err != nil {
+			s.failed, s.failedAt = err, s.cfg.Now()
+			return nil, err
+		}
+		s.prov = p
+		return p, nil
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*provider), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// discover reads the discovery document. The issuer is the one the document
+// names (the provider's docs write it with and without a trailing slash), and
+// ID tokens must carry exactly it.
+func (s *Service) discover(ctx context.Context) (*provider, error) {
 	ctx = s.httpContext(ctx)
 	discovery := strings.TrimSuffix(s.cfg.AuthBaseURL, "/") + "/.well-known/openid-configuration"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, discovery, nil)
@@ -130,7 +183,7 @@ func (s *Service) provider(ctx context.Context) (*provider, error) {
 		doc.EndSession = base + "/oauth2/sessions/logout"
 	}
 	p := doc.ProviderConfig.NewProvider(context.WithoutCancel(ctx))
-	s.prov = &provider{
+	return &provider{
 		verifier: p.Verifier(&oidc.Config{ClientID: s.cfg.ClientID, Now: s.cfg.Now}),
 		oauth: &oauth2.Config{
 			ClientID: s.cfg.ClientID, ClientSecret: s.cfg.ClientSecret,
@@ -140,8 +193,7 @@ func (s *Service) provider(ctx context.Context) (*provider, error) {
 		},
 		revokeURL: doc.Revocation,
 		logoutURL: doc.EndSession,
-	}
-	return s.prov, nil
+	}, nil
 }
 
 // Cookie names: __Host- (Secure, Path=/, no Domain: only this origin may set

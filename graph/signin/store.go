@@ -17,6 +17,8 @@ import (
 type Store interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	// Replace sets key only if it is there (ok false: it was not).
+	Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (ok bool, err error)
 	// Take gets and deletes key in one step: only one caller ever gets it.
 	Take(ctx context.Context, key string) ([]byte, bool, error)
 	Delete(ctx context.Context, key string) error
@@ -58,22 +60,49 @@ func (m *memoryStore) Get(_ context.Context, key string) ([]byte, bool, error) {
 	return v, ok, nil
 }
 
+// maxMemoryItems bounds the memory store: past it (expired items swept),
+// new keys are refused; sessions and sign-ins under way keep theirs.
+const maxMemoryItems = 100_000
+
+// ErrStoreFull refuses a new key in a full memory store.
+var ErrStoreFull = errors.New("signin: the in-memory store is full")
+
 func (m *memoryStore) Set(_ context.Context, key string, val []byte, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if _, exists := m.items[key]; !exists && len(m.items) >= maxMemoryItems {
+		m.sweepLocked()
+		if len(m.items) >= maxMemoryItems {
+			return ErrStoreFull
+		}
+	}
 	m.items[key] = memoryItem{val: val, expires: m.now().Add(ttl)}
 	// Expired items nobody asks for again are swept now and then, so the map
 	// holds about the live ones.
 	if m.sets++; m.sets > 1024 && m.sets > len(m.items) {
-		m.sets = 0
-		now := m.now()
-		for k, it := range m.items {
-			if !now.Before(it.expires) {
-				delete(m.items, k)
-			}
-		}
+		m.sweepLocked()
 	}
 	return nil
+}
+
+func (m *memoryStore) sweepLocked() {
+	m.sets = 0
+	now := m.now()
+	for k, it := range m.items {
+		if !now.Before(it.expires) {
+			delete(m.items, k)
+		}
+	}
+}
+
+func (m *memoryStore) Replace(_ context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.getLocked(key); !ok {
+		return false, nil
+	}
+	m.items[key] = memoryItem{val: val, expires: m.now().Add(ttl)}
+	return true, nil
 }
 
 func (m *memoryStore) Take(_ context.Context, key string) ([]byte, bool, error) {
@@ -134,6 +163,10 @@ func (r redisStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
 
 func (r redisStore) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
 	return r.c.Set(ctx, key, val, ttl).Err()
+}
+
+func (r redisStore) Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	return r.c.SetXX(ctx, key, val, ttl).Result()
 }
 
 func (r redisStore) Take(ctx context.Context, key string) ([]byte, bool, error) {

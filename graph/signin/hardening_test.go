@@ -1,0 +1,103 @@
+package signin_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+)
+
+// TestSignInsAreBudgeted: each /auth/login stores a pending sign-in for ten
+// minutes, so one address may start 30 at once (one more every 2 s), and a
+// returnTo over 2 KiB is not kept.
+func TestSignInsAreBudgeted(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	long := "/" + strings.Repeat("a", 3000)
+	if got := b.signIn("aisha", long); got != "/" {
+		t.Errorf("a 3,000-byte returnTo: sent to %.40q…, want /", got)
+	}
+	refused := 0
+	for range 40 {
+		resp, _ := b.do(http.MethodGet, env.Base+"/auth/login?returnTo=/", nil)
+		if resp.StatusCode == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "" {
+			refused++
+		}
+	}
+	if refused != 11 { // 30 in all, one spent above
+		t.Errorf("%d of 40 sign-ins refused, want 11", refused)
+	}
+}
+
+// TestARefreshRefusedForNowKeepsTheSession: a refresh the provider answers
+// with something else than invalid_grant (here 429) spent nothing: the
+// request fails, the session stays, and the next refresh succeeds.
+func TestARefreshRefusedForNowKeepsTheSession(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Fake.ExpireUserTokens()
+	env.Fake.FailTokens(http.StatusTooManyRequests)
+	if r := b.query(viewerQuery); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != errcode.Upstream {
+		t.Errorf("with the token endpoint refusing: %s, want UPSTREAM_ERROR", r.Raw)
+	}
+	env.Fake.FailTokens(0)
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Errorf("once the token endpoint is back: %s, want the session still signed in", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.RefreshReuses != 0 {
+		t.Errorf("%d spent refresh tokens sent again", st.RefreshReuses)
+	}
+}
+
+// TestSigningOutDuringARefresh: a sign-out while the session's refresh is
+// under way waits for it, revokes the refresh token it brought, and the
+// refresh does not bring the session back.
+func TestSigningOutDuringARefresh(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	b.signIn("bilal", "/")
+	env.Fake.ExpireUserTokens()
+	reached, release := env.Fake.HoldRefreshes()
+	defer release()
+	queried := make(chan servicetest.Response, 1)
+	go func() { queried <- b.query(viewerQuery) }()
+	<-reached
+	env.Fake.ResetStats()
+	out := make(chan int, 1)
+	go func() {
+		resp, _ := b.do(http.MethodPost, env.Base+"/auth/logout", nil, "X-CSRF: 1")
+		out <- resp.StatusCode
+	}()
+	release()
+	if status := <-out; status != http.StatusOK {
+		t.Errorf("logout: %d", status)
+	}
+	<-queried
+	if sess := b.session(); sess["signedIn"] != false {
+		t.Errorf("after signing out during a refresh, /auth/session = %v", sess)
+	}
+	if st := env.Fake.Stats(); st.Revocations != 1 || st.RefreshReuses != 0 {
+		t.Errorf("%d revocations, %d reused refresh tokens; want 1 and 0", st.Revocations, st.RefreshReuses)
+	}
+}
+
+// TestAStaleCookieIsNeverPubliclyCached: an answer that clears a stale
+// session cookie is not marked for shared caches.
+func TestAStaleCookieIsNeverPubliclyCached(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.PublicMaxAge = time.Minute }})
+	r := servicetest.Do(t, newRequest(t, http.MethodGet, env.Endpoint+"?query="+url.QueryEscape(`{ __typename }`), "",
+		"X-CSRF: 1", "Cookie: reflect_session=stale"))
+	if cc := r.Header.Get("Cache-Control"); strings.Contains(cc, "public") {
+		t.Errorf("Cache-Control %q with Set-Cookie %q", cc, r.Header.Get("Set-Cookie"))
+	}
+	plain := servicetest.Do(t, newRequest(t, http.MethodGet, env.Endpoint+"?query="+url.QueryEscape(`{ __typename }`), ""))
+	if cc := plain.Header.Get("Cache-Control"); !strings.Contains(cc, "public") {
+		t.Errorf("without cookies Cache-Control = %q, want public", cc)
+	}
+}
