@@ -101,3 +101,17 @@ func TestAStaleCookieIsNeverPubliclyCached(t *testing.T) {
 		t.Errorf("without cookies Cache-Control = %q, want public", cc)
 	}
 }
+
+// TestRefreshingAheadFailsSoftly: a refresh ahead of expiry that the provider
+// answers 503 does not fail the request while the token still works.
+func TestRefreshingAheadFailsSoftly(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Clock.Add(59*time.Minute + 30*time.Second) // the fake's tokens last an hour
+	env.Fake.FailTokens(http.StatusServiceUnavailable)
+	defer env.Fake.FailTokens(0)
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Errorf("with the token still good and its refresh failing: %s", r.Raw)
+	}
+}

@@ -192,7 +192,12 @@ func (s *Sessions) Current(ctx context.Context, id string) (*Session, error) {
 	if sess.AccessExpiry.IsZero() || sess.AccessExpiry.Sub(s.now()) > refreshMargin {
 		return sess, nil
 	}
-	return s.refresh(ctx, id, sess)
+	next, err := s.refresh(ctx, id, sess)
+	var te *upstream.TokenError
+	if errors.As(err, &te) && s.now().Before(sess.AccessExpiry) {
+		return sess, nil // refreshing ahead failed for now: the token still works
+	}
+	return next, err
 }
 
 // Renew returns the session with another access token than failed, which the
