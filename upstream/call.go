@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sony/gobreaker/v2"
@@ -213,8 +215,23 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 	if err != nil {
 		return err
 	}
+	// The limit judges the upstream by the time from the request written to
+	// the answer's first byte: this process's own queueing and decoding, which
+	// a busy CPU stretches, are not the upstream's latency.
+	// (The hooks run on the transport's goroutines: atomics.)
 	status := 0
-	defer func() { release(loadOutcome(ctx, status)) }()
+	var wrote, answered atomic.Int64 // unix nanoseconds
+	defer func() {
+		var rtt time.Duration
+		if w, a := wrote.Load(), answered.Load(); w != 0 && a > w {
+			rtt = time.Duration(a - w)
+		}
+		release(loadOutcome(ctx, status), rtt)
+	}()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest:         func(httptrace.WroteRequestInfo) { wrote.Store(time.Now().UnixNano()) },
+		GotFirstResponseByte: func() { answered.Store(time.Now().UnixNano()) },
+	})
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
 	actx, span := c.cfg.Tracer.Start(actx, ep.Method+" "+ep.Path, trace.WithSpanKind(trace.SpanKindClient),

@@ -74,9 +74,10 @@ func NewLimiter(floor, initial, ceiling int, now func() time.Time, watch func(li
 }
 
 // Acquire admits one call, waiting in the queue if the limit is reached and
-// the call can still finish in time. done reports the call's outcome and ends
-// it; it must be called exactly once.
-func (l *Limiter) Acquire(ctx context.Context) (done func(Outcome), err error) {
+// the call can still finish in time. done reports the call's outcome and its
+// round trip (0: the time since it was admitted) and ends it; it must be
+// called exactly once.
+func (l *Limiter) Acquire(ctx context.Context) (done func(Outcome, time.Duration), err error) {
 	l.mu.Lock()
 	if l.inFlight < int(l.limit) && len(l.queue) == 0 {
 		return l.admitLocked(), nil
@@ -124,20 +125,23 @@ func (l *Limiter) doomedLocked(ctx context.Context) bool {
 }
 
 // admitLocked counts a call in and unlocks.
-func (l *Limiter) admitLocked() func(Outcome) {
+func (l *Limiter) admitLocked() func(Outcome, time.Duration) {
 	l.inFlight++
 	l.mu.Unlock()
 	return l.doneFunc(l.now())
 }
 
-func (l *Limiter) doneFunc(start time.Time) func(Outcome) {
-	return func(o Outcome) {
+func (l *Limiter) doneFunc(start time.Time) func(Outcome, time.Duration) {
+	return func(o Outcome, rtt time.Duration) {
+		if rtt <= 0 {
+			rtt = l.now().Sub(start)
+		}
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		// A limit nobody uses must not grow; one with calls waiting is used.
 		used := float64(l.inFlight) >= l.limit/2 || len(l.queue) > 0
 		l.inFlight--
-		l.sampleLocked(o, l.now().Sub(start).Seconds(), used)
+		l.sampleLocked(o, rtt.Seconds(), used)
 		l.wakeLocked()
 	}
 }

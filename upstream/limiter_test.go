@@ -18,7 +18,7 @@ func (c *simClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 // one wave of a closed-loop load on an upstream answering in d.
 func round(t *testing.T, l *Limiter, clk *simClock, d time.Duration, o Outcome) {
 	t.Helper()
-	var dones []func(Outcome)
+	var dones []func(Outcome, time.Duration)
 	for range l.Limit() {
 		done, err := l.Acquire(context.Background())
 		if err != nil {
@@ -28,7 +28,7 @@ func round(t *testing.T, l *Limiter, clk *simClock, d time.Duration, o Outcome) 
 	}
 	clk.advance(d)
 	for _, done := range dones {
-		done(o)
+		done(o, 0)
 	}
 }
 
@@ -62,7 +62,7 @@ func TestLimiterFollowsTheUpstream(t *testing.T) {
 	// Overloads (timeouts, 503s) shrink it to the floor, never below.
 	for range 50 {
 		done, _ := l.Acquire(context.Background())
-		done(Overloaded)
+		done(Overloaded, 0)
 	}
 	if got := l.Limit(); got != 4 {
 		t.Errorf("after 50 overloads the limit is %d, want the floor 4", got)
@@ -85,7 +85,7 @@ func TestLimiterDoesNotGrowUnused(t *testing.T) {
 	for range 1000 {
 		done, _ := l.Acquire(context.Background())
 		clk.advance(10 * time.Millisecond)
-		done(Served)
+		done(Served, 0)
 	}
 	if got := l.Limit(); got != 64 {
 		t.Errorf("one call at a time moved the limit to %d, want 64", got)
@@ -102,7 +102,7 @@ func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 		a, _ := l.Acquire(t.Context())
 		b, _ := l.Acquire(t.Context())
 		clk.advance(100 * time.Millisecond)
-		a(Served) // a round trip of 100 ms is known from now on
+		a(Served, 0) // a round trip of 100 ms is known from now on
 		a, _ = l.Acquire(t.Context())
 
 		admitted := make(chan error, 2)
@@ -110,7 +110,7 @@ func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 			go func() {
 				done, err := l.Acquire(context.Background())
 				if err == nil {
-					defer done(Ignored)
+					defer done(Ignored, 0)
 				}
 				admitted <- err
 			}()
@@ -122,8 +122,8 @@ func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 		if _, err := l.Acquire(t.Context()); !errors.Is(err, ErrBusy) {
 			t.Errorf("a call with the queue full: %v, want ErrBusy at once", err)
 		}
-		b(Ignored)
-		a(Ignored)
+		b(Ignored, 0)
+		a(Ignored, 0)
 		for range 2 {
 			if err := <-admitted; err != nil {
 				t.Errorf("a queued call: %v, want admitted when a call ended", err)
@@ -147,8 +147,8 @@ func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 		if err := <-gone; !errors.Is(err, ErrBusy) || l.Queued() != 0 {
 			t.Errorf("a waiter that gave up: %v, %d still queued", err, l.Queued())
 		}
-		a(Ignored)
-		b(Ignored)
+		a(Ignored, 0)
+		b(Ignored, 0)
 		if got := l.Limit(); got != 2 {
 			t.Errorf("the limit moved to %d on ignored outcomes", got)
 		}
