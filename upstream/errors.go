@@ -21,7 +21,9 @@ var (
 	// ErrCircuitOpen means the upstream has been failing and calls are refused
 	// without being sent until the circuit breaker lets a trial call through.
 	ErrCircuitOpen = errors.New("upstream: circuit breaker open")
-	// ErrBusy means no upstream slot came free within the call's budget.
+	// ErrBusy means the adaptive limit shed the call: its queue was full, the
+	// call's deadline was shorter than the wait it predicted, or the caller
+	// gave up while waiting.
 	ErrBusy = errors.New("upstream: too many calls in flight")
 	// ErrInvalidArgument means a method refused its arguments without calling:
 	// an id, slug, page or limit the upstream would not take, or one that could

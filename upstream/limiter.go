@@ -2,6 +2,7 @@ package upstream
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -28,7 +29,7 @@ const (
 // trip time of answered calls with a baseline, the mean of the previous few
 // seconds. While the average stays within tolerance of the baseline the
 // upstream is keeping up, and a limit that is in
-// use grows by about its square root per sample (a healthy day is never capped
+// use grows by a fifth of its square root per sample (a healthy day is never capped
 // by it); when it rises past that, the limit shrinks in proportion;
 // an overloaded call shrinks it by a tenth. A call that finds the limit
 // reached waits in a queue (at most the ceiling long), and is shed at once
@@ -57,7 +58,7 @@ type Limiter struct {
 const (
 	shortWeight = 0.1             // ~ the last ten samples
 	window      = 5 * time.Second // the baseline's window
-	tolerance   = 3.0             // the round trip may triple before the limit shrinks (a busy CPU here inflates it too)
+	tolerance   = 3.0             // the round trip may triple before the limit shrinks
 	smoothing   = 0.2             // how far one sample moves the limit toward its target
 )
 
@@ -70,6 +71,7 @@ func NewLimiter(floor, initial, ceiling int, now func() time.Time, watch func(li
 	if watch == nil {
 		watch = func(int, int) {}
 	}
+	watch(initial, 0)
 	return &Limiter{min: float64(floor), max: float64(ceiling), limit: float64(initial), now: now, watch: watch}
 }
 
@@ -102,13 +104,13 @@ func (l *Limiter) Acquire(ctx context.Context) (done func(Outcome, time.Duration
 			if w == ch {
 				l.queue = append(l.queue[:i], l.queue[i+1:]...)
 				l.watch(int(l.limit), len(l.queue))
-				return nil, ErrBusy
+				return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
 			}
 		}
 		// Admitted just as the caller gave up: pass the slot on.
 		l.inFlight--
 		l.wakeLocked()
-		return nil, ErrBusy
+		return nil, fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
 	}
 }
 

@@ -93,7 +93,7 @@ func TestLimiterDoesNotGrowUnused(t *testing.T) {
 }
 
 // TestLimiterQueuesBrieflyAndSheds: a call over the limit waits for one to
-// end; the queue holds at most the limit; a call whose deadline is shorter
+// end; the queue holds at most the ceiling; a call whose deadline is shorter
 // than a round trip is shed at once; ignored outcomes move nothing.
 func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

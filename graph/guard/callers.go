@@ -97,7 +97,7 @@ func (l *CallerLimits) Hold(key string) (release func(charge bool), err error) {
 		defer l.mu.Unlock()
 		b.held--
 		if charge {
-			b.AllowN(l.now(), 1)
+			b.ReserveN(l.now(), 1) // spends even what others took meanwhile: the bucket goes into debt
 		}
 	}, nil
 }

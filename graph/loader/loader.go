@@ -266,15 +266,20 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 	if err := op.spend(caller); err != nil {
 		return err
 	}
-	if p.Shares != nil {
-		release, err := p.Shares.Acquire(ctx, caller)
-		if err != nil {
-			return err
+	// The call holds one of its caller's share of calls in flight while it is
+	// made, not while a session renews its token.
+	shared := func(as upstream.UserToken) error {
+		if p.Shares != nil {
+			release, err := p.Shares.Acquire(ctx, caller)
+			if err != nil {
+				return err
+			}
+			defer release()
 		}
-		defer release()
+		return do(as)
 	}
 	token := op.token()
-	err = do(token)
+	err = shared(token)
 	if v.Anonymous() {
 		return err
 	}
@@ -288,7 +293,7 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 			return rerr
 		}
 		op.setToken(renewed)
-		return do(renewed)
+		return shared(renewed)
 	case settle == nil && verdict == guard.Refused:
 		// A proven token refused: it expired or was revoked.
 		p.Proofs.Forget(v)

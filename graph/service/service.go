@@ -46,6 +46,9 @@ type Deps struct {
 	// WrapRoom, if set, wraps the room fetch (after sharing): tests count,
 	// hold or break calls with it.
 	WrapRoom func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room]
+	// WrapSessions, for tests, wraps the store of sign-ins and sessions
+	// (nil: as is).
+	WrapSessions func(signin.Store) signin.Store
 	// BadTokenLimit is the per-IP budget of tokens the upstream refuses (nil:
 	// guard.DefaultBadTokenLimit()); RefusalLimit the per-IP budget of
 	// refused documents (nil: guard.DefaultRefusalLimit()).
@@ -200,6 +203,9 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	sessions := signin.NewMemoryStore(d.Now)
 	if redisClient != nil {
 		sessions = signin.NewRedisStore(redisClient) // every replica sees every session
+	}
+	if d.WrapSessions != nil {
+		sessions = d.WrapSessions(sessions)
 	}
 	signIn := signin.New(signin.Config{
 		AuthBaseURL: cfg.AuthBaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,

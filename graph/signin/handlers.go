@@ -186,7 +186,13 @@ func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	out := map[string]any{"signedOut": true}
 	if id := s.cookie(r, sessionCookie); id != "" {
-		if sess, err := s.sessions.End(ctx, id); err == nil {
+		sess, err := s.sessions.End(ctx, id)
+		if err != nil && !errors.Is(err, ErrNoSession) {
+			s.cfg.Logger.WarnContext(ctx, "signin: signing out", "session", Handle(id), "err", err.Error())
+			s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "signing out is unavailable right now; try again later")
+			return
+		}
+		if err == nil {
 			s.revoke(ctx, sess.tokens.Refresh)
 			if p, err := s.provider(ctx); err == nil {
 				v := url.Values{"post_logout_redirect_uri": {s.cfg.SignOutRedirect}, "state": {randomHex()}}

@@ -1,15 +1,18 @@
 package signin_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+	"github.com/quranfoundation/reflect-graphql/graph/signin"
 )
 
 // TestSignInsAreBudgeted: each /auth/login stores a pending sign-in for ten
@@ -55,25 +58,50 @@ func TestARefreshRefusedForNowKeepsTheSession(t *testing.T) {
 	}
 }
 
+// leaseWatch is a session store that says when a lease is refused: someone
+// waits for a refresh under way.
+type leaseWatch struct {
+	signin.Store
+	refused chan struct{}
+	once    sync.Once
+}
+
+func (l *leaseWatch) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	renew, release, ok, err := l.Store.Lease(ctx, key, ttl)
+	if err == nil && !ok {
+		l.once.Do(func() { close(l.refused) })
+	}
+	return renew, release, ok, err
+}
+
 // TestSigningOutDuringARefresh: a sign-out while the session's refresh is
 // under way waits for it, revokes the refresh token it brought, and the
 // refresh does not bring the session back.
 func TestSigningOutDuringARefresh(t *testing.T) {
-	env := servicetest.New(t, servicetest.Options{})
+	watch := &leaseWatch{refused: make(chan struct{})}
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store {
+		watch.Store = s
+		return watch
+	}}})
 	b := newBrowser(t, env)
 	b.signIn("bilal", "/")
 	env.Fake.ExpireUserTokens()
+	env.Fake.ResetStats()
 	reached, release := env.Fake.HoldRefreshes()
 	defer release()
 	queried := make(chan servicetest.Response, 1)
 	go func() { queried <- b.query(viewerQuery) }()
-	<-reached
-	env.Fake.ResetStats()
+	<-reached // the refresh holds the session's lease, at the provider
 	out := make(chan int, 1)
 	go func() {
 		resp, _ := b.do(http.MethodPost, env.Base+"/auth/logout", nil, "X-CSRF: 1")
 		out <- resp.StatusCode
 	}()
+	select {
+	case <-watch.refused: // the sign-out waits for the refresh
+	case status := <-out:
+		t.Fatalf("the sign-out finished (%d) while the refresh was still under way", status)
+	}
 	release()
 	if status := <-out; status != http.StatusOK {
 		t.Errorf("logout: %d", status)
@@ -82,8 +110,8 @@ func TestSigningOutDuringARefresh(t *testing.T) {
 	if sess := b.session(); sess["signedIn"] != false {
 		t.Errorf("after signing out during a refresh, /auth/session = %v", sess)
 	}
-	if st := env.Fake.Stats(); st.Revocations != 1 || st.RefreshReuses != 0 {
-		t.Errorf("%d revocations, %d reused refresh tokens; want 1 and 0", st.Revocations, st.RefreshReuses)
+	if st := env.Fake.Stats(); st.Refreshes != 1 || st.Revocations != 1 || st.RefreshReuses != 0 {
+		t.Errorf("%d refreshes, %d revocations, %d reused refresh tokens; want 1, 1 and 0", st.Refreshes, st.Revocations, st.RefreshReuses)
 	}
 }
 

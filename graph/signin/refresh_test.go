@@ -20,12 +20,7 @@ import (
 // token is ever sent again (the provider would take it for theft).
 func TestOneRefreshAcrossReplicas(t *testing.T) {
 	redisURL := servicetest.StartRedis(t)
-	withRedis := func(c *service.Config) {
-		c.RedisURL = redisURL
-		// Not this test's subject: with the refresh held, the calls holding
-		// the session's share of upstream calls would keep the rest waiting.
-		c.CallerMaxInFlight = 1000
-	}
+	withRedis := func(c *service.Config) { c.RedisURL = redisURL }
 	a := servicetest.New(t, servicetest.Options{Config: withRedis})
 	b := servicetest.New(t, servicetest.Options{Config: withRedis, Beside: a})
 	br := newBrowser(t, a)

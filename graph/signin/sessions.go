@@ -11,7 +11,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
+	"net/http/httptrace"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -223,7 +224,10 @@ func (s *Sessions) End(ctx context.Context, id string) (*Session, error) {
 	defer cancel()
 	for {
 		_, release, ok, err := s.store.Lease(wait, lease, leaseTTL)
-		if err == nil && ok {
+		if err != nil {
+			return nil, err // the store is failing: nothing can be ended now
+		}
+		if ok {
 			defer release()
 			break
 		}
@@ -316,9 +320,12 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 	if !renew(ctx) {
 		return nil, &upstream.TokenError{Err: errors.New("the session's refresh lease was lost")}
 	}
-	tok, err := conf.TokenSource(s.httpContext(ctx), &oauth2.Token{RefreshToken: cur.tokens.Refresh}).Token()
+	var wrote atomic.Bool // the request went out: its token may be spent
+	tctx := httptrace.WithClientTrace(s.httpContext(ctx), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }})
+	tok, err := conf.TokenSource(tctx, &oauth2.Token{RefreshToken: cur.tokens.Refresh}).Token()
 	if err != nil {
-		if spent(err) {
+		if spent(err, wrote.Load()) {
 			// invalid_grant, or sent with no answer: the refresh token may be
 			// spent, and sending it again would look like theft. The session
 			// ends.
@@ -352,13 +359,12 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 // spent reports a refresh failure after which the refresh token must not be
 // sent again: the provider said invalid_grant, or the request may have reached
 // it and no answer came back (it may have rotated the token).
-func spent(err error) bool {
+func spent(err error, wrote bool) bool {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
 		return re.ErrorCode == "invalid_grant"
 	}
-	var op *net.OpError
-	return !(errors.As(err, &op) && op.Op == "dial") // a failed dial sent nothing
+	return wrote // no answer: spent only if the request went out
 }
 
 // saveRefreshed stores a refreshed session, which must happen: the old

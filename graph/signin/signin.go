@@ -101,9 +101,6 @@ func New(cfg Config) *Service {
 // Configured reports whether sign-in can run: it needs a client secret.
 func (s *Service) Configured() bool { return s.cfg.ClientSecret != "" }
 
-// Sessions are the sessions sign-in keeps.
-func (s *Service) Sessions() *Sessions { return s.sessions }
-
 func (s *Service) httpContext(ctx context.Context) context.Context {
 	return oidc.ClientContext(ctx, s.cfg.HTTPClient) // also oauth2.HTTPClient
 }
@@ -227,9 +224,6 @@ func (s *Service) cookie(r *http.Request, base string) string {
 	}
 	return c.Value
 }
-
-// HasSession reports whether the request carries a session cookie.
-func (s *Service) HasSession(r *http.Request) bool { return s.cookie(r, sessionCookie) != "" }
 
 // CrossSiteSafe reports whether a cookie request shows it is not a cross-site
 // forgery: a browser preflights it before sending it from another site
