@@ -53,7 +53,7 @@ type Config struct {
 
 // loginLimit is the budget of sign-ins started per client address: each
 // stores a pending sign-in for ten minutes, so a loop must not fill the store.
-var loginLimit = guard.CallerLimit{PerSecond: 0.5, Burst: 30}
+func loginLimit() guard.CallerLimit { return guard.CallerLimit{PerSecond: 0.5, Burst: 30} }
 
 // Service is sign-in: its HTTP endpoints under /auth/ and the cookie
 // authentication of GraphQL requests.
@@ -84,7 +84,7 @@ type provider struct {
 func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, secure: cfg.PublicURL.Scheme == "https",
 		origin: cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host,
-		logins: guard.NewCallerLimits(loginLimit, cfg.Now), clientAddr: cfg.ClientAddr}
+		logins: guard.NewCallerLimits(loginLimit(), cfg.Now), clientAddr: cfg.ClientAddr}
 	if s.clientAddr == nil {
 		s.clientAddr = func(r *http.Request) string { return r.RemoteAddr }
 	}
