@@ -249,21 +249,26 @@ func (s *Sessions) End(ctx context.Context, id string) (*Session, error) {
 // needs it (singleflight) and every replica (the store's lease): a refresh
 // token is spent by its use, and the provider takes a reused one for theft.
 func (s *Sessions) refresh(ctx context.Context, id string, seen *Session) (*Session, error) {
-	ch := s.flight.DoChan(sessionKey(id), func() (any, error) {
+	return shared(ctx, &s.flight, sessionKey(id), func() (*Session, error) {
 		// The refresh outlives the request that started it: the others wait
 		// for it too.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*leaseTTL)
 		defer cancel()
 		return s.refreshLeased(ctx, id, seen)
 	})
+}
+
+// shared runs fn once for every caller with key at the same time, each
+// waiting for its result at most until its own ctx ends (fn runs on).
+func shared[T any](ctx context.Context, g *singleflight.Group, key string, fn func() (T, error)) (T, error) {
+	ch := g.DoChan(key, func() (any, error) { return fn() })
 	select {
 	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*Session), nil
+		v, _ := r.Val.(T)
+		return v, r.Err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 

@@ -121,7 +121,7 @@ func (s *Service) provider(ctx context.Context) (*provider, error) {
 	case failed != nil:
 		return nil, failed
 	}
-	ch := s.discovery.DoChan("", func() (any, error) {
+	return shared(ctx, &s.discovery, "", func() (*provider, error) {
 		p, err := s.discover(context.WithoutCancel(ctx))
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -132,15 +132,6 @@ func (s *Service) provider(ctx context.Context) (*provider, error) {
 		s.prov = p
 		return p, nil
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*provider), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // discover reads the discovery document. The issuer is the one the document
