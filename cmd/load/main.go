@@ -46,7 +46,15 @@ func main() {
 	serviceEnvFlag := flag.String("service-env", "", "extra environment for the service only, comma-separated (e.g. GOGC=400)")
 	sharing := flag.Bool("sharing", true, "also measure 32 anonymous clients on 10 hot rooms with sharing off and on")
 	latencyBound := flag.Bool("latency-bound", false, "the latency-bound preset: -latency 50ms -conns 256,1024 -sharing=false -duration 10s")
+	degradeFlag := flag.Bool("degrade", false, "256 clients on the service for 15 s; the fake answers in 50 ms, then 2 s from the 5th second, then 50 ms again from the 10th: prints each second")
 	flag.Parse()
+	if *degradeFlag {
+		if err := degrade(*server); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *latencyBound {
 		*latency, *connsFlag, *sharing, *duration = 50*time.Millisecond, "256,1024", false, 10*time.Second
 	}
@@ -76,6 +84,14 @@ func serveFake(latency time.Duration) error {
 	mux.HandleFunc("GET /__stats", func(w http.ResponseWriter, r *http.Request) {
 		st := f.Stats()
 		_ = json.NewEncoder(w).Encode(map[string]int{"rooms": st.RoomCalls, "tokens": st.TokenRequests})
+	})
+	mux.HandleFunc("POST /__latency", func(w http.ResponseWriter, r *http.Request) {
+		d, err := time.ParseDuration(r.URL.Query().Get("d"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f.SetLatency(d)
 	})
 	return serveOnLoopback(mux)
 }

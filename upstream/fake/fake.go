@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +63,8 @@ type Server struct {
 	// that concurrent reads do not wait for one another.
 	dbMu sync.RWMutex
 	db   *store
+
+	latency atomic.Int64 // added to every API answer; Options.Latency, or SetLatency's
 
 	mu            sync.Mutex
 	issued        map[string]time.Time // client-credentials token -> expiry
@@ -117,6 +120,7 @@ func New(opts Options) *Server {
 		// Buffered so that a handler never blocks on it; tests drain it.
 		cancelledCh: make(chan struct{}, 4096),
 	}
+	s.latency.Store(int64(opts.Latency))
 	s.oidc = newOIDCState(opts, s.demo)
 	s.routes = s.routeTable()
 	s.mux.HandleFunc("POST /oauth2/token", s.handleToken)

@@ -3,6 +3,7 @@ package fake
 import (
 	"net/http"
 	"sync"
+	"time"
 )
 
 // The knobs tests turn to make the emulator misbehave, and the signals they wait
@@ -145,3 +146,7 @@ func (s *Server) HoldTokens() (release func()) {
 		})
 	}
 }
+
+// SetLatency changes the latency added to every API answer from now on: an
+// upstream that slows down, or recovers, mid-run (the load command's -degrade).
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }

@@ -216,10 +216,11 @@ func (s *Server) depart(room bool) {
 
 // sleep waits the configured latency; false when the caller went away first.
 func (s *Server) sleep(ctx context.Context) bool {
-	if s.opts.Latency <= 0 {
+	latency := time.Duration(s.latency.Load())
+	if latency <= 0 {
 		return ctx.Err() == nil
 	}
-	t := time.NewTimer(s.opts.Latency)
+	t := time.NewTimer(latency)
 	defer t.Stop()
 	select {
 	case <-t.C:
