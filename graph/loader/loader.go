@@ -262,7 +262,13 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 		}
 		defer func() { release(verdict == guard.Refused); settle(verdict) }()
 	}
-	caller := p.Proofs.CallerKey(v)
+	// Whose budget: Await has settled it (no second lookup of the proof). A
+	// probe's is its address's; a token that needed none, or whose probe was
+	// accepted, is proven.
+	caller := v.Key
+	if settle != nil {
+		caller = v.IP
+	}
 	if err := op.spend(caller); err != nil {
 		return err
 	}
