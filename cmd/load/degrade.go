@@ -7,16 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
 // degrade drives 256 clients at the service for 15 s while the fake slows
@@ -27,31 +22,17 @@ func degrade(server string) error {
 	const clients, seconds = 256, 15
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	self, err := os.Executable()
+	self, server, cleanup, err := binaries(server)
 	if err != nil {
 		return err
 	}
-	if server == "" {
-		dir, err := os.MkdirTemp("", "load")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		server = filepath.Join(dir, "server")
-		build := exec.Command("go", "build", "-o", server, ".")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("building the service (run from the repository's root): %w", err)
-		}
-	}
+	defer cleanup()
 	up, err := start(ctx, nil, self, "-role", "fake", "-latency", "50ms")
 	if err != nil {
 		return err
 	}
 	defer up.stop()
-	svc, err := start(ctx, []string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
-		"QF_API_BASE_URL=" + up.url, "QF_AUTH_BASE_URL=" + up.url, "LOG_LEVEL=error",
-		"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "GRAPHIQL=false"}, server)
+	svc, err := start(ctx, serviceEnv(up.url, "LOG_LEVEL=error"), server)
 	if err != nil {
 		return err
 	}

@@ -181,6 +181,7 @@ type result struct {
 	elapsed                         time.Duration
 	latencies                       []time.Duration
 	upstreamCalls                   int
+	codes                           map[string]int // answers with errors, by their first error's code
 }
 
 func (r result) percentile(p float64) time.Duration {
@@ -195,6 +196,12 @@ func drive(t target, conns int, d time.Duration, max int, fakeURL string) result
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var (
+		mu    sync.Mutex
+		res   = result{codes: map[string]int{}}
+		count int
+		wg    sync.WaitGroup
+	)
 	send := func() (time.Duration, bool, bool) {
 		req, _ := http.NewRequest(t.method, t.url, bytes.NewReader(t.body))
 		for k, v := range t.headers {
@@ -211,7 +218,9 @@ func drive(t target, conns int, d time.Duration, max int, fakeURL string) result
 		okHTTP := err == nil && resp.StatusCode == http.StatusOK
 		okGQL := !t.graphql || !bytes.Contains(body, []byte(`"errors"`))
 		if !okGQL {
-			noteError(body)
+			mu.Lock()
+			res.codes[errorCode(body)]++
+			mu.Unlock()
 		}
 		return lat, okHTTP, okGQL
 	}
@@ -221,12 +230,6 @@ func drive(t target, conns int, d time.Duration, max int, fakeURL string) result
 		send()
 	}
 	before := fakeStats(fakeURL)
-	var (
-		mu    sync.Mutex
-		res   result
-		count int
-		wg    sync.WaitGroup
-	)
 	begin := time.Now()
 	deadline := begin.Add(d)
 	for range conns {
@@ -291,23 +294,11 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	self, err := os.Executable()
+	self, server, cleanup, err := binaries(server)
 	if err != nil {
 		return err
 	}
-	if server == "" {
-		dir, err := os.MkdirTemp("", "load")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		server = filepath.Join(dir, "server")
-		build := exec.Command("go", "build", "-o", server, ".")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("building the service (run from the repository's root): %w", err)
-		}
-	}
+	defer cleanup()
 
 	up, err := start(ctx, nil, self, "-role", "fake", "-latency", latency.String())
 	if err != nil {
@@ -320,9 +311,7 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	}
 	defer proxy.stop()
 	serviceEnv := func(extra ...string) []string {
-		return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
-			"QF_API_BASE_URL=" + up.url, "QF_AUTH_BASE_URL=" + up.url, "LOG_LEVEL=warn",
-			"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "GRAPHIQL=false"}, append(splitEnv(extraEnv), extra...)...)
+		return serviceEnv(up.url, append(splitEnv(extraEnv), extra...)...)
 	}
 	svc, err := start(ctx, serviceEnv(), server)
 	if err != nil {
@@ -390,6 +379,38 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	return nil
 }
 
+// serviceEnv is the service's environment against the fake at upstream: the
+// demo client, quiet logs, the per-caller limits lifted (one token drives all
+// the load), and extra.
+func serviceEnv(upstream string, extra ...string) []string {
+	return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
+		"QF_API_BASE_URL=" + upstream, "QF_AUTH_BASE_URL=" + upstream, "LOG_LEVEL=warn",
+		"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "GRAPHIQL=false"}, extra...)
+}
+
+// binaries are this program (which runs the fake and the proxy) and the
+// service: server, or, when it is "", one built now into a temporary folder
+// that cleanup removes.
+func binaries(server string) (self, service string, cleanup func(), err error) {
+	self, err = os.Executable()
+	if err != nil || server != "" {
+		return self, server, func() {}, err
+	}
+	dir, err := os.MkdirTemp("", "load")
+	if err != nil {
+		return "", "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	service = filepath.Join(dir, "server")
+	build := exec.Command("go", "build", "-o", service, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		cleanup()
+		return "", "", nil, fmt.Errorf("building the service (run from the repository's root): %w", err)
+	}
+	return self, service, cleanup, nil
+}
+
 func splitEnv(s string) []string {
 	var out []string
 	for kv := range strings.SplitSeq(s, ",") {
@@ -409,7 +430,12 @@ func report(name string, conns int, r result, p peaks) {
 	fmt.Printf("%-36s %5d %10.0f %9s %9s %9s %8d %8d %10.2f %9s %6s\n", name, conns, float64(r.requests)/r.elapsed.Seconds(),
 		ms(r.percentile(0.50)), ms(r.percentile(0.90)), ms(r.percentile(0.99)), r.httpErrors, r.gqlErrors,
 		float64(r.upstreamCalls)/float64(max(r.requests, 1)), rss, gor)
-	if codes := takeErrorCodes(); codes != "" {
-		fmt.Printf("%-36s errors: %s\n", "", codes)
+	if len(r.codes) > 0 {
+		var parts []string
+		for code, n := range r.codes {
+			parts = append(parts, fmt.Sprintf("%s %d", code, n))
+		}
+		slices.Sort(parts)
+		fmt.Printf("%-36s errors: %s\n", "", strings.Join(parts, ", "))
 	}
 }

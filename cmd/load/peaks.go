@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"net/http"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -58,35 +54,16 @@ func highWater(pid int) int {
 }
 
 // goroutines is the service's go_goroutines from its /metrics, 0 if unknown.
-func goroutines(base string) int {
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		return 0
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "go_goroutines "); ok {
-			n, _ := strconv.ParseFloat(v, 64)
-			return int(n)
-		}
-	}
-	return 0
-}
-
-// errorCodes tallies the first error's code of each answer with errors, so
-// that a run says what went wrong, not only how often.
-var errorCodes = struct {
-	sync.Mutex
-	n map[string]int
-}{n: map[string]int{}}
+func goroutines(base string) int { return metrics(base)["go_goroutines"] }
 
 var (
 	codeField    = regexp.MustCompile(`"code":"([A-Z_]+)"`)
 	messageField = regexp.MustCompile(`"message":"([^"]{0,60})`)
 )
 
-func noteError(body []byte) {
+// errorCode names an answer's first error: its code and the start of its
+// message, so that a run says what went wrong, not only how often.
+func errorCode(body []byte) string {
 	code := "no code"
 	if m := codeField.FindSubmatch(body); m != nil {
 		code = string(m[1])
@@ -94,20 +71,5 @@ func noteError(body []byte) {
 	if m := messageField.FindSubmatch(body); m != nil {
 		code += " (" + string(m[1]) + ")"
 	}
-	errorCodes.Lock()
-	errorCodes.n[code]++
-	errorCodes.Unlock()
-}
-
-// takeErrorCodes returns the tally since the last call, as "CODE n, ...".
-func takeErrorCodes() string {
-	errorCodes.Lock()
-	defer errorCodes.Unlock()
-	var parts []string
-	for code, n := range errorCodes.n {
-		parts = append(parts, fmt.Sprintf("%s %d", code, n))
-	}
-	clear(errorCodes.n)
-	slices.Sort(parts)
-	return strings.Join(parts, ", ")
+	return code
 }
