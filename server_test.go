@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -24,6 +25,46 @@ func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// started is run in the background, as the process would be.
+type started struct {
+	endpoint string       // the GraphQL endpoint it announced
+	stop     func()       // the first signal
+	done     <-chan error // what run returned
+}
+
+// startRun runs run with vars on a free loopback port, logging to logs, and
+// waits for its start line.
+func startRun(t *testing.T, vars map[string]string, logs io.Writer) started {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	vars["HOST"], vars["PORT"] = "127.0.0.1", "0"
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(vars), w, logs)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start line: %v", err)
+	}
+	go io.Copy(io.Discard, out)
+	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	if endpoint == "" {
+		t.Fatalf("start line %q has no endpoint", line)
+	}
+	return started{endpoint: endpoint, stop: cancel, done: done}
+}
+
+// against is vars that point the service at up, as the demo client, and more.
+func against(up *httptest.Server, more map[string]string) map[string]string {
+	vars := map[string]string{"QF_CLIENT_ID": fake.DemoClientID, "QF_CLIENT_SECRET": fake.DemoClientSecret,
+		"QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL}
+	maps.Copy(vars, more)
+	return vars
+}
+
 func TestRunRefusesBadConfig(t *testing.T) {
 	err := run(context.Background(), env(map[string]string{"QF_ENV": "nope"}), io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "QF_ENV") {
@@ -34,25 +75,9 @@ func TestRunRefusesBadConfig(t *testing.T) {
 // TestRunDemoMode starts the whole service as `go run .` would, on a free port
 // with the embedded fake, queries it, and shuts it down.
 func TestRunDemoMode(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
 	logs := &servicetest.Buffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0"}), w, logs)
-		w.Close()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no start line: %v", err)
-	}
-	go io.Copy(io.Discard, out)
-	_, rest, _ := strings.Cut(line, "GraphQL: ")
-	endpoint := strings.TrimSpace(rest)
-	if endpoint == "" {
-		t.Fatalf("start line %q has no endpoint", line)
-	}
+	srv := startRun(t, map[string]string{}, logs)
+	endpoint := srv.endpoint
 
 	req, _ := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(`{"query":"{ room(id: \"9007199254740993\") { id name } rooms(ids: [\"1\",\"20\"]) { id } }"}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -76,8 +101,8 @@ func TestRunDemoMode(t *testing.T) {
 		t.Errorf("demo data = %+v", body.Data)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
+	srv.stop()
+	if err := <-srv.done; err != nil {
 		t.Errorf("run returned %v after shutdown, want nil", err)
 	}
 	if !strings.Contains(logs.String(), "DEMO DATA") {
@@ -92,18 +117,8 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	f := fake.New(fake.Options{})
 	up := httptest.NewServer(f)
 	defer up.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
 	logs, logw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
-			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
-			"SHUTDOWN_DELAY": "2s"}), w, logw)
-		w.Close()
-		logw.Close()
-	}()
+	defer logw.Close()
 	shuttingDown := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(logs)
@@ -115,12 +130,8 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 		}
 		io.Copy(io.Discard, logs)
 	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, out)
-	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	srv := startRun(t, against(up, map[string]string{"SHUTDOWN_DELAY": "2s"}), logw)
+	endpoint, cancel, done := srv.endpoint, srv.stop, srv.done
 	base := strings.TrimSuffix(endpoint, "/query")
 	probe := func(path string) int {
 		resp, err := http.Get(base + path)
@@ -192,21 +203,8 @@ func TestReadinessFollowsTheServiceToken(t *testing.T) {
 	f.FailTokens(http.StatusInternalServerError)
 	up := httptest.NewServer(f)
 	defer up.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
-			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
-			"METRICS_ADDR": "127.0.0.1:0"}), w, io.Discard)
-		w.Close()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, out)
-	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	srv := startRun(t, against(up, map[string]string{"METRICS_ADDR": "127.0.0.1:0"}), io.Discard)
+	endpoint, cancel, done := srv.endpoint, srv.stop, srv.done
 	// An anonymous query waits for the token fetch begun at start, and fails.
 	q, err := http.Post(endpoint, "application/json", strings.NewReader(`{"query":"{ room(id: \"2\") { id } }"}`))
 	if err != nil {
@@ -253,25 +251,10 @@ func TestReadinessFollowsTheServiceToken(t *testing.T) {
 // cap never leaves a client waiting behind idle ones. The client timeout is a
 // guard against that wait, not a measurement.
 func TestConnectionsAreBounded(t *testing.T) {
-	f := fake.New(fake.Options{})
-	up := httptest.NewServer(f)
+	up := httptest.NewServer(fake.New(fake.Options{}))
 	defer up.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
-			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
-			"MAX_CONNECTIONS": "8", "LOG_LEVEL": "error"}), w, io.Discard)
-		w.Close()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, out)
-	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	srv := startRun(t, against(up, map[string]string{"MAX_CONNECTIONS": "8", "LOG_LEVEL": "error"}), io.Discard)
+	endpoint, cancel, done := srv.endpoint, srv.stop, srv.done
 	var clients []*http.Client
 	for i := range 12 {
 		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
@@ -299,25 +282,11 @@ func TestConnectionsAreBounded(t *testing.T) {
 // SIGTERM under such load lost a few.
 func TestShutdownUnderLoadLosesNothing(t *testing.T) {
 	const workers, before = 16, 1500 // requests answered before the signal
-	f := fake.New(fake.Options{})
-	up := httptest.NewServer(f)
+	up := httptest.NewServer(fake.New(fake.Options{}))
 	defer up.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"HOST": "127.0.0.1", "PORT": "0", "QF_CLIENT_ID": fake.DemoClientID,
-			"QF_CLIENT_SECRET": fake.DemoClientSecret, "QF_API_BASE_URL": up.URL, "QF_AUTH_BASE_URL": up.URL,
-			"SHUTDOWN_DELAY": "300ms", "LOG_LEVEL": "error", "CALLER_RATE": "1000000", "CALLER_BURST": "1000000"}), w, io.Discard)
-		w.Close()
-	}()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go io.Copy(io.Discard, out)
-	_, endpoint, _ := strings.Cut(strings.TrimSpace(line), "GraphQL: ")
+	srv := startRun(t, against(up, map[string]string{"SHUTDOWN_DELAY": "300ms", "LOG_LEVEL": "error",
+		"CALLER_RATE": "1000000", "CALLER_BURST": "1000000"}), io.Discard)
+	endpoint, cancel, done := srv.endpoint, srv.stop, srv.done
 
 	var (
 		answered atomic.Int64
