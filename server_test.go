@@ -101,6 +101,25 @@ func TestRunDemoMode(t *testing.T) {
 		t.Errorf("demo data = %+v", body.Data)
 	}
 
+	// PUBLIC_URL unset is where the service listens; the demo provider knows
+	// its callback there, so its sign-in page opens.
+	base := strings.TrimSuffix(endpoint, "/query")
+	noFollow := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	login, err := noFollow.Get(base + "/auth/login?returnTo=/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	login.Body.Close()
+	page, _ := login.Location()
+	if page == nil || page.Query().Get("redirect_uri") != base+"/auth/callback" {
+		t.Fatalf("/auth/login: %d to %v, want the redirect URI %s/auth/callback", login.StatusCode, page, base)
+	}
+	if resp, err := noFollow.Get(page.String()); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the demo provider's sign-in page: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	srv.stop()
 	if err := <-srv.done; err != nil {
 		t.Errorf("run returned %v after shutdown, want nil", err)

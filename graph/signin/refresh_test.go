@@ -123,3 +123,26 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+// TestAFrozenRedisFailsOnlyCookieRequests: sessions live in Redis, so while
+// it does not answer (SIGSTOP) a cookie request gets a coded error at once,
+// and a Bearer request is served as usual.
+func TestAFrozenRedisFailsOnlyCookieRequests(t *testing.T) {
+	redis := servicetest.StartRedisServer(t)
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redis.URL }})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	if err := redis.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	defer redis.Thaw()
+	r := b.query(viewerQuery)
+	if r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UPSTREAM_ERROR" {
+		t.Errorf("a cookie request with Redis frozen: %d %s, want 503 UPSTREAM_ERROR", r.Status, r.Raw)
+	}
+	bearer := servicetest.Do(t, newRequest(t, http.MethodPost, env.Endpoint, `{"query":"{ viewer { user { username } } }"}`,
+		"Content-Type: application/json", "Authorization: Bearer demo-bilal"))
+	if viewerName(bearer) != "bilal" {
+		t.Errorf("a Bearer request with Redis frozen: %s", bearer.Raw)
+	}
+}

@@ -29,9 +29,13 @@ func TestSignInFlow(t *testing.T) {
 	if b.cookie() == "" {
 		t.Fatal("no session cookie after signing in")
 	}
+	env.Fake.ResetStats()
 	r := b.query(viewerQuery)
 	if viewerName(r) != "aisha" {
 		t.Fatalf("viewer with the cookie: %s", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.APICalls == 0 || st.WithCookies != 0 {
+		t.Errorf("%d of %d upstream calls carried the browser's Cookie header, want none", st.WithCookies, st.APICalls)
 	}
 	sess := b.session()
 	if sess["signedIn"] != true || servicetest.At(sess, "user", "username") != "aisha" || sess["expiresAt"] == nil {

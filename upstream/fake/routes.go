@@ -141,6 +141,11 @@ next:
 // while HoldRooms is in force, waits the configured Latency, checks the two auth
 // headers, applies the faults set for the call and hands it to its handler.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Cookie") != "" {
+		s.mu.Lock()
+		s.withCookies++
+		s.mu.Unlock()
+	}
 	rt, ok := s.match(r)
 	if !ok {
 		s.arrive(RouteNotFound, "", "")

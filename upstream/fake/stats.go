@@ -17,6 +17,7 @@ type Stats struct {
 	Refreshes     int               // refresh_token grant requests
 	RefreshReuses int               // spent refresh tokens presented again
 	Revocations   int               // requests to the revocation endpoint
+	WithCookies   int               // API calls that carried a Cookie header (a client must never forward one)
 }
 
 // Stats returns the counters since the start or the last ResetStats.
@@ -26,14 +27,14 @@ func (s *Server) Stats() Stats {
 	return Stats{APICalls: s.apiCalls, Calls: maps.Clone(s.calls), RoomCalls: s.roomCalls, CallsByID: maps.Clone(s.callsByID),
 		MaxInFlight: s.maxInFlight, InFlight: s.inFlight, TokenRequests: s.tokenRequests, Cancelled: s.cancelled,
 		Traceparents: maps.Clone(s.traceparents), CodeExchanges: s.oidc.codeExchanges, Refreshes: s.oidc.refreshes,
-		RefreshReuses: s.oidc.refreshReuses, Revocations: s.oidc.revocations}
+		RefreshReuses: s.oidc.refreshReuses, Revocations: s.oidc.revocations, WithCookies: s.withCookies}
 }
 
 // ResetStats zeroes the counters.
 func (s *Server) ResetStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.apiCalls, s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled = 0, 0, 0, 0, 0
+	s.apiCalls, s.roomCalls, s.maxInFlight, s.tokenRequests, s.cancelled, s.withCookies = 0, 0, 0, 0, 0, 0
 	s.oidc.codeExchanges, s.oidc.refreshes, s.oidc.refreshReuses, s.oidc.revocations = 0, 0, 0, 0
 	s.calls = make(map[string]int)
 	s.callsByID = make(map[string]int)
