@@ -294,17 +294,31 @@ func (c *Config) parseEnv(v string) error {
 	return nil
 }
 
+// httpURL parses an absolute http(s) URL with a host and no credentials (a
+// secret belongs in QF_CLIENT_SECRET, not in a URL that gets logged).
+func httpURL(v string) (*url.URL, error) {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return nil, errors.New("not an absolute http(s) URL")
+	case u.User != nil:
+		return nil, errors.New("credentials in the URL are not supported (use QF_CLIENT_SECRET)")
+	}
+	return u, nil
+}
+
+// baseURL reads a base URL the service appends paths to: no query or
+// fragment, and no trailing slash kept.
 func (c *Config) baseURL(p *string) func(string) error {
 	return func(v string) error {
-		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return errors.New("not an absolute http(s) URL")
+		u, err := httpURL(v)
+		if err == nil && (u.RawQuery != "" || u.Fragment != "") {
+			err = errors.New("a base URL has no query or fragment")
 		}
-		if u.User != nil {
-			return errors.New("credentials in the URL are not supported (use QF_CLIENT_SECRET)")
+		if err == nil {
+			*p = strings.TrimRight(v, "/")
 		}
-		*p = strings.TrimRight(v, "/")
-		return nil
+		return err
 	}
 }
 
@@ -312,21 +326,22 @@ func (c *Config) baseURL(p *string) func(string) error {
 // compares registered URLs exactly).
 func (c *Config) absoluteURL(p *string) func(string) error {
 	return func(v string) error {
-		u, err := url.Parse(v)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			return errors.New("not an absolute http(s) URL")
+		_, err := httpURL(v)
+		if err == nil {
+			*p = v
 		}
-		*p = v
-		return nil
+		return err
 	}
 }
 
-// publicURL reads PUBLIC_URL: an absolute http(s) URL without a path, query
-// or credentials (the callback and cookies live at its root).
+// publicURL reads PUBLIC_URL: an http(s) origin, without a path, query or
+// fragment (the callback and cookies live at its root).
 func (c *Config) publicURL(v string) error {
-	u, err := url.Parse(v)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+	u, err := httpURL(v)
+	if err != nil {
+		return err
+	}
+	if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
 		return errors.New("not an http(s) origin such as https://api.example.org")
 	}
 	c.PublicURL = u.Scheme + "://" + u.Host
