@@ -67,7 +67,7 @@ type Server struct {
 	latency atomic.Int64 // added to every API answer; Options.Latency, or SetLatency's
 
 	mu            sync.Mutex
-	withCookies   int // API calls that carried a Cookie header
+	withCookies   int                  // API calls that carried a Cookie header
 	issued        map[string]time.Time // client-credentials token -> expiry
 	tokenRequests int
 	tokenFault    int
