@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/graph-gophers/dataloader/v7"
 	"go.opentelemetry.io/otel/attribute"
@@ -63,7 +64,8 @@ func (k *Kind[K, V]) instance(ctx context.Context) *instance[K, V] {
 
 // Prime starts one batch for the keys not yet loaded in this operation, without
 // waiting for it. The batch's capacity is their number, so it closes on the last
-// one with no timer; its calls run concurrently. Plans call it for lookups known
+// one with no timer; its calls run concurrently. A single key is fetched by the
+// first lookup of it instead, on that lookup's goroutine. Plans call it for lookups known
 // before execution, and a batch resolver can call it for one wave of a nested
 // field's keys.
 func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
@@ -78,7 +80,15 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 			fresh = append(fresh, key)
 		}
 	}
-	if len(fresh) == 0 {
+	switch len(fresh) {
+	case 0:
+		return
+	case 1:
+		// Nothing to batch, and nothing to overlap with but the lookup
+		// that asks for it, which gqlgen runs at once: the first lookup
+		// makes the call on its own goroutine (whose stack has already
+		// grown), with no batcher goroutine, timer or channels.
+		inst.cache.Set(ctx, fresh[0], inst.onFirstLookup(ctx, fresh[0]))
 		return
 	}
 	l := dataloader.NewBatchedLoader(inst.batch,
@@ -91,6 +101,26 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 	)
 	for _, key := range fresh {
 		l.Load(ctx, key)
+	}
+}
+
+// onFirstLookup is key's thunk for a batch of one: the first caller fetches it,
+// as a batch would (the same span, metrics and panic recovery), and any other
+// caller waits for that answer.
+func (inst *instance[K, V]) onFirstLookup(ctx context.Context, key K) dataloader.Thunk[V] {
+	var (
+		taken atomic.Bool
+		done  = make(chan struct{})
+		res   *dataloader.Result[V]
+	)
+	return func() (V, error) {
+		if taken.CompareAndSwap(false, true) {
+			defer close(done)
+			res = inst.batch(ctx, []K{key})[0] // batch recovers a fetch's panic
+			return res.Data, res.Error
+		}
+		<-done
+		return res.Data, res.Error
 	}
 }
 
