@@ -84,6 +84,9 @@ func withViewer(proxies viewer.Proxies, cookies func(http.ResponseWriter, *http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "private, no-store")
+		// A browser reads an answer as JSON only: its strings are written as
+		// gqlgen makes them, without escaping <, > and & for HTML.
+		h.Set("X-Content-Type-Options", "nosniff")
 		h.Add("Vary", "Authorization, X-Auth-Token, Cookie, Accept") // Add: keep the CORS layer's Origin
 		v, err := proxies.FromRequest(r)
 		if err != nil {

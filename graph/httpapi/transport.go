@@ -156,7 +156,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	responses, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := responses(ctx)
 	resp.Errors = capErrors(resp.Errors)
-	b, err := json.Marshal(resp)
+	b, err := marshalResponse(resp)
 	if err != nil || len(b) > maxResponseBytes {
 		// Too large to send (or, a bug, not encodable): an error instead, never
 		// cached; the newer media type says so with a 5xx, as its spec asks
@@ -333,4 +333,44 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// marshalResponse writes resp as encoding/json would, with its members in the
+// same order (errors, data, extensions), but copies data as gqlgen wrote it,
+// where json.Marshal would check and compact it again (a tenth of a one-room
+// request's CPU). Incremental delivery's members take json.Marshal.
+func marshalResponse(resp *graphql.Response) ([]byte, error) {
+	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil {
+		return json.Marshal(resp)
+	}
+	var errs, ext []byte
+	var err error
+	if len(resp.Errors) > 0 {
+		if errs, err = json.Marshal(resp.Errors); err != nil {
+			return nil, err
+		}
+	}
+	if len(resp.Extensions) > 0 {
+		if ext, err = json.Marshal(resp.Extensions); err != nil {
+			return nil, err
+		}
+	}
+	data := resp.Data
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	b := make([]byte, 0, len(`{"errors":,"data":,"extensions":}`)+len(errs)+len(data)+len(ext))
+	b = append(b, '{')
+	if errs != nil {
+		b = append(b, `"errors":`...)
+		b = append(b, errs...)
+		b = append(b, ',')
+	}
+	b = append(b, `"data":`...)
+	b = append(b, data...)
+	if ext != nil {
+		b = append(b, `,"extensions":`...)
+		b = append(b, ext...)
+	}
+	return append(b, '}'), nil
 }

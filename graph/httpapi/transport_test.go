@@ -112,6 +112,9 @@ func TestTransport(t *testing.T) {
 			if got := resp.Header.Get("Cache-Control"); got != "private, no-store" {
 				t.Errorf("Cache-Control = %q, want private, no-store", got)
 			}
+			if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+			}
 			if got := resp.Header.Values("Vary"); !strings.Contains(strings.Join(got, ","), "Authorization, X-Auth-Token, Cookie, Accept") {
 				t.Errorf("Vary = %q, want Authorization, X-Auth-Token, Cookie, Accept", got)
 			}
