@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	hlru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/quranfoundation/reflect-graphql/graph"
@@ -75,7 +78,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
 		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations, Proofs: p.proofs})
 	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: validated})
-	srv.Use(extension.FixedComplexityLimit(cfg.Limits.Complexity))
+	srv.Use(newComplexityOnce(cfg.Limits.Complexity))
 	srv.Use(persisted.Register{Store: p.store, Logger: p.logger, Metrics: p.metrics})
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
@@ -96,4 +99,36 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 		MaxCalls:    cfg.MaxUpstreamCalls,
 	}, p.resolver.Plans()...))
 	return srv
+}
+
+// complexityOnce is gqlgen's fixed complexity limit, computed once for an
+// operation that declares no variables: nothing can change its complexity, and
+// the query cache gives every request of the document the same parsed
+// operation. (Operations with variables are computed each time; a refused one
+// too, so that the error is gqlgen's own.)
+type complexityOnce struct {
+	*extension.ComplexityLimit
+	limit int
+	known *hlru.Cache[*ast.OperationDefinition, int] // as many as the query cache keeps
+}
+
+func newComplexityOnce(limit int) complexityOnce {
+	known, _ := hlru.New[*ast.OperationDefinition, int](queryCacheSize) // errors only for a size below 1
+	return complexityOnce{ComplexityLimit: extension.FixedComplexityLimit(limit), limit: limit, known: known}
+}
+
+func (c complexityOnce) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
+	if op == nil || len(op.VariableDefinitions) > 0 {
+		return c.ComplexityLimit.MutateOperationContext(ctx, opCtx)
+	}
+	if n, ok := c.known.Get(op); ok && n <= c.limit {
+		opCtx.Stats.SetExtension(c.ExtensionName(), &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
+		return nil
+	}
+	err := c.ComplexityLimit.MutateOperationContext(ctx, opCtx)
+	if s, ok := opCtx.Stats.GetExtension(c.ExtensionName()).(*extension.ComplexityStats); ok {
+		c.known.Add(op, s.Complexity)
+	}
+	return err
 }
