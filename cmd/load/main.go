@@ -5,7 +5,10 @@
 // group (a new session gets its own scheduler group on this kind of machine,
 // which would skew the comparison), drives each with a closed loop of
 // connections, and prints requests/s, p50/p90/p99 latency, errors and upstream
-// calls per request. Every run is bounded in time and in requests.
+// calls per request, and the service's throughput and p99 against the proxy's.
+// The targets take turns (-rounds), so that a machine whose speed drifts
+// during the run does not favour one of them. Every run is bounded in time and
+// in requests.
 //
 //	go run ./cmd/load                       # the standard table
 //	go run ./cmd/load -duration 5s -conns 1,4,32
@@ -40,6 +43,7 @@ func main() {
 	upstreamURL := flag.String("upstream", "", "internal: the fake's URL, for the proxy")
 	latency := flag.Duration("latency", 0, "the fake upstream's latency per answer")
 	duration := flag.Duration("duration", 5*time.Second, "how long each measurement runs")
+	rounds := flag.Int("rounds", 5, "split each measurement into this many turns, taken by the targets in turn")
 	maxRequests := flag.Int("requests", 2_000_000, "at most this many requests per measurement")
 	connsFlag := flag.String("conns", "1,4,32", "concurrent connections to measure with")
 	server := flag.String("server", "", "the service binary (default: go build . into a temporary folder)")
@@ -66,7 +70,7 @@ func main() {
 	case "proxy":
 		err = serveProxy(*upstreamURL)
 	case "":
-		err = run(*duration, *maxRequests, *connsFlag, *server, *latency, *sharing, *serviceEnvFlag)
+		err = run(*duration, *rounds, *maxRequests, *connsFlag, *server, *latency, *sharing, *serviceEnvFlag)
 	default:
 		err = fmt.Errorf("unknown role %q", *role)
 	}
@@ -280,7 +284,7 @@ func fakeStats(url string) int {
 
 const singleRoom = `{"query":"query Room { room(id: \"1\") { id name roomType createdAt isOwner privateToken mutualFollowersCount mutualFollowers { id username createdAt verified postsCount } } }"}`
 
-func run(d time.Duration, max int, connsFlag, server string, latency time.Duration, sharing bool, extraEnv string) error {
+func run(d time.Duration, rounds, max int, connsFlag, server string, latency time.Duration, sharing bool, extraEnv string) error {
 	var conns []int
 	for c := range strings.SplitSeq(connsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -291,6 +295,9 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 	}
 	if d <= 0 || d > 2*time.Minute {
 		return errors.New("-duration: between 0 and 2m")
+	}
+	if rounds < 1 || rounds > 20 || d/time.Duration(rounds) < 500*time.Millisecond {
+		return errors.New("-rounds: between 1 and 20, of at least 500ms each")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -327,20 +334,14 @@ func run(d time.Duration, max int, connsFlag, server string, latency time.Durati
 		{name: "bare one-hop proxy", method: http.MethodPost, url: proxy.url + "/query", body: []byte(singleRoom), headers: auth},
 		{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true},
 	}
-	fmt.Printf("load: %s per measurement, loopback, %d CPUs; the fake answers in %s\n\n", d, goruntime.NumCPU(), latency)
+	fmt.Printf("load: %s per measurement, in %d turns taken by the targets in turn, loopback, %d CPUs; the fake answers in %s\n\n", d, rounds, goruntime.NumCPU(), latency)
 	fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s %9s %6s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req", "peakRSS", "gorout")
 	for _, c := range conns {
-		for _, t := range targets {
-			var peak peaks
-			if t.graphql {
-				stop := peak.watch(svc)
-				r := drive(t, c, d, max, up.url)
-				stop()
-				report(t.name, c, r, peak)
-				continue
-			}
-			report(t.name, c, drive(t, c, d, max, up.url), peak)
+		ms := measure(targets, c, rounds, d, max, up.url, svc)
+		for _, m := range ms {
+			report(m.t.name, c, m.r, m.peak)
 		}
+		compare(ms, targets[1].name, targets[2].name)
 	}
 	if sharing {
 		fmt.Printf("\n32 anonymous clients, each request reading the same 10 hot rooms:\n")
