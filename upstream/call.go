@@ -286,13 +286,14 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string, body
 	if err != nil {
 		return 0, err
 	}
+	// The names are written canonical, so that no call canonicalizes them.
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header["Content-Type"] = jsonMedia
 	}
 	traceContext.Inject(ctx, propagation.HeaderCarrier(req.Header))
-	req.Header.Set("x-auth-token", token)
-	req.Header.Set("x-client-id", c.cfg.ClientID)
-	req.Header.Set("Accept", "application/json")
+	req.Header["X-Auth-Token"] = []string{token}
+	req.Header["X-Client-Id"] = c.clientID
+	req.Header["Accept"] = jsonMedia
 	resp, err := c.http.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -307,7 +308,7 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string, body
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, c.statusError(resp)
 	}
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, ep.MaxBody+1))
+	answer, err := readBody(resp, ep.MaxBody)
 	if err != nil {
 		return resp.StatusCode, fmt.Errorf("%w: reading body: %w", ErrMalformed, err)
 	}
@@ -315,6 +316,22 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string, body
 		return resp.StatusCode, fmt.Errorf("%w: body over %d bytes", ErrMalformed, ep.MaxBody)
 	}
 	return resp.StatusCode, decode(ctx, answer)
+}
+
+// jsonMedia is the value of the Accept and Content-Type headers: shared, never
+// written to.
+var jsonMedia = []string{"application/json"}
+
+// readBody reads at most limit+1 bytes of an answer: into one buffer of the size
+// its Content-Length announces, when that is within the limit (net/http reads
+// no further than it), else as io.ReadAll does, growing a buffer from 512 bytes.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= limit {
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
 }
 
 // statusError reads the gateway's error envelope, if the body is one, for the log.

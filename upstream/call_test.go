@@ -73,27 +73,54 @@ func TestCallWithWrongPathArgumentsSendsNothing(t *testing.T) {
 	}
 }
 
+// TestCallRefusesABodyOverMaxBody, whether the answer announces its length or
+// comes in chunks; an answer shorter than it announced is malformed too.
 func TestCallRefusesABodyOverMaxBody(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Write([]byte(strings.Repeat("x", 101)))
-	}))
-	defer srv.Close()
-	cfg := DefaultConfig()
-	cfg.APIBaseURL, cfg.ClientID = srv.URL, "c"
-	c := New(cfg, srv.Client())
-	decoded := false
-	decode := func(context.Context, []byte) error { decoded = true; return nil }
-	ep := Endpoint{Name: "small", Method: http.MethodGet, Path: "/small", MaxBody: 100}
-	if err := c.call(context.Background(), ep, "tok", "", request{}, decode); !errors.Is(err, ErrMalformed) {
-		t.Errorf("err = %v, want ErrMalformed", err)
+	for _, tt := range []struct {
+		name    string
+		chunked bool
+	}{{"with a Content-Length", false}, {"chunked", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				if tt.chunked {
+					w.(http.Flusher).Flush()
+				}
+				w.Write([]byte(strings.Repeat("x", 101)))
+			}))
+			defer srv.Close()
+			cfg := DefaultConfig()
+			cfg.APIBaseURL, cfg.ClientID, cfg.MaxRetries = srv.URL, "c", 0
+			c := New(cfg, srv.Client())
+			var decoded []byte
+			decode := func(_ context.Context, b []byte) error { decoded = b; return nil }
+			ep := Endpoint{Name: "small", Method: http.MethodGet, Path: "/small", MaxBody: 100}
+			if err := c.call(context.Background(), ep, "tok", "", request{}, decode); !errors.Is(err, ErrMalformed) {
+				t.Errorf("err = %v, want ErrMalformed", err)
+			}
+			if decoded != nil {
+				t.Error("an over-long body was decoded")
+			}
+			ep.MaxBody = 101
+			if err := c.call(context.Background(), ep, "tok", "", request{}, decode); err != nil || string(decoded) != strings.Repeat("x", 101) {
+				t.Errorf("a body of exactly MaxBody: err = %v, decoded %q; want nil and the body", err, decoded)
+			}
+		})
 	}
-	if decoded {
-		t.Error("an over-long body was decoded")
-	}
-	ep.MaxBody = 101
-	if err := c.call(context.Background(), ep, "tok", "", request{}, decode); err != nil || !decoded {
-		t.Errorf("a body of exactly MaxBody: err = %v, decoded = %v; want nil, true", err, decoded)
-	}
+	t.Run("shorter than announced", func(t *testing.T) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", "101")
+			w.Write([]byte(strings.Repeat("x", 50)))
+		}))
+		defer srv.Close()
+		cfg := DefaultConfig()
+		cfg.APIBaseURL, cfg.ClientID, cfg.MaxRetries = srv.URL, "c", 0
+		c := New(cfg, srv.Client())
+		ep := Endpoint{Name: "small", Method: http.MethodGet, Path: "/small", MaxBody: 200}
+		err := c.call(context.Background(), ep, "tok", "", request{}, func(context.Context, []byte) error { return nil })
+		if !errors.Is(err, ErrMalformed) {
+			t.Errorf("err = %v, want ErrMalformed", err)
+		}
+	})
 }
 
 // BenchmarkExpandPath is the URL building every call does.

@@ -107,10 +107,13 @@ type Client struct {
 	cfg     Config
 	host    string // the API's host, for spans and the breaker
 	baseURL string // APIBaseURL without a trailing slash: endpoint paths follow it
-	http    *http.Client
-	log     *slog.Logger
-	now     func() time.Time
-	limiter *Limiter
+	// clientID is the x-client-id header's value, made once and shared by
+	// every request (net/http never writes to a request's headers).
+	clientID []string
+	http     *http.Client
+	log      *slog.Logger
+	now      func() time.Time
+	limiter  *Limiter
 	// breaker is shared by every endpoint: it judges the host, and a host that
 	// fails for rooms fails for users too. Decoding happens inside an attempt,
 	// so the breaker carries no value.
@@ -149,13 +152,14 @@ func New(cfg Config, httpClient *http.Client) *Client {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	host := hostOf(cfg.APIBaseURL)
 	c := &Client{
-		cfg:     cfg,
-		host:    host,
-		baseURL: strings.TrimRight(cfg.APIBaseURL, "/"),
-		http:    &hc,
-		log:     cfg.Logger,
-		now:     time.Now,
-		limiter: newClientLimiter(cfg),
+		cfg:      cfg,
+		host:     host,
+		baseURL:  strings.TrimRight(cfg.APIBaseURL, "/"),
+		http:     &hc,
+		log:      cfg.Logger,
+		now:      time.Now,
+		limiter:  newClientLimiter(cfg),
+		clientID: []string{cfg.ClientID},
 	}
 	c.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "upstream " + host,

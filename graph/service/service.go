@@ -125,7 +125,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	ucfg := cfg.Upstream
 	ucfg.APIBaseURL, ucfg.ClientID, ucfg.ServiceTokens = cfg.APIBaseURL, cfg.ClientID, tokenProvider
 	ucfg.Logger, ucfg.Observer, ucfg.Tracer, ucfg.Sleep = logger, metrics, d.Tracer.Tracer("upstream"), d.Sleep
-	client := upstream.New(ucfg, upstreamHTTPClient(ucfg.AttemptTimeout, int(ucfg.MaxConcurrent)))
+	client := upstream.New(ucfg, upstreamHTTPClient(int(ucfg.MaxConcurrent)))
 
 	var manifest persisted.Manifest
 	if cfg.PersistedDocuments != "" {
@@ -284,8 +284,10 @@ func readiness(shuttingDown *atomic.Bool, redisClient *redis.Client, tokens *ups
 // upstreamHTTPClient is the one client for every upstream call: as many idle
 // keep-alive connections per host as calls may be in flight, so a load reuses
 // connections instead of churning ports. Each attempt's own deadline comes from
-// the upstream client; these timeouts bound the phases below it.
-func upstreamHTTPClient(attempt time.Duration, inFlight int) *http.Client {
+// the upstream client, in its context, and bounds the wait for the answer too
+// (a ResponseHeaderTimeout would only add a timer per call); these timeouts
+// bound the phases below it.
+func upstreamHTTPClient(inFlight int) *http.Client {
 	t := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -294,7 +296,6 @@ func upstreamHTTPClient(attempt time.Duration, inFlight int) *http.Client {
 		MaxIdleConnsPerHost:   inFlight,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   2 * time.Second,
-		ResponseHeaderTimeout: attempt,
 		ExpectContinueTimeout: time.Second,
 	}
 	return &http.Client{Transport: t}
