@@ -27,7 +27,13 @@ func orDefault[T any](p *T, def T) T {
 // parseTime reads the forms the upstream uses: ISO 8601 for rooms, and for users
 // "2000-01-21 00:00:00" with no zone, which the docs say is UTC.
 func parseTime(s string) (time.Time, error) {
-	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00"} {
+	layouts := [...]string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04:05Z07:00"}
+	if len(s) > 10 && s[10] == ' ' {
+		// A user's date, with a space: its layouts first, since a failed
+		// time.Parse costs more than a successful one.
+		layouts = [...]string{"2006-01-02 15:04:05", "2006-01-02 15:04:05Z07:00", time.RFC3339Nano, "2006-01-02T15:04:05"}
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil
 		}
