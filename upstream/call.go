@@ -75,6 +75,9 @@ type request struct {
 // inPath is the request of a call whose only arguments are in the path.
 func inPath(args ...string) request { return request{args: args} }
 
+// clientSpan starts an attempt's span.
+var clientSpan = trace.WithSpanKind(trace.SpanKindClient)
+
 // traceContext writes the attempt's span as a W3C traceparent header.
 var traceContext = propagation.TraceContext{}
 
@@ -234,14 +237,17 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 	})
 	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
 	defer cancel()
-	actx, span := c.cfg.Tracer.Start(actx, ep.Method+" "+ep.Path, trace.WithSpanKind(trace.SpanKindClient),
-		trace.WithAttributes(
+	actx, span := c.cfg.Tracer.Start(actx, ep.Path, clientSpan)
+	defer span.End()
+	if span.IsRecording() { // with tracing off, no name or attributes are built for nothing
+		span.SetName(ep.Method + " " + ep.Path)
+		span.SetAttributes(
 			attribute.String("http.request.method", ep.Method),
 			attribute.String("url.template", ep.Path),
 			attribute.String("server.address", c.host),
 			// No path arguments: they may come from a caller's variables.
-		))
-	defer span.End()
+		)
+	}
 	c.cfg.Observer.InFlight(1)
 	start := time.Now()
 	status, err = c.do(actx, ep, target, token, body, decode)

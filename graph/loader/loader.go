@@ -26,13 +26,14 @@ type Fetch[K comparable, V any] func(ctx context.Context, key K, as upstream.Use
 // Kind declares a loader: which endpoint it calls (for spans and metrics) and
 // how it fetches one key. Each operation gets its own instance of it.
 type Kind[K comparable, V any] struct {
-	endpoint string
-	fetch    Fetch[K, V]
+	endpoint  string
+	batchSpan string // the name of its batches' spans
+	fetch     Fetch[K, V]
 }
 
 // Declare returns a loader of endpoint's items.
 func Declare[K comparable, V any](endpoint string, fetch Fetch[K, V]) *Kind[K, V] {
-	return &Kind[K, V]{endpoint: endpoint, fetch: fetch}
+	return &Kind[K, V]{endpoint: endpoint, batchSpan: endpoint + " batch", fetch: fetch}
 }
 
 // instance is a Kind's loader within one operation. Every batch of it shares one
@@ -217,9 +218,11 @@ func (inst *instance[K, V]) thunk(ctx context.Context, key K) dataloader.Thunk[V
 // batch fetches keys for the operation's viewer, applying the policy to each.
 func (inst *instance[K, V]) batch(ctx context.Context, keys []K) []*dataloader.Result[V] {
 	p, endpoint := inst.op.policy, inst.kind.endpoint
-	ctx, span := p.Tracer.Start(ctx, endpoint+" batch", trace.WithAttributes(
-		attribute.String("loader.endpoint", endpoint), attribute.Int("batch.size", len(keys))))
+	ctx, span := p.Tracer.Start(ctx, inst.kind.batchSpan)
 	defer span.End()
+	if span.IsRecording() { // with tracing off, no attributes are built for nothing
+		span.SetAttributes(attribute.String("loader.endpoint", endpoint), attribute.Int("batch.size", len(keys)))
+	}
 	p.Metrics.Batch(endpoint, len(keys))
 	results := make([]*dataloader.Result[V], len(keys))
 	get := func(i int) {

@@ -24,6 +24,9 @@ var _ interface {
 func (Operations) ExtensionName() string                   { return "Observe" }
 func (Operations) Validate(graphql.ExecutableSchema) error { return nil }
 
+// serverSpan starts an operation's span.
+var serverSpan = trace.WithSpanKind(trace.SpanKindServer)
+
 func (o Operations) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	kind, opName := "query", ""
@@ -35,14 +38,15 @@ func (o Operations) InterceptOperation(ctx context.Context, next graphql.Operati
 		rec.operation, rec.executed = opName, true
 		rec.mu.Unlock()
 	}
-	name := kind
-	attrs := []attribute.KeyValue{attribute.String("graphql.operation.type", kind)}
-	if opName != "" && wellFormedName(opName) {
-		name += " " + opName
-		attrs = append(attrs, attribute.String("graphql.operation.name", opName))
-	}
 	// The span ends when the response is written (in InterceptResponse).
-	ctx, _ = o.Tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
+	ctx, span := o.Tracer.Start(ctx, kind, serverSpan)
+	if span.IsRecording() { // with tracing off, no name or attributes are built for nothing
+		span.SetAttributes(attribute.String("graphql.operation.type", kind))
+		if opName != "" && wellFormedName(opName) {
+			span.SetName(kind + " " + opName)
+			span.SetAttributes(attribute.String("graphql.operation.name", opName))
+		}
+	}
 	return next(ctx)
 }
 
