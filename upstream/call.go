@@ -157,8 +157,8 @@ func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string
 // run), and one renewal of the service's own token when the upstream refuses it.
 func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target string, body []byte,
 	decode func(context.Context, []byte) error) error {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Budget)
-	defer cancel()
+	b := newBudget(ctx, c.cfg.Budget)
+	defer b.end()
 	renewed := false
 	for retry := 0; ; {
 		token := string(as)
@@ -166,14 +166,14 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 			if c.cfg.ServiceTokens == nil {
 				return ErrNoCredentials
 			}
-			t, err := c.cfg.ServiceTokens.Token(ctx)
+			t, err := c.cfg.ServiceTokens.Token(b.context())
 			if err != nil {
 				return err
 			}
 			token = t
 		}
 		_, err := c.breaker.Execute(func() (struct{}, error) {
-			return struct{}{}, c.attempt(ctx, ep, target, token, body, decode)
+			return struct{}{}, c.attempt(b, ep, target, token, body, decode)
 		})
 		if err == nil {
 			return nil
@@ -192,17 +192,17 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 				continue
 			}
 		}
-		if retry >= c.cfg.MaxRetries || !retryable(ep, err) || ctx.Err() != nil {
+		if retry >= c.cfg.MaxRetries || !retryable(ep, err) || b.spent() {
 			return err
 		}
 		wait := c.backoff(retry)
 		if errors.As(err, &se) && se.RetryAfter > 0 {
 			wait = se.RetryAfter
 		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		if time.Until(b.deadline) < wait {
 			return err // the wait does not fit in the budget: report what we have
 		}
-		if c.cfg.Sleep(ctx, wait) != nil {
+		if c.cfg.Sleep(b.context(), wait) != nil {
 			return err
 		}
 		c.cfg.Observer.Retry(ctx, ep.Name)
@@ -212,11 +212,14 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 
 // attempt makes one HTTP call, admitted by the process's adaptive limit, and
 // tells the limit what the call said of the upstream's load.
-func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string, body []byte,
+func (c *Client) attempt(b *budget, ep Endpoint, target, token string, body []byte,
 	decode func(context.Context, []byte) error) (err error) {
-	release, err := c.limiter.Acquire(ctx)
-	if err != nil {
-		return err
+	ctx := b.parent
+	release, ok := c.limiter.TryAcquire()
+	if !ok { // wait for a slot, within the budget
+		if release, err = c.limiter.Acquire(b.context()); err != nil {
+			return err
+		}
 	}
 	// The limit judges the upstream by the time from the request written to
 	// the answer's first byte: this process's own queueing and decoding, which
@@ -229,13 +232,18 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 		if w, a := wrote.Load(), answered.Load(); w != 0 && a > w {
 			rtt = time.Duration(a - w)
 		}
-		release(loadOutcome(ctx, status), rtt)
+		release(loadOutcome(b.spent(), status), rtt)
 	}()
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest:         func(httptrace.WroteRequestInfo) { wrote.Store(time.Now().UnixNano()) },
 		GotFirstResponseByte: func() { answered.Store(time.Now().UnixNano()) },
 	})
-	actx, cancel := context.WithTimeout(ctx, c.cfg.AttemptTimeout)
+	// One deadline for the attempt: its own, or the budget's if that comes first.
+	deadline := time.Now().Add(c.cfg.AttemptTimeout)
+	if b.deadline.Before(deadline) {
+		deadline = b.deadline
+	}
+	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	actx, span := c.cfg.Tracer.Start(actx, ep.Path, clientSpan)
 	defer span.End()
@@ -259,7 +267,7 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 	if err != nil {
 		span.SetStatus(codes.Error, errorKind(err))
 	}
-	if err != nil && ctx.Err() != nil {
+	if err != nil && b.spent() {
 		// The caller gave up (or the budget ran out): not the host's fault.
 		return &callerGone{err}
 	}
@@ -269,9 +277,9 @@ func (c *Client) attempt(ctx context.Context, ep Endpoint, target, token string,
 // loadOutcome is what an attempt says of the upstream's load: an answer is a
 // latency sample unless it is an overload status; no answer is an overload
 // unless the caller gave up.
-func loadOutcome(ctx context.Context, status int) Outcome {
+func loadOutcome(callerGone bool, status int) Outcome {
 	switch {
-	case status == 0 && ctx.Err() != nil:
+	case status == 0 && callerGone:
 		return Ignored
 	case status == 0, status == http.StatusTooManyRequests, status == http.StatusBadGateway,
 		status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:

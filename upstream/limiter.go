@@ -114,6 +114,17 @@ func (l *Limiter) Acquire(ctx context.Context) (done func(Outcome, time.Duration
 	}
 }
 
+// TryAcquire admits one call if the limit has room and no call is waiting,
+// without waiting itself; done is as Acquire's.
+func (l *Limiter) TryAcquire() (done func(Outcome, time.Duration), ok bool) {
+	l.mu.Lock()
+	if l.inFlight < int(l.limit) && len(l.queue) == 0 {
+		return l.admitLocked(), true
+	}
+	l.mu.Unlock()
+	return nil, false
+}
+
 // doomedLocked reports a call that would not finish before its deadline:
 // the calls ahead of it go through the limit a round trip per limit's worth,
 // then it makes its own.

@@ -101,3 +101,42 @@ func errorKind(err error) string {
 	}
 	return "transport error"
 }
+
+// budget bounds one call, retries and waits included. Its deadline is kept as
+// a time, and becomes a context only for what waits on it (a slot in the
+// limiter's queue, the service's token, a backoff): a call admitted at once
+// and answered makes one context, its attempt's.
+type budget struct {
+	parent   context.Context
+	deadline time.Time
+	ctx      context.Context // made on first need
+	cancel   context.CancelFunc
+}
+
+func newBudget(parent context.Context, d time.Duration) *budget {
+	b := &budget{parent: parent, deadline: time.Now().Add(d)}
+	if dl, ok := parent.Deadline(); ok && dl.Before(b.deadline) {
+		b.deadline = dl
+	}
+	return b
+}
+
+// context is the budget as a context.
+func (b *budget) context() context.Context {
+	if b.ctx == nil {
+		b.ctx, b.cancel = context.WithDeadline(b.parent, b.deadline)
+	}
+	return b.ctx
+}
+
+// spent reports that the caller gave up or the budget ran out.
+func (b *budget) spent() bool {
+	return b.parent.Err() != nil || !time.Now().Before(b.deadline)
+}
+
+// end releases the budget's context, if it made one.
+func (b *budget) end() {
+	if b.cancel != nil {
+		b.cancel()
+	}
+}
