@@ -338,14 +338,18 @@ var jsonMedia = []string{"application/json"}
 
 // readBody reads at most limit+1 bytes of an answer: into one buffer of the size
 // its Content-Length announces, when that is within the limit (net/http reads
-// no further than it), else as io.ReadAll does, growing a buffer from 512 bytes.
+// no further than it); else into a buffer that starts at 4 KiB, which holds a
+// room or a user whole, where io.ReadAll would start at 512 bytes and grow
+// four times.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	if n := resp.ContentLength; n >= 0 && n <= limit {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	buf := bytes.NewBuffer(make([]byte, 0, min(4<<10, limit+1)))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	return buf.Bytes(), err
 }
 
 // statusError reads the gateway's error envelope, if the body is one, for the log.
