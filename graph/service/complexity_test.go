@@ -22,15 +22,15 @@ func TestComplexityOnce(t *testing.T) {
 	}
 	judge := func(query string, vars map[string]any) (complexity int, code string) {
 		t.Helper()
-		doc, errs := gqlparser.LoadQuery(es.Schema(), query)
+		doc, errs := gqlparser.LoadQueryWithRules(es.Schema(), query, nil)
 		if errs != nil {
 			t.Fatal(errs)
 		}
 		return judgeDoc(t, c, &graphql.OperationContext{Doc: doc, Variables: vars, Stats: graphql.Stats{}})
 	}
 
-	small, _ := gqlparser.LoadQuery(es.Schema(), `{ room(id: "1") { id name } }`)
-	large, _ := gqlparser.LoadQuery(es.Schema(), `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id name mutualFollowers { id } } }`)
+	small, _ := gqlparser.LoadQueryWithRules(es.Schema(), `{ room(id: "1") { id name } }`, nil)
+	large, _ := gqlparser.LoadQueryWithRules(es.Schema(), `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id name mutualFollowers { id } } }`, nil)
 	for range 3 {
 		if n, code := judgeDoc(t, c, &graphql.OperationContext{Doc: small, Stats: graphql.Stats{}}); code != "" || n != 3 {
 			t.Errorf("a small document: complexity %d, code %q; want it measured and admitted", n, code)
