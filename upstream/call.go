@@ -337,12 +337,13 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string, body
 var jsonMedia = []string{"application/json"}
 
 // readBody reads at most limit+1 bytes of an answer: into one buffer of the size
-// its Content-Length announces, when that is within the limit (net/http reads
-// no further than it); else into a buffer that starts at 4 KiB, which holds a
-// room or a user whole, where io.ReadAll would start at 512 bytes and grow
-// four times.
+// its Content-Length announces, when that is within the limit and small (net/http
+// reads no further than it); else into a buffer that starts at 4 KiB, which holds
+// a room or a user whole (io.ReadAll would start at 512 bytes and grow four
+// times), and grows only with what arrives, so an upstream that announces
+// megabytes and stalls costs no more than it sent.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	if n := resp.ContentLength; n >= 0 && n <= limit {
+	if n := resp.ContentLength; n >= 0 && n <= min(limit, exactBodyMax) {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err
@@ -351,6 +352,10 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	return buf.Bytes(), err
 }
+
+// exactBodyMax is the largest announced length readBody trusts enough to
+// allocate before the bytes arrive.
+const exactBodyMax = 64 << 10
 
 // statusError reads the gateway's error envelope, if the body is one, for the log.
 // The body itself never leaves this function.

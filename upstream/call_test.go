@@ -3,6 +3,7 @@ package upstream
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -106,6 +107,23 @@ func TestCallRefusesABodyOverMaxBody(t *testing.T) {
 			}
 		})
 	}
+	t.Run("announced and longer than read at once", func(t *testing.T) {
+		long := strings.Repeat("y", exactBodyMax+1) // read as it arrives, not allocated up front
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Length", fmt.Sprint(len(long)))
+			w.Write([]byte(long))
+		}))
+		defer srv.Close()
+		cfg := DefaultConfig()
+		cfg.APIBaseURL, cfg.ClientID, cfg.MaxRetries = srv.URL, "c", 0
+		c := New(cfg, srv.Client())
+		var got []byte
+		ep := Endpoint{Name: "long", Method: http.MethodGet, Path: "/long", MaxBody: 1 << 20}
+		err := c.call(context.Background(), ep, "tok", "", request{}, func(_ context.Context, b []byte) error { got = b; return nil })
+		if err != nil || string(got) != long {
+			t.Errorf("err = %v, read %d bytes; want nil and all %d", err, len(got), len(long))
+		}
+	})
 	t.Run("shorter than announced", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Length", "101")

@@ -158,8 +158,9 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	resp.Errors = capErrors(resp.Errors)
 	b, err := marshalResponse(resp)
 	if err != nil || len(b) > maxResponseBytes {
-		// Too large to send (or, a bug, not encodable): an error instead, never
-		// cached; the newer media type says so with a 5xx, as its spec asks
+		// Too large to send (or, a bug, errors or extensions not encodable;
+		// data is gqlgen's own JSON, copied as it wrote it): an error instead,
+		// never cached; the newer media type says so with a 5xx, as its spec asks
 		// for an answer without data.
 		e := errcode.Newf(errcode.ResponseTooLarge, "the answer would be larger than %d bytes; ask for less", maxResponseBytes)
 		if err != nil {

@@ -88,7 +88,7 @@ func (k *Kind[K, V]) Prime(ctx context.Context, keys []K) {
 		// Nothing to batch, and nothing to overlap with but the lookup
 		// that asks for it, which gqlgen runs at once: the first lookup
 		// makes the call on its own goroutine (whose stack has already
-		// grown), with no batcher goroutine, timer or channels.
+		// grown), with no batcher or sleeper goroutine and no timer.
 		inst.cache.Set(ctx, fresh[0], inst.onFirstLookup(ctx, fresh[0]))
 		return
 	}
@@ -117,7 +117,12 @@ func (inst *instance[K, V]) onFirstLookup(ctx context.Context, key K) dataloader
 	return func() (V, error) {
 		if taken.CompareAndSwap(false, true) {
 			defer close(done)
-			res = inst.batch(ctx, []K{key})[0] // batch recovers a fetch's panic
+			defer func() {
+				if res == nil { // batch itself panicked (a fetch's panic it recovers)
+					res = &dataloader.Result[V]{Error: errcode.ErrInternal}
+				}
+			}()
+			res = inst.batch(ctx, []K{key})[0]
 			return res.Data, res.Error
 		}
 		<-done

@@ -2,11 +2,16 @@ package loader
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
@@ -47,6 +52,39 @@ func TestOneKeyIsFetchedByItsFirstLookup(t *testing.T) {
 		})
 		if n := fetches.Load(); n != 1 {
 			t.Errorf("fetches in the operation = %d, want 1 (key 8 was never looked up)", n)
+		}
+	})
+}
+
+// panickyTracer panics when a span starts: a fault outside any fetch.
+type panickyTracer struct{ noop.Tracer }
+
+func (panickyTracer) Start(context.Context, string, ...trace.SpanStartOption) (context.Context, trace.Span) {
+	panic("the tracer broke")
+}
+
+// TestOneKeysLookupsSurviveAPanicOutsideTheFetch: when the batch of one panics
+// outside the fetch (which it recovers), the first lookup's goroutine panics,
+// as before, and the lookups that waited on it get an internal error, not a nil
+// answer.
+func TestOneKeysLookupsSurviveAPanicOutsideTheFetch(t *testing.T) {
+	p := testPolicy()
+	p.Tracer = panickyTracer{}
+	rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+		return "room " + key, nil
+	})
+	inOperation(t, p, viewer.Viewer{}, func(ctx context.Context) {
+		rooms.Prime(ctx, []string{"7"})
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the first lookup did not panic")
+				}
+			}()
+			_, _ = rooms.Load(ctx, "7")
+		}()
+		if _, err := rooms.Load(ctx, "7"); !errors.Is(err, errcode.ErrInternal) {
+			t.Errorf("a later lookup: err = %v, want errcode.ErrInternal", err)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,21 +27,34 @@ func TestComplexityOnce(t *testing.T) {
 		if errs != nil {
 			t.Fatal(errs)
 		}
-		return judgeDoc(t, c, &graphql.OperationContext{Doc: doc, Variables: vars, Stats: graphql.Stats{}})
+		return judgeDoc(t, c, &graphql.OperationContext{RawQuery: query, Doc: doc, Variables: vars, Stats: graphql.Stats{}})
 	}
 
-	small, _ := gqlparser.LoadQueryWithRules(es.Schema(), `{ room(id: "1") { id name } }`, nil)
-	large, _ := gqlparser.LoadQueryWithRules(es.Schema(), `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id name mutualFollowers { id } } }`, nil)
+	smallQ, largeQ := `{ room(id: "1") { id name } }`, `{ rooms(ids: ["1","2","3","4","5","6","7","8","9","10"]) { id name mutualFollowers { id } } }`
+	small, _ := gqlparser.LoadQueryWithRules(es.Schema(), smallQ, nil)
+	large, _ := gqlparser.LoadQueryWithRules(es.Schema(), largeQ, nil)
 	for range 3 {
-		if n, code := judgeDoc(t, c, &graphql.OperationContext{Doc: small, Stats: graphql.Stats{}}); code != "" || n != 3 {
+		if n, code := judgeDoc(t, c, &graphql.OperationContext{RawQuery: smallQ, Doc: small, Stats: graphql.Stats{}}); code != "" || n != 3 {
 			t.Errorf("a small document: complexity %d, code %q; want it measured and admitted", n, code)
 		}
-		if _, code := judgeDoc(t, c, &graphql.OperationContext{Doc: large, Stats: graphql.Stats{}}); code != errcode.TooComplex {
-			t.Errorf("a large document: code %q, want %s every time", code, errcode.TooComplex)
+		if _, code := judgeDoc(t, c, &graphql.OperationContext{RawQuery: largeQ, Doc: large, Stats: graphql.Stats{}}); code != errcode.TooComplex {
+			t.Errorf("a complex document: code %q, want %s every time", code, errcode.TooComplex)
 		}
 	}
-	if got := c.known.Len(); got != 2 {
-		t.Errorf("operations remembered = %d, want 2", got)
+	if got := c.known.Len(); got != 1 {
+		t.Errorf("operations remembered = %d, want 1: the admitted one, not the refused one", got)
+	}
+	// What is remembered is what is used: a planted figure comes back.
+	c.known.Add(small.Operations[0], 42)
+	if n, _ := judgeDoc(t, c, &graphql.OperationContext{RawQuery: smallQ, Doc: small, Stats: graphql.Stats{}}); n != 42 {
+		t.Errorf("complexity of a remembered operation = %d, want the remembered 42", n)
+	}
+	// A document the query cache would not keep is never remembered.
+	padded := smallQ + strings.Repeat(" ", maxCachedQuery)
+	doc, _ := gqlparser.LoadQueryWithRules(es.Schema(), padded, nil)
+	judgeDoc(t, c, &graphql.OperationContext{RawQuery: padded, Doc: doc, Stats: graphql.Stats{}})
+	if _, ok := c.known.Get(doc.Operations[0]); ok {
+		t.Error("a document over maxCachedQuery was remembered")
 	}
 
 	q := `query($ids: [ID!]!) { rooms(ids: $ids) { id name mutualFollowers { id } } }`
@@ -50,8 +64,8 @@ func TestComplexityOnce(t *testing.T) {
 	if _, code := judge(q, map[string]any{"ids": []any{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}}); code != errcode.TooComplex {
 		t.Errorf("ten ids: code %q, want %s", code, errcode.TooComplex)
 	}
-	if got := c.known.Len(); got != 2 {
-		t.Errorf("operations remembered = %d, want still 2: one with variables is not", got)
+	if got := c.known.Len(); got != 1 {
+		t.Errorf("operations remembered = %d, want still 1: one with variables is not", got)
 	}
 }
 

@@ -102,10 +102,11 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 }
 
 // complexityOnce is gqlgen's fixed complexity limit, computed once for an
-// operation that declares no variables: nothing can change its complexity, and
-// the query cache gives every request of the document the same parsed
-// operation. (Operations with variables are computed each time; a refused one
-// too, so that the error is gqlgen's own.)
+// admitted operation that declares no variables: nothing can change its
+// complexity, and the query cache gives every request of the document the same
+// parsed operation. (Operations with variables, documents too large for the
+// query cache and refused operations are computed each time, so a refusal's
+// error is gqlgen's own.)
 type complexityOnce struct {
 	*extension.ComplexityLimit
 	limit int
@@ -119,16 +120,18 @@ func newComplexityOnce(limit int) complexityOnce {
 
 func (c complexityOnce) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Doc.Operations.ForName(opCtx.OperationName)
-	if op == nil || len(op.VariableDefinitions) > 0 {
+	// Only a document the query cache keeps comes back as the same operation:
+	// remembering a larger one would hold it in memory for nothing.
+	if op == nil || len(op.VariableDefinitions) > 0 || len(opCtx.RawQuery) > maxCachedQuery {
 		return c.ComplexityLimit.MutateOperationContext(ctx, opCtx)
 	}
-	if n, ok := c.known.Get(op); ok && n <= c.limit {
+	if n, ok := c.known.Get(op); ok {
 		opCtx.Stats.SetExtension(c.ExtensionName(), &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
 		return nil
 	}
 	err := c.ComplexityLimit.MutateOperationContext(ctx, opCtx)
-	if s, ok := opCtx.Stats.GetExtension(c.ExtensionName()).(*extension.ComplexityStats); ok {
-		c.known.Add(op, s.Complexity)
+	if s, ok := opCtx.Stats.GetExtension(c.ExtensionName()).(*extension.ComplexityStats); ok && err == nil {
+		c.known.Add(op, s.Complexity) // admitted operations only: a refused one is not asked for again
 	}
 	return err
 }
