@@ -19,19 +19,13 @@ import (
 // each second: answers, errors by code, p99, the adaptive limit, the queue,
 // the service's resident memory and goroutines.
 func degrade(server string) error {
+	return withFake(server, 50*time.Millisecond, func(ctx context.Context, _, server string, up *child) error {
+		return degradeAgainst(ctx, server, up)
+	})
+}
+
+func degradeAgainst(ctx context.Context, server string, up *child) error {
 	const clients, seconds = 256, 15
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	self, server, cleanup, err := binaries(server)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	up, err := start(ctx, nil, self, "-role", "fake", "-latency", "50ms")
-	if err != nil {
-		return err
-	}
-	defer up.stop()
 	svc, err := start(ctx, serviceEnv(up.url, "LOG_LEVEL=error"), server)
 	if err != nil {
 		return err

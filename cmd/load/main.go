@@ -299,85 +299,74 @@ func run(d time.Duration, rounds, max int, connsFlag, server string, latency tim
 	if rounds < 1 || rounds > 20 || d/time.Duration(rounds) < 500*time.Millisecond {
 		return errors.New("-rounds: between 1 and 20, of at least 500ms each")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	self, server, cleanup, err := binaries(server)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
+	return withFake(server, latency, func(ctx context.Context, self, server string, up *child) error {
+		proxy, err := start(ctx, nil, self, "-role", "proxy", "-upstream", up.url)
+		if err != nil {
+			return err
+		}
+		defer proxy.stop()
+		serviceEnv := func(extra ...string) []string {
+			return serviceEnv(up.url, append(splitEnv(extraEnv), extra...)...)
+		}
+		svc, err := start(ctx, serviceEnv(), server)
+		if err != nil {
+			return err
+		}
+		defer svc.stop()
 
-	up, err := start(ctx, nil, self, "-role", "fake", "-latency", latency.String())
-	if err != nil {
-		return err
-	}
-	defer up.stop()
-	proxy, err := start(ctx, nil, self, "-role", "proxy", "-upstream", up.url)
-	if err != nil {
-		return err
-	}
-	defer proxy.stop()
-	serviceEnv := func(extra ...string) []string {
-		return serviceEnv(up.url, append(splitEnv(extraEnv), extra...)...)
-	}
-	svc, err := start(ctx, serviceEnv(), server)
-	if err != nil {
-		return err
-	}
-	defer svc.stop()
-
-	auth := map[string]string{"Authorization": "Bearer demo-aisha"}
-	gqlHeaders := map[string]string{"Authorization": "Bearer demo-aisha", "Content-Type": "application/json"}
-	targets := []target{
-		{name: "fake upstream, direct GET", method: http.MethodGet, url: up.url + "/quran-reflect/v1/rooms/1",
-			headers: map[string]string{"x-auth-token": "demo-aisha", "x-client-id": fake.DemoClientID}},
-		{name: "bare one-hop proxy", method: http.MethodPost, url: proxy.url + "/query", body: []byte(singleRoom), headers: auth},
-		{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true},
-	}
-	fmt.Printf("load: %s per measurement, in %d turns taken by the targets in turn, loopback, %d CPUs; the fake answers in %s\n\n", d, rounds, goruntime.NumCPU(), latency)
-	fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s %9s %6s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req", "peakRSS", "gorout")
-	for _, c := range conns {
-		ms := measure(targets, c, rounds, d, max, up.url, svc)
-		for _, m := range ms {
-			report(m.t.name, c, m.r, m.peak)
+		auth := map[string]string{"Authorization": "Bearer demo-aisha"}
+		gqlHeaders := map[string]string{"Authorization": "Bearer demo-aisha", "Content-Type": "application/json"}
+		targets := []target{
+			{name: "fake upstream, direct GET", method: http.MethodGet, url: up.url + "/quran-reflect/v1/rooms/1",
+				headers: map[string]string{"x-auth-token": "demo-aisha", "x-client-id": fake.DemoClientID}},
+			{name: "bare one-hop proxy", method: http.MethodPost, url: proxy.url + "/query", body: []byte(singleRoom), headers: auth},
+			{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true},
 		}
-		compare(ms, targets[1].name, targets[2].name)
-	}
-	if sharing {
-		fmt.Printf("\n32 anonymous clients, each request reading the same 10 hot rooms:\n")
-		hot := func(url string) target {
-			var b bytes.Buffer
-			b.WriteString(`{"query":"{ `)
-			for i := range 10 {
-				fmt.Fprintf(&b, `r%d: room(id: \"%d\") { id name } `, i, i+1)
+		fmt.Printf("load: %s per measurement, in %d turns taken by the targets in turn, loopback, %d CPUs; the fake answers in %s\n\n", d, rounds, goruntime.NumCPU(), latency)
+		fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s %9s %6s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req", "peakRSS", "gorout")
+		for _, c := range conns {
+			ms := measure(targets, c, rounds, d, max, up.url, svc)
+			for _, m := range ms {
+				report(m.t.name, c, m.r, m.peak)
 			}
-			b.WriteString(`}"}`)
-			return target{method: http.MethodPost, url: url + "/query", body: b.Bytes(),
-				headers: map[string]string{"Content-Type": "application/json"}, graphql: true}
+			compare(ms, targets[1].name, targets[2].name)
 		}
-		for _, mode := range []struct {
-			name string
-			env  []string
-		}{
-			{"sharing off", nil},
-			{"sharing on (coalesce, 10s cache)", []string{"ROOM_CACHE_TTL=10s", "ROOM_COALESCE=true"}},
-		} {
-			s, err := start(ctx, serviceEnv(mode.env...), server)
-			if err != nil {
-				return err
+		if sharing {
+			fmt.Printf("\n32 anonymous clients, each request reading the same 10 hot rooms:\n")
+			hot := func(url string) target {
+				var b bytes.Buffer
+				b.WriteString(`{"query":"{ `)
+				for i := range 10 {
+					fmt.Fprintf(&b, `r%d: room(id: \"%d\") { id name } `, i, i+1)
+				}
+				b.WriteString(`}"}`)
+				return target{method: http.MethodPost, url: url + "/query", body: b.Bytes(),
+					headers: map[string]string{"Content-Type": "application/json"}, graphql: true}
 			}
-			t := hot(s.url)
-			t.name = "service, " + mode.name
-			var peak peaks
-			stop := peak.watch(s)
-			r := drive(t, 32, d, max, up.url)
-			stop()
-			report(t.name, 32, r, peak)
-			fmt.Printf("%-36s upstream calls/s: %.0f\n", "", float64(r.upstreamCalls)/r.elapsed.Seconds())
-			s.stop()
+			for _, mode := range []struct {
+				name string
+				env  []string
+			}{
+				{"sharing off", nil},
+				{"sharing on (coalesce, 10s cache)", []string{"ROOM_CACHE_TTL=10s", "ROOM_COALESCE=true"}},
+			} {
+				s, err := start(ctx, serviceEnv(mode.env...), server)
+				if err != nil {
+					return err
+				}
+				t := hot(s.url)
+				t.name = "service, " + mode.name
+				var peak peaks
+				stop := peak.watch(s)
+				r := drive(t, 32, d, max, up.url)
+				stop()
+				report(t.name, 32, r, peak)
+				fmt.Printf("%-36s upstream calls/s: %.0f\n", "", float64(r.upstreamCalls)/r.elapsed.Seconds())
+				s.stop()
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // serviceEnv is the service's environment against the fake at upstream: the
@@ -387,6 +376,24 @@ func serviceEnv(upstream string, extra ...string) []string {
 	return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
 		"QF_API_BASE_URL=" + upstream, "QF_AUTH_BASE_URL=" + upstream, "LOG_LEVEL=warn",
 		"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "GRAPHIQL=false"}, extra...)
+}
+
+// withFake builds the binaries, starts the fake upstream answering in
+// latency, and runs f with them; everything it started stops when f returns.
+func withFake(server string, latency time.Duration, f func(ctx context.Context, self, server string, up *child) error) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	self, server, cleanup, err := binaries(server)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	up, err := start(ctx, nil, self, "-role", "fake", "-latency", latency.String())
+	if err != nil {
+		return err
+	}
+	defer up.stop()
+	return f(ctx, self, server, up)
 }
 
 // binaries are this program (which runs the fake and the proxy) and the
