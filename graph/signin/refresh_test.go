@@ -19,10 +19,7 @@ import (
 // all succeed, with exactly one refresh at the provider, and no spent refresh
 // token is ever sent again (the provider would take it for theft).
 func TestOneRefreshAcrossReplicas(t *testing.T) {
-	redisURL := servicetest.StartRedis(t)
-	withRedis := func(c *service.Config) { c.RedisURL = redisURL }
-	a := servicetest.New(t, servicetest.Options{Config: withRedis})
-	b := servicetest.New(t, servicetest.Options{Config: withRedis, Beside: a})
+	_, a, b := twoReplicas(t)
 	br := newBrowser(t, a)
 	br.signIn("aisha", "/")
 	cookie := "Cookie: reflect_session=" + br.cookie()
@@ -85,10 +82,7 @@ func TestOneRefreshAcrossReplicas(t *testing.T) {
 // session is stored under its id's hash, its tokens sealed: neither the
 // cookie's value nor a token is there in the clear.
 func TestSessionsLiveInRedis(t *testing.T) {
-	redisURL := servicetest.StartRedis(t)
-	withRedis := func(c *service.Config) { c.RedisURL = redisURL }
-	a := servicetest.New(t, servicetest.Options{Config: withRedis})
-	b := servicetest.New(t, servicetest.Options{Config: withRedis, Beside: a})
+	redisURL, a, b := twoReplicas(t)
 	br := newBrowser(t, a)
 	br.signIn("bilal", "/")
 	id := br.cookie()
@@ -145,4 +139,14 @@ func TestAFrozenRedisFailsOnlyCookieRequests(t *testing.T) {
 	if viewerName(bearer) != "bilal" {
 		t.Errorf("a Bearer request with Redis frozen: %s", bearer.Raw)
 	}
+}
+
+// twoReplicas are two services sharing one real Redis, at redisURL.
+func twoReplicas(t *testing.T) (redisURL string, a, b *servicetest.Env) {
+	t.Helper()
+	redisURL = servicetest.StartRedis(t)
+	withRedis := func(c *service.Config) { c.RedisURL = redisURL }
+	a = servicetest.New(t, servicetest.Options{Config: withRedis})
+	b = servicetest.New(t, servicetest.Options{Config: withRedis, Beside: a})
+	return redisURL, a, b
 }
