@@ -200,6 +200,13 @@ func decodeRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) 
 	return room, nil
 }
 
+// DecodeRoom reads a room profile answer as the client does, oddities
+// ignored: for tools that make the GET themselves (cmd/load's floor, which
+// measures what gqlgen and one upstream call cost without this package).
+func DecodeRoom(body []byte) (*Room, error) {
+	return decodeRoom(body, func(string, ...any) {})
+}
+
 // parseRoom is decodeRoom without ErrMalformed, which a list adds to an item's
 // error along with the item's place.
 func parseRoom(body []byte, warn func(msg string, args ...any)) (*Room, error) {

@@ -23,7 +23,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,6 +49,7 @@ func main() {
 	serviceEnvFlag := flag.String("service-env", "", "extra environment for the service only, comma-separated (e.g. GOGC=400)")
 	sharing := flag.Bool("sharing", true, "also measure 32 anonymous clients on 10 hot rooms with sharing off and on")
 	latencyBound := flag.Bool("latency-bound", false, "the latency-bound preset: -latency 50ms -conns 256,1024 -sharing=false -duration 10s")
+	floor := flag.Bool("floor", false, "also measure gqlgen alone (the service's schema, one upstream GET, nothing else): the ceiling of any facade built on the same stack")
 	degradeFlag := flag.Bool("degrade", false, "256 clients on the service for 15 s; the fake answers in 50 ms, then 2 s from the 5th second, then 50 ms again from the 10th: prints each second")
 	flag.Parse()
 	if *degradeFlag {
@@ -69,8 +69,10 @@ func main() {
 		err = serveFake(*latency)
 	case "proxy":
 		err = serveProxy(*upstreamURL)
+	case "floor":
+		err = serveFloor(*upstreamURL)
 	case "":
-		err = run(*duration, *rounds, *maxRequests, *connsFlag, *server, *latency, *sharing, *serviceEnvFlag)
+		err = run(*duration, *rounds, *maxRequests, *connsFlag, *server, *latency, *sharing, *floor, *serviceEnvFlag)
 	default:
 		err = fmt.Errorf("unknown role %q", *role)
 	}
@@ -98,37 +100,6 @@ func serveFake(latency time.Duration) error {
 		f.SetLatency(d)
 	})
 	return serveOnLoopback(mux)
-}
-
-// serveProxy is the bare one-hop facade: it takes the same POST as the service,
-// makes the same single upstream GET, and copies the bytes back.
-func serveProxy(upstream string) error {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}} // as the service's pool: no churn of connections at 1,024 clients
-	target := upstream + "/quran-reflect/v1/rooms/1"
-	return serveOnLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
-		req.Header.Set("x-auth-token", strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-		req.Header.Set("x-client-id", fake.DemoClientID)
-		resp, err := client.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
-	}))
-}
-
-func serveOnLoopback(h http.Handler) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("listening http://%s\n", ln.Addr())
-	return (&http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}).Serve(ln)
 }
 
 // child is a started process and the URL it announced.
@@ -178,6 +149,7 @@ type target struct {
 	body    []byte
 	headers map[string]string
 	graphql bool
+	watch   *child // the process whose peak memory and goroutines to report, if any
 }
 
 type result struct {
@@ -284,7 +256,7 @@ func fakeStats(url string) int {
 
 const singleRoom = `{"query":"query Room { room(id: \"1\") { id name roomType createdAt isOwner privateToken mutualFollowersCount mutualFollowers { id username createdAt verified postsCount } } }"}`
 
-func run(d time.Duration, rounds, max int, connsFlag, server string, latency time.Duration, sharing bool, extraEnv string) error {
+func run(d time.Duration, rounds, max int, connsFlag, server string, latency time.Duration, sharing, floor bool, extraEnv string) error {
 	var conns []int
 	for c := range strings.SplitSeq(connsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
@@ -320,16 +292,30 @@ func run(d time.Duration, rounds, max int, connsFlag, server string, latency tim
 			{name: "fake upstream, direct GET", method: http.MethodGet, url: up.url + "/quran-reflect/v1/rooms/1",
 				headers: map[string]string{"x-auth-token": "demo-aisha", "x-client-id": fake.DemoClientID}},
 			{name: "bare one-hop proxy", method: http.MethodPost, url: proxy.url + "/query", body: []byte(singleRoom), headers: auth},
-			{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true},
+			{name: "service: room + mutual followers", method: http.MethodPost, url: svc.url + "/query", body: []byte(singleRoom), headers: gqlHeaders, graphql: true, watch: svc},
+		}
+		if floor {
+			fl, err := start(ctx, nil, self, "-role", "floor", "-upstream", up.url)
+			if err != nil {
+				return err
+			}
+			defer fl.stop()
+			t := targets[2]
+			t.name, t.url, t.watch = floorName, fl.url+"/query", fl
+			if err := sameAnswers(targets[2], t); err != nil {
+				return err
+			}
+			targets = append(targets, t)
 		}
 		fmt.Printf("load: %s per measurement, in %d turns taken by the targets in turn, loopback, %d CPUs; the fake answers in %s\n\n", d, rounds, goruntime.NumCPU(), latency)
 		fmt.Printf("%-36s %5s %10s %9s %9s %9s %8s %8s %10s %9s %6s\n", "target", "conns", "req/s", "p50", "p90", "p99", "httpErr", "gqlErr", "upstr/req", "peakRSS", "gorout")
 		for _, c := range conns {
-			ms := measure(targets, c, rounds, d, max, up.url, svc)
+			ms := measure(targets, c, rounds, d, max, up.url)
 			for _, m := range ms {
 				report(m.t.name, c, m.r, m.peak)
 			}
-			compare(ms, targets[1].name, targets[2].name)
+			compare(ms, "proxy", targets[1].name, targets[2].name)
+			compare(ms, "floor", floorName, targets[2].name)
 		}
 		if sharing {
 			fmt.Printf("\n32 anonymous clients, each request reading the same 10 hot rooms:\n")

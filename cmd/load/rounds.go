@@ -17,7 +17,7 @@ type measured struct {
 // d/rounds in turn, so that a machine whose speed drifts during the run (other
 // tenants, its clock frequency) drifts for every target alike, and the
 // comparison between them holds. A target's rounds are summed.
-func measure(targets []target, conns, rounds int, d time.Duration, maxRequests int, fakeURL string, svc *child) []measured {
+func measure(targets []target, conns, rounds int, d time.Duration, maxRequests int, fakeURL string) []measured {
 	out := make([]measured, len(targets))
 	for i, t := range targets {
 		out[i].t = t
@@ -27,8 +27,8 @@ func measure(targets []target, conns, rounds int, d time.Duration, maxRequests i
 		for i, t := range targets {
 			var p peaks
 			stop := func() {}
-			if t.graphql {
-				stop = p.watch(svc)
+			if t.watch != nil {
+				stop = p.watch(t.watch)
 			}
 			r := drive(t, conns, d/time.Duration(rounds), max(maxRequests/rounds, 1), fakeURL)
 			stop()
@@ -56,13 +56,14 @@ func (r *result) add(o result) {
 	}
 }
 
-// compare prints how the service did against the proxy in the same rounds:
-// the ratio of their throughputs and of their p99 latencies.
-func compare(ms []measured, proxy, service string) {
+// compare prints how the service did against a baseline (the proxy, the
+// floor) in the same rounds: the ratio of their throughputs and of their p99
+// latencies.
+func compare(ms []measured, label, baseline, service string) {
 	var p, s *measured
 	for i := range ms {
 		switch ms[i].t.name {
-		case proxy:
+		case baseline:
 			p = &ms[i]
 		case service:
 			s = &ms[i]
@@ -72,6 +73,6 @@ func compare(ms []measured, proxy, service string) {
 		return
 	}
 	rate := func(r result) float64 { return float64(r.requests) / r.elapsed.Seconds() }
-	fmt.Printf("%-36s throughput %.2f of the proxy's, p99 %.2f× the proxy's\n", "  service against the proxy:",
-		rate(s.r)/rate(p.r), float64(s.r.percentile(0.99))/float64(max(p.r.percentile(0.99), 1)))
+	fmt.Printf("%-36s throughput %.2f of the %s's, p99 %.2f× the %s's\n", "  service against the "+label+":",
+		rate(s.r)/rate(p.r), label, float64(s.r.percentile(0.99))/float64(max(p.r.percentile(0.99), 1)), label)
 }
