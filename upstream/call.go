@@ -221,18 +221,9 @@ func (c *Client) attempt(b *budget, ep Endpoint, target, token string, body []by
 	// a busy CPU stretches, are not the upstream's latency.
 	// (The hooks run on the transport's goroutines: atomics.)
 	status := 0
-	var wrote, answered atomic.Int64 // unix nanoseconds
-	defer func() {
-		var rtt time.Duration
-		if w, a := wrote.Load(), answered.Load(); w != 0 && a > w {
-			rtt = time.Duration(a - w)
-		}
-		release(loadOutcome(b.spent(), status), rtt)
-	}()
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest:         func(httptrace.WroteRequestInfo) { wrote.Store(time.Now().UnixNano()) },
-		GotFirstResponseByte: func() { answered.Store(time.Now().UnixNano()) },
-	})
+	probe := newRTTProbe()
+	defer func() { release(loadOutcome(b.spent(), status), probe.rtt()) }()
+	ctx = httptrace.WithClientTrace(ctx, &probe.trace)
 	// One deadline for the attempt: its own, or the budget's if that comes first.
 	deadline := time.Now().Add(c.cfg.AttemptTimeout)
 	if b.deadline.Before(deadline) {
@@ -240,8 +231,11 @@ func (c *Client) attempt(b *budget, ep Endpoint, target, token string, body []by
 	}
 	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	actx, span := c.cfg.Tracer.Start(actx, ep.Path, clientSpan)
-	defer span.End()
+	span := noSpan
+	if c.spans {
+		actx, span = c.cfg.Tracer.Start(actx, ep.Path, clientSpan)
+		defer span.End()
+	}
 	if span.IsRecording() { // with tracing off, no name or attributes are built for nothing
 		span.SetName(ep.Method + " " + ep.Path)
 		span.SetAttributes(
@@ -268,6 +262,34 @@ func (c *Client) attempt(b *budget, ep Endpoint, target, token string, body []by
 	}
 	return err
 }
+
+// rttProbe times an attempt from its request written to its answer's first
+// byte, with one allocation for the times and the hooks' trace.
+type rttProbe struct {
+	wrote, answered atomic.Int64 // unix nanoseconds
+	trace           httptrace.ClientTrace
+}
+
+func newRTTProbe() *rttProbe {
+	p := &rttProbe{}
+	p.trace.WroteRequest = p.wroteRequest
+	p.trace.GotFirstResponseByte = p.gotFirstByte
+	return p
+}
+
+func (p *rttProbe) wroteRequest(httptrace.WroteRequestInfo) { p.wrote.Store(time.Now().UnixNano()) }
+func (p *rttProbe) gotFirstByte()                           { p.answered.Store(time.Now().UnixNano()) }
+
+// rtt is the time between the two, or 0 when the attempt got no answer.
+func (p *rttProbe) rtt() time.Duration {
+	if w, a := p.wrote.Load(), p.answered.Load(); w != 0 && a > w {
+		return time.Duration(a - w)
+	}
+	return 0
+}
+
+// noSpan is what an attempt reports to when it starts no span: it records nothing.
+var noSpan = trace.SpanFromContext(context.Background())
 
 // loadOutcome is what an attempt says of the upstream's load: an answer is a
 // latency sample unless it is an overload status; no answer is an overload

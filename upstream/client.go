@@ -118,6 +118,10 @@ type Client struct {
 	// fails for rooms fails for users too. Decoding happens inside an attempt,
 	// so the breaker carries no value.
 	breaker *gobreaker.CircuitBreaker[struct{}]
+	// spans is false when the tracer is the no-op one: an attempt then starts
+	// no span, since a no-op span would only add a context to every call (the
+	// caller's traceparent, if any, still goes upstream from the context).
+	spans bool
 }
 
 // newClientLimiter is the limiter of cfg: it starts at 64 calls in flight
@@ -148,6 +152,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 	if cfg.Tracer == nil {
 		cfg.Tracer = noop.NewTracerProvider().Tracer("")
 	}
+	_, tracingOff := cfg.Tracer.(noop.Tracer)
 	hc := *httpClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	host := hostOf(cfg.APIBaseURL)
@@ -160,6 +165,7 @@ func New(cfg Config, httpClient *http.Client) *Client {
 		now:      time.Now,
 		limiter:  newClientLimiter(cfg),
 		clientID: []string{cfg.ClientID},
+		spans:    !tracingOff,
 	}
 	c.breaker = gobreaker.NewCircuitBreaker[struct{}](gobreaker.Settings{
 		Name:        "upstream " + host,

@@ -78,15 +78,22 @@ func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
+// Header values every GraphQL answer carries: shared, never written to (an
+// Add to the same name appends to a copy, since their capacity is their length).
+var (
+	privateNoStore = []string{"private, no-store"}
+	nosniff        = []string{"nosniff"}
+)
+
 // withViewer resolves the caller's token once, for the whole request, and marks
 // the response as private to that caller.
 func withViewer(proxies viewer.Proxies, cookies func(http.ResponseWriter, *http.Request, *viewer.Viewer) (int, *gqlerror.Error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Cache-Control", "private, no-store")
+		h["Cache-Control"] = privateNoStore
 		// A browser reads an answer as JSON only: its strings are written as
 		// gqlgen makes them, without escaping <, > and & for HTML.
-		h.Set("X-Content-Type-Options", "nosniff")
+		h["X-Content-Type-Options"] = nosniff
 		h.Add("Vary", "Authorization, X-Auth-Token, Cookie, Accept") // Add: keep the CORS layer's Origin
 		v, err := proxies.FromRequest(r)
 		if err != nil {

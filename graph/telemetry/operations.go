@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 )
 
 // Operations is a gqlgen extension: a span per operation, and the operation's
@@ -37,6 +38,12 @@ func (o Operations) InterceptOperation(ctx context.Context, next graphql.Operati
 		rec.mu.Lock()
 		rec.operation, rec.executed = opName, true
 		rec.mu.Unlock()
+	}
+	if _, off := o.Tracer.(noop.Tracer); off {
+		// Tracing is off: a no-op span would only add a context that every
+		// lookup below walks through. (InterceptResponse then ends the span
+		// the context already has, which records nothing either.)
+		return next(ctx)
 	}
 	// The span ends when the response is written (in InterceptResponse).
 	ctx, span := o.Tracer.Start(ctx, kind, serverSpan)

@@ -33,6 +33,10 @@ type requestRecord struct {
 	executed  bool // the operation ran (it was not refused before execution)
 	hadData   bool
 	codes     []string
+
+	// w is the response writer that remembers the status, allocated with
+	// the record.
+	w statusWriter
 }
 
 func (r *requestRecord) addErrors(errs gqlerror.List) {
@@ -63,8 +67,10 @@ func RecordErrors(ctx context.Context, errs gqlerror.List) {
 // requestID accepts a caller's X-Request-ID when it is short and plain, and
 // otherwise makes one.
 func requestID(r *http.Request) string {
-	if id := r.Header.Get("X-Request-ID"); id != "" && len(id) <= 64 && wellFormedID(id) {
-		return id
+	// The server stores header names canonical: a direct lookup makes no
+	// canonical copy of the name.
+	if ids := r.Header["X-Request-Id"]; len(ids) > 0 && ids[0] != "" && len(ids[0]) <= 64 && wellFormedID(ids[0]) {
+		return ids[0]
 	}
 	// An id need only be unique, not secret: the runtime's per-thread
 	// generator (ChaCha8, seeded by the system) costs no system call, where
@@ -115,10 +121,14 @@ func AccessLog(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &requestRecord{id: requestID(r)}
-		w.Header().Set("X-Request-ID", rec.id)
-		ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		w.Header()["X-Request-Id"] = []string{rec.id}
+		ctx := r.Context()
+		if _, ok := r.Header["Traceparent"]; ok { // without it there is no trace context to accept
+			ctx = prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+		}
 		ctx = context.WithValue(ctx, recordKey{}, rec)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &rec.w
+		sw.ResponseWriter = w
 		next.ServeHTTP(sw, r.WithContext(ctx))
 		d := time.Since(start)
 
