@@ -5,7 +5,6 @@ package model
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -14,7 +13,11 @@ import (
 // MarshalDateTime writes t as an RFC 3339 string in UTC.
 func MarshalDateTime(t time.Time) graphql.Marshaler {
 	return graphql.WriterFunc(func(w io.Writer) {
-		_, _ = io.WriteString(w, strconv.Quote(t.UTC().Format(time.RFC3339Nano)))
+		// RFC 3339 needs no escaping in JSON: the quotes are all there is to add.
+		b := make([]byte, 0, len(`"`+time.RFC3339Nano+`"`))
+		b = append(b, '"')
+		b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+		_, _ = w.Write(append(b, '"'))
 	})
 }
 
