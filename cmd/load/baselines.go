@@ -26,7 +26,7 @@ import (
 // serveProxy is the bare one-hop facade: it takes the same POST as the service,
 // makes the same single upstream GET, and copies the bytes back.
 func serveProxy(upstream string) error {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}} // as the service's pool: no churn of connections at 1,024 clients
+	client := upstreamClient()
 	target := upstream + "/quran-reflect/v1/rooms/1"
 	return serveOnLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -43,6 +43,12 @@ func serveProxy(upstream string) error {
 		w.WriteHeader(resp.StatusCode)
 		_, _ = io.Copy(w, resp.Body)
 	}))
+}
+
+// upstreamClient is the baselines' client to the fake, pooled as the
+// service's: no churn of connections at 1,024 clients.
+func upstreamClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}
 }
 
 func serveOnLoopback(h http.Handler) error {
@@ -71,8 +77,7 @@ func serveFloor(upstreamURL string) error {
 	// comparison is of the work, not of the collector.
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(256 << 20)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}
-	rooms := floorRooms{client: client, base: upstreamURL}
+	rooms := floorRooms{client: upstreamClient(), base: upstreamURL}
 	h := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: floorRoot{graph.NewResolver(graph.Fetchers{}), rooms}}))
 	h.AddTransport(transport.POST{})
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
@@ -134,13 +139,10 @@ func (q floorQuery) Room(ctx context.Context, id, url, subdomain *string) (*upst
 // sameAnswers checks that the floor answers the load's query with the data
 // the service answers it with: a floor that did less work would flatter it.
 func sameAnswers(service, floor target) error {
+	client := &http.Client{Timeout: 10 * time.Second}
 	var data [2]any
 	for i, t := range []target{service, floor} {
-		req, _ := http.NewRequest(t.method, t.url, bytes.NewReader(t.body))
-		for k, v := range t.headers {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(t.request())
 		if err != nil {
 			return err
 		}

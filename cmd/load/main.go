@@ -152,6 +152,15 @@ type target struct {
 	watch   *child // the process whose peak memory and goroutines to report, if any
 }
 
+// request is one request to t.
+func (t target) request() *http.Request {
+	req, _ := http.NewRequest(t.method, t.url, bytes.NewReader(t.body))
+	for k, v := range t.headers {
+		req.Header.Set(k, v)
+	}
+	return req
+}
+
 type result struct {
 	requests, httpErrors, gqlErrors int
 	elapsed                         time.Duration
@@ -179,10 +188,7 @@ func drive(t target, conns int, d time.Duration, max int, fakeURL string) result
 		wg    sync.WaitGroup
 	)
 	send := func() (time.Duration, bool, bool) {
-		req, _ := http.NewRequest(t.method, t.url, bytes.NewReader(t.body))
-		for k, v := range t.headers {
-			req.Header.Set(k, v)
-		}
+		req := t.request()
 		begin := time.Now()
 		resp, err := client.Do(req)
 		if err != nil {
