@@ -224,6 +224,28 @@ func TestTraceTree(t *testing.T) {
 	t.Logf("span tree:\n%s", tree(spans))
 }
 
+// TestTracingOffPassesTheCallersTraceContext: with tracing off the service
+// starts no spans, yet the caller's traceparent still reaches the upstream
+// (from the request's context), and a call without one sends none.
+func TestTracingOffPassesTheCallersTraceContext(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	resp := env.Post(t, `{ room(id: "1") { id } }`, nil, "Authorization: Bearer demo-aisha", "traceparent: "+caller)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	if got := env.Fake.Stats().Traceparents["1"]; got != caller {
+		t.Errorf("the upstream saw traceparent %q, want the caller's %q", got, caller)
+	}
+	resp = env.Post(t, `{ room(id: "2") { id } }`, nil, "Authorization: Bearer demo-aisha")
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Errors)
+	}
+	if got, ok := env.Fake.Stats().Traceparents["2"]; ok {
+		t.Errorf("without a caller's trace context the upstream saw traceparent %q", got)
+	}
+}
+
 func names(spans []sdktrace.ReadOnlySpan) []string {
 	var n []string
 	for _, s := range spans {
