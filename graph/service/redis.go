@@ -3,15 +3,16 @@ package service
 import (
 	"context"
 	"errors"
-	"net"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Redis is a cache and a store of persisted queries here, never a source of
-// truth: when it is slow or gone, lookups become misses, never slow requests.
+// Redis is a cache, a store of persisted queries and, with sign-in, the store
+// of browser sessions. When it is slow or gone, lookups become misses (a
+// session's, an unauthenticated answer), never slow requests; the session
+// store's deletions and lease releases pass the gate (ungated).
 const (
 	// redisTimeout bounds every Redis call: dialling, reading, writing and
 	// waiting for a pooled connection (go-redis honours the context's deadline
@@ -114,17 +115,12 @@ func (g *redisGate) failed(err error, trial bool) {
 	}
 }
 
-func (g *redisGate) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		ok, trial := g.admit(ctx)
-		if !ok {
-			return nil, errRedisPaused
-		}
-		conn, err := next(ctx, network, addr)
-		g.failed(err, trial)
-		return conn, err
-	}
-}
+// DialHook lets every dial through and counts none: a dial happens only for
+// a call the gate admitted, whose own outcome counts (the pool dials with a
+// context of its own, so gating dials would refuse an admitted call its
+// connection), and a dial that succeeds proves nothing, since a frozen Redis
+// still accepts connections (the kernel does) and then never answers.
+func (g *redisGate) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (g *redisGate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
@@ -132,9 +128,6 @@ func (g *redisGate) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if !ok {
 			cmd.SetErr(errRedisPaused)
 			return errRedisPaused
-		}
-		if trial {
-			ctx = ungated(ctx) // its own dial, if it needs one, is part of the trial
 		}
 		err := next(ctx, cmd)
 		g.failed(err, trial)
@@ -150,9 +143,6 @@ func (g *redisGate) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 				c.SetErr(errRedisPaused)
 			}
 			return errRedisPaused
-		}
-		if trial {
-			ctx = ungated(ctx)
 		}
 		err := next(ctx, cmds)
 		g.failed(err, trial)

@@ -1,6 +1,8 @@
 package service_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+	"github.com/quranfoundation/reflect-graphql/graph/signin"
 )
 
 // TestAFrozenRedisIsAMiss freezes a real redis-server (SIGSTOP) under a service
@@ -59,5 +62,41 @@ func TestAFrozenRedisIsAMiss(t *testing.T) {
 	}
 	if err := r.Thaw(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSessionCleanupPassesThePausedGate: once a frozen Redis has opened the
+// gate, session reads fail at once, but a session's deletion still reaches
+// Redis: a refreshed session that could not be saved is deleted, not left
+// holding a spent refresh token.
+func TestSessionCleanupPassesThePausedGate(t *testing.T) {
+	r := servicetest.StartRedisServer(t)
+	c, err := service.NewRedis(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	store := signin.NewRedisStore(c, service.Ungated)
+	ctx := context.Background()
+	if err := store.Set(ctx, "session:s1", []byte("spent"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	for range service.RedisFailures { // each times out: the gate opens
+		_, _, _ = store.Get(ctx, "session:s1")
+	}
+	if err := r.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Get(ctx, "session:s1"); !errors.Is(err, service.ErrRedisPaused) {
+		t.Fatalf("a read after the gate opened: %v, want %v", err, service.ErrRedisPaused)
+	}
+	if err := store.Delete(ctx, "session:s1"); err != nil {
+		t.Fatalf("deleting the session while the gate is open: %v", err)
+	}
+	if n, err := c.Exists(service.Ungated(ctx), "session:s1").Result(); err != nil || n != 0 {
+		t.Errorf("the session is still in Redis (%d, %v)", n, err)
 	}
 }

@@ -202,7 +202,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	sessions := signin.NewMemoryStore(d.Now)
 	if redisClient != nil {
-		sessions = signin.NewRedisStore(redisClient) // every replica sees every session
+		sessions = signin.NewRedisStore(redisClient, ungated) // every replica sees every session
 	}
 	if d.WrapSessions != nil {
 		sessions = d.WrapSessions(sessions)

@@ -374,8 +374,10 @@ func spent(err error, wrote bool) bool {
 
 // saveRefreshed stores a refreshed session, which must happen: the old
 // refresh token is spent. A session signed out meanwhile stays signed out
-// (the save only replaces). If the store keeps failing, the session is ended
-// rather than left with the spent token.
+// (the save only replaces). If the store keeps failing, the session is
+// deleted rather than left with the spent token (the store lets a deletion
+// through even while it pauses a failing Redis); if even that fails, the next
+// refresh sends the spent token and the provider ends the sign-in.
 func (s *Sessions) saveRefreshed(ctx context.Context, id string, next *Session) error {
 	var err error
 	for range 3 {

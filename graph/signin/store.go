@@ -148,10 +148,22 @@ func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (f
 	return renew, release, true, nil
 }
 
-// NewRedisStore is a Store in Redis (6.2 or later, for GETDEL).
-func NewRedisStore(c *redis.Client) Store { return redisStore{c} }
+// NewRedisStore is a Store in Redis (6.2 or later, for GETDEL). cleanup
+// marks the context of the calls that undo state (Delete, a lease's release)
+// so that they reach Redis even while the client pauses it after failures: a
+// session left behind would keep a spent refresh token, a lease left behind
+// would hold up the next refresh. nil: the calls go as they are.
+func NewRedisStore(c *redis.Client, cleanup func(context.Context) context.Context) Store {
+	if cleanup == nil {
+		cleanup = func(ctx context.Context) context.Context { return ctx }
+	}
+	return redisStore{c, cleanup}
+}
 
-type redisStore struct{ c *redis.Client }
+type redisStore struct {
+	c       *redis.Client
+	cleanup func(context.Context) context.Context
+}
 
 func (r redisStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, err := r.c.Get(ctx, key).Bytes()
@@ -177,7 +189,9 @@ func (r redisStore) Take(ctx context.Context, key string) ([]byte, bool, error) 
 	return v, err == nil, err
 }
 
-func (r redisStore) Delete(ctx context.Context, key string) error { return r.c.Del(ctx, key).Err() }
+func (r redisStore) Delete(ctx context.Context, key string) error {
+	return r.c.Del(r.cleanup(ctx), key).Err()
+}
 
 // Renewing and releasing check the owner first, in one step: a lease that
 // expired and was taken by another replica is not touched.
@@ -201,7 +215,7 @@ func (r redisStore) Lease(ctx context.Context, key string, ttl time.Duration) (f
 		// behind would make the next refresh wait for it to expire.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		defer cancel()
-		_ = releaseLease.Run(ctx, r.c, []string{key}, owner).Err()
+		_ = releaseLease.Run(r.cleanup(ctx), r.c, []string{key}, owner).Err()
 	}
 	return renew, release, true, nil
 }
