@@ -77,6 +77,31 @@ func TestLimiterFollowsTheUpstream(t *testing.T) {
 	}
 }
 
+// TestLimiterTakesALastingSlowdownAsTheNewNormal: an upstream that slows to
+// 1 s and stays there first brings the limit down; once a whole window (5 s)
+// of the new round trips has passed, they are the baseline, and the limit
+// grows again to carry the load at the new latency.
+func TestLimiterTakesALastingSlowdownAsTheNewNormal(t *testing.T) {
+	clk := &simClock{t: time.Unix(0, 0)}
+	l := NewLimiter(4, 16, 1024, clk.now, nil)
+	for range 15 {
+		round(t, l, clk, 50*time.Millisecond, Served)
+	}
+	for range 3 {
+		round(t, l, clk, time.Second, Served)
+	}
+	low := l.Limit()
+	if low > 16 {
+		t.Fatalf("after 3 slow waves the limit is %d, want at most 16", low)
+	}
+	for range 27 {
+		round(t, l, clk, time.Second, Served)
+	}
+	if got := l.Limit(); got < 256 {
+		t.Errorf("30 s into a lasting slowdown the limit is %d (%d after it began), want it grown back past 256", got, low)
+	}
+}
+
 // TestLimiterDoesNotGrowUnused: a limit nobody comes near stays where it is,
 // so a quiet hour does not leave it at the ceiling for the next slow one.
 func TestLimiterDoesNotGrowUnused(t *testing.T) {
@@ -97,7 +122,9 @@ func TestLimiterDoesNotGrowUnused(t *testing.T) {
 // than a round trip is shed at once; ignored outcomes move nothing.
 func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		clk := &simClock{t: time.Unix(0, 0)}
+		// The bubble's clock: a deadline from it is in the future for the
+		// context too, so a call shed "at once" is told from one that waited.
+		clk := &simClock{t: time.Now()}
 		l := NewLimiter(1, 2, 2, clk.now, nil)
 		a, _ := l.Acquire(t.Context())
 		b, _ := l.Acquire(t.Context())
@@ -135,8 +162,9 @@ func TestLimiterQueuesBrieflyAndSheds(t *testing.T) {
 		b, _ = l.Acquire(t.Context())
 		ctx, cancel := context.WithDeadline(t.Context(), clk.now().Add(50*time.Millisecond))
 		defer cancel()
-		if _, err := l.Acquire(ctx); !errors.Is(err, ErrBusy) {
-			t.Errorf("a call that cannot finish in time: %v, want ErrBusy at once", err)
+		start := time.Now()
+		if _, err := l.Acquire(ctx); !errors.Is(err, ErrBusy) || ctx.Err() != nil || time.Since(start) != 0 {
+			t.Errorf("a call that cannot finish in time: %v after %v, want ErrBusy at once", err, time.Since(start))
 		}
 		// A waiter whose caller leaves frees its place.
 		ctx, cancel = context.WithCancel(t.Context())
