@@ -161,7 +161,7 @@ func (c *Client) retry(ctx context.Context, ep Endpoint, as UserToken, target st
 			if c.cfg.ServiceTokens == nil {
 				return ErrNoCredentials
 			}
-			t, err := c.cfg.ServiceTokens.Token(b.context())
+			t, err := c.cfg.ServiceTokens.Token(b.waitable())
 			if err != nil {
 				return err
 			}

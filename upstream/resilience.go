@@ -129,6 +129,28 @@ func (b *budget) context() context.Context {
 	return b.ctx
 }
 
+// waitable is the budget as a context that makes its context() only when
+// something asks for Done: for a call that waits only sometimes (the
+// service's token, which is almost always at hand).
+func (b *budget) waitable() context.Context { return lazyBudget{b} }
+
+type lazyBudget struct{ b *budget }
+
+func (l lazyBudget) Deadline() (time.Time, bool) { return l.b.deadline, true }
+func (l lazyBudget) Done() <-chan struct{}       { return l.b.context().Done() }
+func (l lazyBudget) Value(key any) any           { return l.b.parent.Value(key) }
+func (l lazyBudget) Err() error {
+	switch {
+	case l.b.ctx != nil:
+		return l.b.ctx.Err()
+	case l.b.parent.Err() != nil:
+		return l.b.parent.Err()
+	case !time.Now().Before(l.b.deadline):
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
 // spent reports that the caller gave up or the budget ran out.
 func (b *budget) spent() bool {
 	return b.parent.Err() != nil || !time.Now().Before(b.deadline)
