@@ -50,7 +50,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	if getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the collector runs more often near it, never fails.
-		debug.SetMemoryLimit(defaultMemoryLimit)
+		debug.SetMemoryLimit(service.DefaultMemoryLimit)
 	}
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	var handler slog.Handler
@@ -156,11 +156,6 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	return nil
 }
-
-// defaultMemoryLimit holds the heap, unless GOMEMLIMIT says otherwise: with
-// GOGC at 400 the heap would grow to five times what is live, some 350 MB at
-// a thousand connections, for a few percent of CPU.
-const defaultMemoryLimit = 256 << 20
 
 // drainGrace is how long, once the listener is closed, connections have to end
 // after their next answer before the idle rest are closed.

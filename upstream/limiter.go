@@ -205,17 +205,3 @@ func (l *Limiter) wakeLocked() {
 		l.watch(int(l.limit), len(l.queue))
 	}
 }
-
-// Limit is the current limit; Queued how many calls wait.
-func (l *Limiter) Limit() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return int(l.limit)
-}
-
-// Queued is how many calls wait for a slot.
-func (l *Limiter) Queued() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.queue)
-}

@@ -195,3 +195,18 @@ func TestNewLimiterPanics(t *testing.T) {
 		}()
 	}
 }
+
+// Limit is the current limit (for the tests: the service exports it through
+// the Observer).
+func (l *Limiter) Limit() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int(l.limit)
+}
+
+// Queued is how many calls wait for a slot.
+func (l *Limiter) Queued() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue)
+}

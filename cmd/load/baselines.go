@@ -19,6 +19,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/quranfoundation/reflect-graphql/graph"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
@@ -75,8 +76,8 @@ type tokenKey struct{}
 func serveFloor(upstreamURL string) error {
 	// The service's own collector settings (server.go), so that the
 	// comparison is of the work, not of the collector.
-	debug.SetGCPercent(400)
-	debug.SetMemoryLimit(256 << 20)
+	debug.SetGCPercent(service.Defaults().GCPercent)
+	debug.SetMemoryLimit(service.DefaultMemoryLimit)
 	rooms := floorRooms{client: upstreamClient(), base: upstreamURL}
 	h := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: floorRoot{graph.NewResolver(graph.Fetchers{}), rooms}}))
 	h.AddTransport(transport.POST{})

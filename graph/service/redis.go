@@ -83,13 +83,6 @@ func (g *redisGate) admit(ctx context.Context) (ok, trial bool) {
 	return false, false // the trial is under way
 }
 
-// open reports whether Redis is being left alone now (for tests: it takes
-// no trial).
-func (g *redisGate) open(ctx context.Context) bool {
-	until := g.until.Load()
-	return ctx.Value(ungatedKey{}) == nil && until != 0 && g.clock().UnixNano() < until
-}
-
 // failed opens the gate on what says Redis cannot be reached in time: a dial or
 // I/O error, a timeout. A miss, a caller that left, or an error reply (Redis
 // answered, for example to a command an older server does not know) do not.

@@ -259,8 +259,11 @@ func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 // session is cleared and the request runs anonymously; a session the provider
 // ended is UNAUTHENTICATED.
 func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error) {
+	if !v.Anonymous() {
+		return 0, nil // a token in a header: its cookies are not even read
+	}
 	id := s.cookie(r, sessionCookie)
-	if !v.Anonymous() || id == "" {
+	if id == "" {
 		return 0, nil
 	}
 	if !s.CrossSiteSafe(r) {
