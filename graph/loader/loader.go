@@ -337,6 +337,11 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 			return rerr
 		}
 		op.setToken(renewed)
+		// The call made again is a call: it counts against the operation's
+		// calls and its caller's budget like the first.
+		if err := op.spend(caller); err != nil {
+			return err
+		}
 		return shared(renewed)
 	case settle == nil && verdict == guard.Refused:
 		// A proven token refused: it expired or was revoked.

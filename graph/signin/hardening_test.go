@@ -143,3 +143,24 @@ func TestRefreshingAheadFailsSoftly(t *testing.T) {
 		t.Errorf("with the token still good and its refresh failing: %s", r.Raw)
 	}
 }
+
+// TestACallMadeAgainAfterARenewalCounts: when a session's token was refused
+// and renewed, the call made again is an upstream call like any other, within
+// MAX_UPSTREAM_CALLS: an operation allowed one call gets its answer with a
+// fresh token, but not a second call past its allowance.
+func TestACallMadeAgainAfterARenewalCounts(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.MaxUpstreamCalls = 1 }})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Fatalf("signed in: %s", r.Raw)
+	}
+	env.Fake.ExpireUserTokens()
+	r := b.query(viewerQuery)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.TooManyCalls {
+		t.Errorf("one call allowed, its token refused: %s, want %s for the call made again", r.Raw, errcode.TooManyCalls)
+	}
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Errorf("the next operation, with the renewed token: %s", r.Raw)
+	}
+}
