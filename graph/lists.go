@@ -3,32 +3,44 @@ package graph
 import (
 	"context"
 	"slices"
-	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
+// pageQuery is a list's upstream query (upstream.MembersQuery, say): the key of
+// its loader, one page of one list with its parameters. A wrong field is a
+// compile error, and two windows with other parameters are two lists.
+type pageQuery[Q any] interface {
+	comparable
+	// AtPage is the query asking for page page of limit items.
+	AtPage(page, limit int) Q
+}
+
 // window fetches the upstream pages that hold a connection's window, all in one
-// batch, and cuts the window from them. Items that could not be read are
+// batch, and cuts the window from them. Every page is asked at the endpoint's
+// MaxLimit, so that every window of a list maps to the same pages and two
+// connections of one operation share them. Items that could not be read are
 // reported at their own paths (their node is null); a page that failed fails the
 // connection.
-func window[T any](ctx context.Context, k *loader.Kind[listKey, *upstream.Page[T]], size int, id, params string,
+func window[Q pageQuery[Q], T any](ctx context.Context, k *loader.Kind[Q, *upstream.Page[T]], q Q,
 	first *int, after *string) (paging.Result[T], *model.PageInfo, error) {
 	w, err := paging.Ask(first, after)
 	if err != nil {
 		return paging.Result[T]{}, nil, err
 	}
+	size := k.Endpoint().MaxLimit
 	nums := w.Pages(size)
-	keys := make([]listKey, len(nums))
+	keys := make([]Q, len(nums))
 	for i, n := range nums {
-		keys[i] = listKey{ID: id, Params: params, Page: n}
+		keys[i] = q.AtPage(n, size)
 	}
 	// The window's pages go out at once, in a batch of their own that closes
 	// on its last page: no timer, for root fields as for nested ones.
@@ -90,37 +102,29 @@ func present[T any](items []paging.Item[T]) []*T {
 	return out
 }
 
-// The parameters of a list are part of its page keys: two windows with other
-// parameters are two lists.
-func joinParams(parts ...string) string { return strings.Join(parts, "\x1f") }
-
-func splitParams(s string, n int) []string {
-	parts := strings.SplitN(s, "\x1f", n)
-	for len(parts) < n {
-		parts = append(parts, "")
-	}
-	return parts
-}
-
-func postsQuery(params string, q upstream.ListQuery) upstream.PostsQuery {
-	p := splitParams(params, 2)
-	return upstream.PostsQuery{SortBy: upstream.PostSort(p[0]), Tab: upstream.RoomPostTab(p[1]), Page: q.Page, Limit: q.Limit}
-}
-
-func roomsQuery(params string, q upstream.ListQuery) upstream.RoomsQuery {
-	p := splitParams(params, 2)
-	return upstream.RoomsQuery{Query: p[0], SortBy: upstream.RoomSort(p[1]), Page: q.Page, Limit: q.Limit}
-}
-
-func searchQuery(params string, q upstream.ListQuery) upstream.SearchQuery {
-	p := splitParams(params, 2)
-	return upstream.SearchQuery{Query: p[0], Type: upstream.RoomType(p[1]), Page: q.Page, Limit: q.Limit}
-}
-
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {
 		return zero
 	}
 	return *p
+}
+
+// primeRoots is a plan that primes k with the keys the root fields named by
+// lookups ask for; canonical turns a raw id into its key, or refuses it.
+func primeRoots[V any](lookups []guard.Lookup, canonical func(string) (string, bool), k *loader.Kind[string, V]) loader.Plan {
+	return func(ctx context.Context, roots []loader.Root) {
+		if keys := loader.RootKeys(roots, lookups, canonical); len(keys) > 0 {
+			k.Prime(ctx, keys)
+		}
+	}
+}
+
+// seed records the items of a list that were read under their ids in into.
+func seed[T any](ctx context.Context, into interface{ Seed(context.Context, string, *T) }, items []paging.Item[T], id func(*T) string) {
+	for i := range items {
+		if items[i].Err == nil {
+			into.Seed(ctx, id(&items[i].Value), &items[i].Value)
+		}
+	}
 }

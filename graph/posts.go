@@ -6,26 +6,36 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
-	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
+
+// posts is everything the posts domain owns: posts by id (the lists of posts
+// seed it), and the root lookup and plan of post.
+type posts struct {
+	byID *loader.Kind[string, *upstream.Post]
+}
+
+func newPosts(d Deps) *posts {
+	return &posts{byID: loader.Declare(upstream.EndpointPost, d.Upstream.Post)}
+}
+
+func (*posts) lookups() []guard.Lookup { return []guard.Lookup{{Field: "post", Arg: "id", Noun: "posts"}} }
+
+func (p *posts) plans() []loader.Plan {
+	return []loader.Plan{primeRoots(p.lookups(), upstream.CanonicalPostID, p.byID)}
+}
+
+func postKey(p *upstream.Post) string { return p.ID }
 
 func (r *Resolver) post(ctx context.Context, raw string) (*upstream.Post, error) {
 	id, ok := upstream.CanonicalPostID(raw)
 	if !ok {
-		return nil, errcode.Inputf("invalid post id: an id is a decimal integer from 1 to %s, digits only", upstream.MaxRoomID)
+		return nil, errcode.Inputf("invalid post id: an id is a decimal integer from 1 to %s, digits only", upstream.MaxNumericID)
 	}
-	return r.posts.Load(ctx, id)
-}
-
-// seedPosts records the posts of a list under their ids.
-func (r *Resolver) seedPosts(ctx context.Context, items []paging.Item[upstream.Post]) {
-	for i := range items {
-		if items[i].Err == nil {
-			r.posts.Seed(ctx, items[i].Value.ID, &items[i].Value)
-		}
-	}
+	return r.posts.byID.Load(ctx, id)
 }
 
 // embeddedRoomField reports whether a post carries the room's field itself.
@@ -74,12 +84,4 @@ func visibility(p *upstream.Post) *model.PostVisibility {
 		return nil
 	}
 	return &v
-}
-
-func (r *Resolver) postComments(ctx context.Context, p *upstream.Post, first *int, after *string) (*model.CommentConnection, error) {
-	res, info, err := window(ctx, r.comments, upstream.MaxLimitComments, p.ID, "", first, after)
-	if err != nil {
-		return nil, err
-	}
-	return commentConnection(res, info), nil
 }

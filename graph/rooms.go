@@ -9,19 +9,87 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
-	"github.com/quranfoundation/reflect-graphql/graph/paging"
-	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
-// errSignInToWrite refuses a write from a caller without a user token, before
-// any upstream call.
-var errSignInToWrite = &errcode.LimitedError{Code: errcode.Unauthenticated,
-	Msg: "sign-in required: writes are made as the signed-in user; send their access token as \"Authorization: Bearer <token>\""}
+// rooms is everything the rooms domain owns: rooms by id and slug, the lists
+// about rooms (a room's members and posts, search, the viewer's rooms), the
+// root lookups and plans of room, rooms and their slugs, and the room writes.
+type rooms struct {
+	byID *loader.Kind[string, *upstream.Room]
+	// listed are rooms as list answers carry them (search, the viewer's
+	// rooms): everything but what only the room's own profile has.
+	listed      *loader.Memo[string, *upstream.Room]
+	byURL       *loader.Kind[string, *upstream.Room]
+	bySubdomain *loader.Kind[string, *upstream.Room]
 
-func canonicalRoomID(raw string) (string, bool) { return upstream.CanonicalRoomID(raw) }
+	members *loader.Kind[upstream.MembersQuery, *upstream.Page[upstream.Member]]
+	posts   *loader.Kind[upstream.RoomPostsQuery, *upstream.Page[upstream.Post]]
+	search  *loader.Kind[upstream.SearchQuery, *upstream.Page[upstream.Room]]
+	joined  *loader.Kind[upstream.RoomsQuery, *upstream.Page[upstream.Room]]
+	managed *loader.Kind[upstream.RoomsQuery, *upstream.Page[upstream.Room]]
+
+	// write is what every room write changes: the room, its members and which
+	// of its posts the viewer may see, and the viewer's rooms.
+	write writeOf[*upstream.Room]
+}
+
+func newRooms(d Deps) *rooms {
+	up := d.Upstream
+	r := &rooms{
+		// A room by id may be shared across requests; one carrying a
+		// privateToken (the owner's view) is never written to Redis, where
+		// it would sit in the clear: it is fetched each time instead.
+		// v1: the JSON shape of upstream.Room; bump it when that changes.
+		byID:        loader.Declare(upstream.EndpointRoom, up.Room).ShareBy(d.sharing(upstream.EndpointRoom), "v1", RoomCacheable).Wrap(d.WrapRoom),
+		listed:      loader.NewMemo[string, *upstream.Room](),
+		byURL:       loader.Declare(upstream.EndpointRoomByURL, up.RoomByURL),
+		bySubdomain: loader.Declare(upstream.EndpointRoomBySubdomain, up.RoomBySubdomain),
+		members:     loader.Declare(upstream.EndpointMembers, up.RoomMembers),
+		posts:       loader.Declare(upstream.EndpointRoomPosts, up.RoomPosts),
+		search:      loader.Declare(upstream.EndpointSearch, up.SearchRooms),
+		joined:      loader.Declare(upstream.EndpointJoinedRooms, up.JoinedRooms),
+		managed:     loader.Declare(upstream.EndpointManagedRooms, up.ManagedRooms),
+	}
+	r.write = writeOf[*upstream.Room]{id: roomID, item: r.byID, field: "room",
+		stale: []loader.Stale{r.members, r.posts, r.joined, r.managed}}
+	return r
+}
+
+// RoomCacheable says which rooms may be written to Redis: not one carrying a
+// privateToken (the owner's view), since the secret would sit there in the
+// clear.
+func RoomCacheable(r *upstream.Room) bool { return r.PrivateToken == nil }
+
+// roomArgs are the arguments of which room takes exactly one.
+func roomArgs() []string { return []string{"id", "url", "subdomain"} }
+
+func roomSlugLookups(arg string) []guard.Lookup {
+	return []guard.Lookup{{Field: "room", Arg: arg, Noun: "rooms", OneOf: roomArgs()}}
+}
+
+// lookups are room(id:) and rooms(ids:); the slugs are capped as the loaders
+// that plan them (they name one room each).
+func (*rooms) lookups() []guard.Lookup {
+	return []guard.Lookup{
+		{Field: "room", Arg: "id", Noun: "rooms", OneOf: roomArgs()},
+		{Field: "rooms", Arg: "ids", List: true, Noun: "rooms"},
+	}
+}
+
+func (r *rooms) plans() []loader.Plan {
+	return []loader.Plan{
+		primeRoots(r.lookups(), upstream.CanonicalRoomID, r.byID),
+		primeRoots(roomSlugLookups("url"), validSlug, r.byURL),
+		primeRoots(roomSlugLookups("subdomain"), validSlug, r.bySubdomain),
+	}
+}
+
+// validSlug keeps a valid slug or username as its key.
+func validSlug(s string) (string, bool) { return s, upstream.ValidSlug(s) }
 
 // roomID checks a room id from the caller and returns it in canonical form.
 func roomID(raw string) (string, error) {
@@ -31,7 +99,7 @@ func roomID(raw string) (string, error) {
 		if len(shown) > 40 {
 			shown = shown[:40] + "…"
 		}
-		return "", errcode.Inputf("invalid room id %q: an id is a decimal integer from 1 to %s, digits only", shown, upstream.MaxRoomID)
+		return "", errcode.Inputf("invalid room id %q: an id is a decimal integer from 1 to %s, digits only", shown, upstream.MaxNumericID)
 	}
 	return id, nil
 }
@@ -42,7 +110,7 @@ func (r *Resolver) room(ctx context.Context, raw string) (*upstream.Room, error)
 	if err != nil {
 		return nil, err
 	}
-	return r.rooms.Load(ctx, id)
+	return r.rooms.byID.Load(ctx, id)
 }
 
 // roomList looks up rooms in the order of raw. A failed item is nil and its
@@ -65,7 +133,7 @@ func (r *Resolver) roomList(ctx context.Context, raw []string) ([]*upstream.Room
 		ids, at = append(ids, id), append(at, i)
 	}
 	out := make([]*upstream.Room, len(raw))
-	rooms, loadErrs := r.rooms.LoadAll(ctx, ids)
+	rooms, loadErrs := r.rooms.byID.LoadAll(ctx, ids)
 	for j, i := range at {
 		out[i], errs[i] = rooms[j], loadErrs[j]
 	}
@@ -102,29 +170,20 @@ func (r *Resolver) roomBy(ctx context.Context, id, url, subdomain *string) (*ups
 		if !upstream.ValidSlug(*url) {
 			return nil, errcode.Inputf("invalid url: a group's slug is 1 to 64 letters, digits, dots, dashes or underscores")
 		}
-		room, err = r.roomsByURL.Load(ctx, *url)
+		room, err = r.rooms.byURL.Load(ctx, *url)
 	default:
 		if !upstream.ValidSlug(*subdomain) {
 			return nil, errcode.Inputf("invalid subdomain: a page's subdomain is 1 to 64 letters, digits, dots, dashes or underscores")
 		}
-		room, err = r.roomsBySubdomain.Load(ctx, *subdomain)
+		room, err = r.rooms.bySubdomain.Load(ctx, *subdomain)
 	}
 	if err == nil && room != nil {
-		r.rooms.Seed(ctx, room.ID, room)
+		r.rooms.byID.Seed(ctx, room.ID, room)
 	}
 	return room, err
 }
 
-// seedRooms records the rooms of a list under their ids: a room seen in a list
-// is not fetched again by id in the same operation for the fields a list item
-// carries (see roomFor).
-func (r *Resolver) seedRooms(ctx context.Context, items []paging.Item[upstream.Room]) {
-	for i := range items {
-		if items[i].Err == nil {
-			r.listedRooms.Seed(ctx, items[i].Value.ID, &items[i].Value)
-		}
-	}
-}
+func roomKey(r *upstream.Room) string { return r.ID }
 
 // profileOnlyRoomField reports whether only a room's own profile has the field:
 // list items leave it out.
@@ -145,15 +204,15 @@ func (r *Resolver) roomFor(ctx context.Context, id string) (*upstream.Room, erro
 		listed = listed && !profileOnlyRoomField(f.Name)
 	}
 	if listed {
-		if room, ok := r.listedRooms.Peek(ctx, id); ok {
+		if room, ok := r.rooms.listed.Peek(ctx, id); ok {
 			return room, nil
 		}
 	}
-	return r.rooms.Load(ctx, id)
+	return r.rooms.byID.Load(ctx, id)
 }
 
 func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
-	res, info, err := window(ctx, r.members, upstream.MaxLimitMembers, room.ID, "", first, after)
+	res, info, err := window(ctx, r.rooms.members, upstream.MembersQuery{RoomID: room.ID}, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -161,49 +220,44 @@ func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, first *
 }
 
 func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
-	params := joinParams(string(deref(sortBy)), string(deref(tab)))
-	res, info, err := window(ctx, r.roomPosts, upstream.MaxLimitPosts, room.ID, params, first, after)
+	q := upstream.RoomPostsQuery{RoomID: room.ID, PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy), Tab: deref(tab)}}
+	res, info, err := window(ctx, r.rooms.posts, q, first, after)
 	if err != nil {
 		return nil, err
 	}
-	r.seedPosts(ctx, res.Items)
+	seed(ctx, r.posts.byID, res.Items, postKey)
 	return postConnection(res, info), nil
 }
 
 func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error) {
-	res, info, err := window(ctx, r.search, upstream.MaxLimitSearch, "", joinParams(query, string(deref(typ))), first, after)
+	res, info, err := window(ctx, r.rooms.search, upstream.SearchQuery{Query: query, Type: deref(typ)}, first, after)
 	if err != nil {
 		return nil, err
 	}
-	r.seedRooms(ctx, res.Items)
+	seed(ctx, r.rooms.listed, res.Items, roomKey)
 	return roomConnection(res, info), nil
 }
 
-// roomWrite runs a room write for a signed-in viewer, then reads the room as it
-// is after it: neither the operation's loaders nor a cache shared across
-// requests may answer with what they held before.
-func (r *Resolver) roomWrite(ctx context.Context, raw, endpoint string, write func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
-	v := viewer.From(ctx)
-	if v.Anonymous() {
-		return nil, errSignInToWrite
+// viewerRooms are the rooms the viewer joined, or manages.
+func (r *Resolver) viewerRooms(ctx context.Context, managed bool, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error) {
+	k := r.rooms.joined
+	if managed {
+		k = r.rooms.managed
 	}
-	id, err := roomID(raw)
+	res, info, err := window(ctx, k, upstream.RoomsQuery{Query: deref(query), SortBy: deref(sortBy)}, first, after)
 	if err != nil {
 		return nil, err
 	}
-	err = loader.Write(ctx, endpoint, func(ctx context.Context, as upstream.UserToken) error { return write(ctx, id, as) })
+	seed(ctx, r.rooms.listed, res.Items, roomKey)
+	return roomConnection(res, info), nil
+}
+
+// roomWrite runs a room write, then reads the room as it is after it.
+func (r *Resolver) roomWrite(ctx context.Context, raw string, ep upstream.Endpoint,
+	call func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
+	room, err := mutate(ctx, r.rooms.write, raw, ep, call)
 	if err != nil {
 		return nil, err
-	}
-	r.rooms.Forget(ctx, id)
-	r.forgetRoom(ctx, id, v.Token)
-	// The lists the write changes: the room's members, the viewer's rooms.
-	r.members.ForgetAll(ctx)
-	r.joined.ForgetAll(ctx)
-	r.managed.ForgetAll(ctx)
-	room, err := r.rooms.Load(ctx, id)
-	if err != nil {
-		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName("room")), err))
 	}
 	return &model.RoomPayload{Room: room}, nil
 }

@@ -14,12 +14,12 @@ import (
 
 // JoinRoom is the resolver for the joinRoom field.
 func (r *mutationResolver) JoinRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, upstream.EndpointJoin, r.up.JoinRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointJoinRoom, r.up.JoinRoom)
 }
 
 // LeaveRoom is the resolver for the leaveRoom field.
 func (r *mutationResolver) LeaveRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, upstream.EndpointLeave, r.up.LeaveRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointLeaveRoom, r.up.LeaveRoom)
 }
 
 // FollowRoom is the resolver for the followRoom field.

@@ -2,19 +2,69 @@ package graph
 
 import (
 	"context"
-	"slices"
 	"strings"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
+
+// users is everything the users domain owns: profiles by id and username, the
+// viewer's own, a user's followers, following and posts, the root lookups and
+// plans of user, and the follow writes.
+type users struct {
+	byID       *loader.Kind[string, *upstream.Profile]
+	byUsername *loader.Kind[string, *upstream.Profile]
+	me         *loader.Kind[string, *upstream.Profile]
+
+	followers *loader.Kind[upstream.FollowsQuery, *upstream.Page[upstream.User]]
+	following *loader.Kind[upstream.FollowsQuery, *upstream.Page[upstream.User]]
+	posts     *loader.Kind[upstream.UserPostsQuery, *upstream.Page[upstream.Post]]
+
+	// write is what following or unfollowing changes: the user, who follows
+	// them and whom the viewer follows.
+	write writeOf[*upstream.Profile]
+}
+
+func newUsers(d Deps) *users {
+	up := d.Upstream
+	u := &users{
+		byID:       loader.Declare(upstream.EndpointUser, up.User),
+		byUsername: loader.Declare(upstream.EndpointUserByUsername, up.UserByUsername),
+		me: loader.Declare(upstream.EndpointMe, func(ctx context.Context, _ string, as upstream.UserToken) (*upstream.Profile, error) {
+			return up.Me(ctx, as)
+		}),
+		followers: loader.Declare(upstream.EndpointFollowers, up.Followers),
+		following: loader.Declare(upstream.EndpointFollowing, up.Following),
+		posts:     loader.Declare(upstream.EndpointUserPosts, up.UserPosts),
+	}
+	u.write = writeOf[*upstream.Profile]{id: userID, item: u.byID, field: "user",
+		stale: []loader.Stale{u.followers, u.following}}
+	return u
+}
+
+// userArgs are the arguments of which user takes exactly one.
+func userArgs() []string { return []string{"id", "username"} }
+
+func userLookups(arg string) []guard.Lookup {
+	return []guard.Lookup{{Field: "user", Arg: arg, Noun: "users", OneOf: userArgs()}}
+}
+
+func (*users) lookups() []guard.Lookup { return userLookups("id") }
+
+func (u *users) plans() []loader.Plan {
+	return []loader.Plan{
+		primeRoots(userLookups("id"), upstream.CanonicalUUID, u.byID),
+		primeRoots(userLookups("username"), validUsername, u.byUsername),
+	}
+}
+
+func validUsername(s string) (string, bool) {
+	return canonicalUsername(s), upstream.ValidSlug(s)
+}
 
 // userID checks a user id from the caller and returns it in canonical form.
 func userID(raw string) (string, error) {
@@ -36,14 +86,14 @@ func (r *Resolver) userBy(ctx context.Context, id, username *string) (*upstream.
 		if err != nil {
 			return nil, err
 		}
-		return r.users.Load(ctx, uid)
+		return r.users.byID.Load(ctx, uid)
 	}
 	if !upstream.ValidSlug(*username) {
 		return nil, errcode.Inputf("invalid username: 1 to 64 letters, digits, dots, dashes or underscores")
 	}
-	p, err := r.usersByName.Load(ctx, canonicalUsername(*username))
+	p, err := r.users.byUsername.Load(ctx, canonicalUsername(*username))
 	if err == nil && p != nil {
-		r.users.Seed(ctx, p.ID, p)
+		r.users.byID.Seed(ctx, p.ID, p)
 	}
 	return p, err
 }
@@ -60,14 +110,14 @@ func (r *Resolver) profileOf(ctx context.Context, id string) (*upstream.Profile,
 	if !ok {
 		return nil, errcode.Inputf("this user has no id the upstream would accept")
 	}
-	return r.users.Load(ctx, uid)
+	return r.users.byID.Load(ctx, uid)
 }
 
 // viewerUser is the signed-in user's own profile.
 func (r *Resolver) viewerUser(ctx context.Context) (*upstream.Profile, error) {
-	p, err := r.me.Load(ctx, "")
+	p, err := r.users.me.Load(ctx, "")
 	if err == nil && p != nil {
-		r.users.Seed(ctx, p.ID, p)
+		r.users.byID.Seed(ctx, p.ID, p)
 	}
 	return p, err
 }
@@ -80,25 +130,12 @@ func theViewer(ctx context.Context) *model.Viewer {
 	return &model.Viewer{}
 }
 
-func (r *Resolver) viewerRooms(ctx context.Context, managed bool, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error) {
-	k := r.joined
-	if managed {
-		k = r.managed
-	}
-	res, info, err := window(ctx, k, upstream.MaxLimitJoinedRooms, "", joinParams(deref(query), string(deref(sortBy))), first, after)
-	if err != nil {
-		return nil, err
-	}
-	r.seedRooms(ctx, res.Items)
-	return roomConnection(res, info), nil
-}
-
 func (r *Resolver) userFollows(ctx context.Context, u *upstream.Profile, following bool, first *int, after *string) (*model.UserConnection, error) {
-	k := r.followers
+	k := r.users.followers
 	if following {
-		k = r.following
+		k = r.users.following
 	}
-	res, info, err := window(ctx, k, upstream.MaxLimitFollows, u.ID, "", first, after)
+	res, info, err := window(ctx, k, upstream.FollowsQuery{UserID: u.ID}, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -106,38 +143,23 @@ func (r *Resolver) userFollows(ctx context.Context, u *upstream.Profile, followi
 }
 
 func (r *Resolver) userPostList(ctx context.Context, u *upstream.Profile, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
-	res, info, err := window(ctx, r.userPosts, upstream.MaxLimitPosts, u.ID, joinParams(string(deref(sortBy)), ""), first, after)
+	q := upstream.UserPostsQuery{UserID: u.ID, PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy)}}
+	res, info, err := window(ctx, r.users.posts, q, first, after)
 	if err != nil {
 		return nil, err
 	}
-	r.seedPosts(ctx, res.Items)
+	seed(ctx, r.posts.byID, res.Items, postKey)
 	return postConnection(res, info), nil
 }
 
-// userWrite follows or unfollows a user for a signed-in viewer, then reads the
-// user as they are after it.
+// userWrite follows or unfollows a user, then reads the user as they are after
+// it.
 func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*model.UserPayload, error) {
-	v := viewer.From(ctx)
-	if v.Anonymous() {
-		return nil, errSignInToWrite
-	}
-	id, err := userID(raw)
-	if err != nil {
-		return nil, err
-	}
-	err = loader.Write(ctx, upstream.EndpointFollowUser, func(ctx context.Context, as upstream.UserToken) error {
+	p, err := mutate(ctx, r.users.write, raw, upstream.EndpointFollowUser, func(ctx context.Context, id string, as upstream.UserToken) error {
 		return r.up.FollowUser(ctx, id, follow, as)
 	})
 	if err != nil {
 		return nil, err
-	}
-	r.users.Forget(ctx, id)
-	// The lists the write changes: whom the viewer follows, who follows them.
-	r.followers.ForgetAll(ctx)
-	r.following.ForgetAll(ctx)
-	p, err := r.users.Load(ctx, id)
-	if err != nil {
-		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName("user")), err))
 	}
 	return &model.UserPayload{User: p}, nil
 }

@@ -37,6 +37,10 @@ type Endpoint struct {
 	Path string
 	// MaxBody bounds a 200 answer, in bytes; a longer one is malformed.
 	MaxBody int64
+	// MaxLimit is the largest page a list endpoint takes (0 for an endpoint
+	// that is not a list). Over the upstream's maximum its gateway answers
+	// 422, so a list method refuses a larger Limit without calling.
+	MaxLimit int
 	// Write marks an operation that changes something upstream. It is retried
 	// only when the upstream certainly did not run it: a connection that was
 	// never made, 429 or 503. A 502, a 504, a timeout or a reset may come after
@@ -96,18 +100,26 @@ func fetch[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key
 	return out, nil
 }
 
-// write calls the write ep for the holder of as. An answer saying that what it
-// asks for is already so — a 400, 403 or 409 whose message mentions already (in
-// any case, with '_' or ' ') — is success: the caller wanted that state, and it
-// is the state. A write's 200 body says nothing the caller needs.
-func write(ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request, already string) error {
-	err := c.call(ctx, ep, as, key, rq, func(context.Context, []byte) error { return nil })
+// write calls the write ep for the holder of as and decodes its answer (200,
+// or 201 for a write that creates something) with decode. An answer saying that
+// what it asks for is already so — a 400, 403 or 409 whose message mentions
+// already (in any case, with '_' or ' ') — is success with the zero T: the
+// caller wanted that state, and it is the state, but the upstream sent nothing
+// to decode.
+func write[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request, already string,
+	decode func(body []byte, warn func(msg string, args ...any)) (T, error)) (T, error) {
+	v, err := fetch(ctx, c, ep, as, key, rq, decode)
 	var se *StatusError
-	if err != nil && errors.As(err, &se) && alreadyDone(se, already) {
-		return nil
+	if err != nil && already != "" && errors.As(err, &se) && alreadyDone(se, already) {
+		var zero T
+		return zero, nil
 	}
-	return err
+	return v, err
 }
+
+// ignoreAnswer is the decoder of a write whose answer says nothing the caller
+// needs (a join's {"joined": true}).
+func ignoreAnswer([]byte, func(string, ...any)) (struct{}, error) { return struct{}{}, nil }
 
 // alreadyDone reports whether se is the upstream refusing a write because its
 // state already is the one asked for, which already names.
@@ -336,7 +348,7 @@ func (c *Client) do(ctx context.Context, ep Endpoint, target, token string, body
 		return 0, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK && (!ep.Write || resp.StatusCode != http.StatusCreated) {
 		return resp.StatusCode, c.statusError(resp)
 	}
 	answer, err := readBody(resp, ep.MaxBody)

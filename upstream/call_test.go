@@ -146,7 +146,7 @@ func BenchmarkExpandPath(b *testing.B) {
 	args := []string{"1234567890123456789"}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := expandPath("https://apis.quran.foundation", roomEndpoint.Path, args); err != nil {
+		if _, err := expandPath("https://apis.quran.foundation", EndpointRoom.Path, args); err != nil {
 			b.Fatal(err)
 		}
 	}

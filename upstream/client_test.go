@@ -175,7 +175,7 @@ func TestRoomTransportFailures(t *testing.T) {
 		c := upstream.New(configFor("http://"+addr), &http.Client{})
 		_, err = c.Room(context.Background(), "1", "tok")
 		var ue *upstream.Error
-		if !errors.As(err, &ue) || ue.Endpoint != upstream.EndpointRoom || ue.Key != "1" {
+		if !errors.As(err, &ue) || ue.Endpoint != upstream.EndpointRoom.Name || ue.Key != "1" {
 			t.Fatalf("err = %v, want an *Error for room 1", err)
 		}
 	})

@@ -11,11 +11,9 @@ import (
 // The comments of a post. They share the decoding of their dates and authors
 // with posts (posts.go).
 
-// EndpointComments names the comments of a post in errors and metrics.
-const EndpointComments = "comments"
-
-var commentsEndpoint = Endpoint{Name: EndpointComments, Resource: "post", Method: http.MethodGet,
-	Path: "/quran-reflect/v1/posts/{id}/comments", MaxBody: maxListBody}
+// EndpointComments is the top-level comments of a post.
+var EndpointComments = Endpoint{Name: "comments", Resource: "post", Method: http.MethodGet,
+	Path: "/quran-reflect/v1/posts/{id}/comments", MaxBody: maxListBody, MaxLimit: 20}
 
 // Comment is a comment on a post. ParentID is nil for a top-level comment.
 type Comment struct {
@@ -28,18 +26,27 @@ type Comment struct {
 	RepliesCount         *int
 }
 
-// PostComments fetches one page of the top-level comments of post postID (at
-// most MaxLimitComments).
-func (c *Client) PostComments(ctx context.Context, postID string, q ListQuery, as UserToken) (*Page[Comment], error) {
-	id, ok := CanonicalPostID(postID)
+// CommentsQuery asks for one page of a post's top-level comments.
+type CommentsQuery struct {
+	PostID string
+	ListQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q CommentsQuery) AtPage(page, limit int) CommentsQuery { q.Page, q.Limit = page, limit; return q }
+
+// PostComments fetches one page of the top-level comments of post q.PostID (at
+// most EndpointComments.MaxLimit).
+func (c *Client) PostComments(ctx context.Context, q CommentsQuery, as UserToken) (*Page[Comment], error) {
+	id, ok := CanonicalPostID(q.PostID)
 	if !ok {
-		return nil, invalid(EndpointComments, "", "not a post id")
+		return nil, invalid(EndpointComments.Name, "", "not a post id")
 	}
-	rq, err := listRequest(commentsEndpoint, id, q, MaxLimitComments, id)
+	rq, err := listRequest(EndpointComments, id, q.ListQuery, id)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage(ctx, c, commentsEndpoint, as, id, rq, q, "comments",
+	return fetchPage(ctx, c, EndpointComments, as, id, rq, q.ListQuery, "comments",
 		func(raw []byte, warn func(string, ...any)) (Comment, error) { return decodeComment(raw, id, warn) })
 }
 

@@ -2,11 +2,12 @@ package upstream
 
 import "strings"
 
-// MaxRoomID is the largest room id the service accepts (the largest int64).
-const MaxRoomID = "9223372036854775807"
+// MaxNumericID is the largest numeric id (of a room, a post or a comment) the
+// service accepts: the largest int64.
+const MaxNumericID = "9223372036854775807"
 
 // CanonicalRoomID reports whether s is a room id — a decimal integer from 1 to
-// MaxRoomID written with digits only — and returns it without leading zeros.
+// MaxNumericID written with digits only — and returns it without leading zeros.
 // It works on the digits alone, so no precision is ever lost.
 func CanonicalRoomID(s string) (string, bool) {
 	return canonicalID(s)
@@ -28,7 +29,7 @@ func canonicalID(s string) (string, bool) {
 		}
 	}
 	s = strings.TrimLeft(s, "0")
-	if s == "" || len(s) > len(MaxRoomID) || (len(s) == len(MaxRoomID) && s > MaxRoomID) {
+	if s == "" || len(s) > len(MaxNumericID) || (len(s) == len(MaxNumericID) && s > MaxNumericID) {
 		return "", false
 	}
 	return s, true

@@ -9,12 +9,12 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// ListQuery asks for one page of a list.
+// ListQuery asks for one page of a list. Every list's query type holds one,
+// and is comparable: the graph's loaders key pages by it.
 type ListQuery struct {
 	// Page is the page wanted, from 1.
 	Page int
-	// Limit is how many items a page holds, from 1 to the endpoint's maximum
-	// (the MaxLimit constants).
+	// Limit is how many items a page holds, from 1 to the endpoint's MaxLimit.
 	Limit int
 }
 
@@ -33,23 +33,10 @@ type Page[T any] struct {
 	Errs []error
 }
 
-// The largest Limit each list accepts. Over its maximum the gateway answers 422,
-// so a method refuses such a Limit without calling.
+// The largest page of the lists whose upstream documents no maximum: ours.
 const (
-	// MaxLimitJoinedRooms is the maximum of joined and managed rooms.
-	MaxLimitJoinedRooms = 5
-	// MaxLimitPosts is the maximum of room posts and user posts.
-	MaxLimitPosts = 20
-	// MaxLimitComments is the maximum of a post's comments.
-	MaxLimitComments = 20
-	// MaxLimitFollows is the maximum of a user's followers and following.
-	MaxLimitFollows = 20
-	// MaxLimitMembers is the most room members asked for at once. The upstream
-	// documents no maximum: this is ours.
-	MaxLimitMembers = 50
-	// MaxLimitSearch is the most search results asked for at once. The upstream
-	// documents no maximum: this is ours.
-	MaxLimitSearch = 50
+	maxMembersLimit = 50
+	maxSearchLimit  = 50
 )
 
 // checkPage says what is wrong with page and limit for a list whose maximum is
@@ -69,10 +56,10 @@ func pageQuery(page, limit int) url.Values {
 	return url.Values{"page": {strconv.Itoa(page)}, "limit": {strconv.Itoa(limit)}}
 }
 
-// listRequest checks q against max and returns the request of that page of the
-// list under args, or the *Error of a refusal.
-func listRequest(ep Endpoint, key string, q ListQuery, max int, args ...string) (request, error) {
-	if msg := checkPage(q.Page, q.Limit, max); msg != "" {
+// listRequest checks q against ep.MaxLimit and returns the request of that page
+// of the list under args, or the *Error of a refusal.
+func listRequest(ep Endpoint, key string, q ListQuery, args ...string) (request, error) {
+	if msg := checkPage(q.Page, q.Limit, ep.MaxLimit); msg != "" {
 		return request{}, invalid(ep.Name, key, msg)
 	}
 	return request{args: args, query: pageQuery(q.Page, q.Limit)}, nil

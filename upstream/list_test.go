@@ -93,7 +93,7 @@ func TestPageMetadata(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _ := serve(t, 200, tt.body)
-			p, err := c.Followers(context.Background(), uuidA, upstream.ListQuery{Page: 2, Limit: 20}, "tok")
+			p, err := c.Followers(context.Background(), upstream.FollowsQuery{UserID: uuidA, ListQuery: upstream.ListQuery{Page: 2, Limit: 20}}, "tok")
 			if tt.malformed {
 				if !errors.Is(err, upstream.ErrMalformed) {
 					t.Fatalf("err = %v, want ErrMalformed", err)
@@ -123,7 +123,7 @@ func TestPageItemFailsAlone(t *testing.T) {
 	body := `{"total": 4, "currentPage": 1, "limit": 20, "pages": 1, "data": [` +
 		user(uuidA) + `, {"avatarUrls": {}, "createdAt": "2000-01-21 00:00:00", "joiningYear": 2000}, null, ` + user(uuidB) + `]}`
 	c, _ := serve(t, 200, body)
-	p, err := c.Following(context.Background(), uuidA, upstream.ListQuery{Page: 1, Limit: 20}, "tok")
+	p, err := c.Following(context.Background(), upstream.FollowsQuery{UserID: uuidA, ListQuery: upstream.ListQuery{Page: 1, Limit: 20}}, "tok")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestPageItemFailsAlone(t *testing.T) {
 			t.Errorf("Errs[%d] = %v, want an *Error wrapping ErrMalformed", i, p.Errs[i])
 			continue
 		}
-		if ue.Endpoint != upstream.EndpointFollowing || ue.Key != uuidA {
+		if ue.Endpoint != upstream.EndpointFollowing.Name || ue.Key != uuidA {
 			t.Errorf("Errs[%d] is for %s %s, want following %s", i, ue.Endpoint, ue.Key, uuidA)
 		}
 		if p.Items[i].ID != "" {
@@ -157,40 +157,40 @@ func TestListLimits(t *testing.T) {
 		max  int
 		call func(c *upstream.Client, page, limit int) error
 	}{
-		{"members", upstream.MaxLimitMembers, func(c *upstream.Client, page, limit int) error {
-			_, err := c.RoomMembers(ctx, "1", upstream.ListQuery{Page: page, Limit: limit}, "tok")
+		{"members", 50, func(c *upstream.Client, page, limit int) error {
+			_, err := c.RoomMembers(ctx, upstream.MembersQuery{RoomID: "1", ListQuery: upstream.ListQuery{Page: page, Limit: limit}}, "tok")
 			return err
 		}},
-		{"joined rooms", upstream.MaxLimitJoinedRooms, func(c *upstream.Client, page, limit int) error {
+		{"joined rooms", 5, func(c *upstream.Client, page, limit int) error {
 			_, err := c.JoinedRooms(ctx, upstream.RoomsQuery{Page: page, Limit: limit}, "tok")
 			return err
 		}},
-		{"managed rooms", upstream.MaxLimitJoinedRooms, func(c *upstream.Client, page, limit int) error {
+		{"managed rooms", 5, func(c *upstream.Client, page, limit int) error {
 			_, err := c.ManagedRooms(ctx, upstream.RoomsQuery{Page: page, Limit: limit}, "tok")
 			return err
 		}},
-		{"search", upstream.MaxLimitSearch, func(c *upstream.Client, page, limit int) error {
+		{"search", 50, func(c *upstream.Client, page, limit int) error {
 			_, err := c.SearchRooms(ctx, upstream.SearchQuery{Page: page, Limit: limit}, "tok")
 			return err
 		}},
-		{"room posts", upstream.MaxLimitPosts, func(c *upstream.Client, page, limit int) error {
-			_, err := c.RoomPosts(ctx, "1", upstream.PostsQuery{Page: page, Limit: limit}, "tok")
+		{"room posts", 20, func(c *upstream.Client, page, limit int) error {
+			_, err := c.RoomPosts(ctx, upstream.RoomPostsQuery{RoomID: "1", PostsQuery: upstream.PostsQuery{Page: page, Limit: limit}}, "tok")
 			return err
 		}},
-		{"user posts", upstream.MaxLimitPosts, func(c *upstream.Client, page, limit int) error {
-			_, err := c.UserPosts(ctx, uuidA, upstream.PostsQuery{Page: page, Limit: limit}, "tok")
+		{"user posts", 20, func(c *upstream.Client, page, limit int) error {
+			_, err := c.UserPosts(ctx, upstream.UserPostsQuery{UserID: uuidA, PostsQuery: upstream.PostsQuery{Page: page, Limit: limit}}, "tok")
 			return err
 		}},
-		{"comments", upstream.MaxLimitComments, func(c *upstream.Client, page, limit int) error {
-			_, err := c.PostComments(ctx, "1", upstream.ListQuery{Page: page, Limit: limit}, "tok")
+		{"comments", 20, func(c *upstream.Client, page, limit int) error {
+			_, err := c.PostComments(ctx, upstream.CommentsQuery{PostID: "1", ListQuery: upstream.ListQuery{Page: page, Limit: limit}}, "tok")
 			return err
 		}},
-		{"followers", upstream.MaxLimitFollows, func(c *upstream.Client, page, limit int) error {
-			_, err := c.Followers(ctx, uuidA, upstream.ListQuery{Page: page, Limit: limit}, "tok")
+		{"followers", 20, func(c *upstream.Client, page, limit int) error {
+			_, err := c.Followers(ctx, upstream.FollowsQuery{UserID: uuidA, ListQuery: upstream.ListQuery{Page: page, Limit: limit}}, "tok")
 			return err
 		}},
-		{"following", upstream.MaxLimitFollows, func(c *upstream.Client, page, limit int) error {
-			_, err := c.Following(ctx, uuidA, upstream.ListQuery{Page: page, Limit: limit}, "tok")
+		{"following", 20, func(c *upstream.Client, page, limit int) error {
+			_, err := c.Following(ctx, upstream.FollowsQuery{UserID: uuidA, ListQuery: upstream.ListQuery{Page: page, Limit: limit}}, "tok")
 			return err
 		}},
 	}
@@ -222,7 +222,7 @@ func TestListLimits(t *testing.T) {
 func TestValidationErrorIsA422(t *testing.T) {
 	c, _ := serve(t, 422, `{"details":{"success":false,"error":{"code":"ValidationError","message":"Validation Error",`+
 		`"details":{"limit":"MAX"}}},"message":"Validation Error","type":"unprocessable_entity","success":false}`)
-	_, err := c.RoomMembers(context.Background(), "7", upstream.ListQuery{Page: 1, Limit: 50}, "tok")
+	_, err := c.RoomMembers(context.Background(), upstream.MembersQuery{RoomID: "7", ListQuery: upstream.ListQuery{Page: 1, Limit: 50}}, "tok")
 	var se *upstream.StatusError
 	if !errors.As(err, &se) || se.Status != 422 {
 		t.Fatalf("err = %v, want a *StatusError 422", err)

@@ -27,7 +27,7 @@ type Observer interface {
 }
 
 // EndpointToken names the service's own token requests. The other endpoints an
-// Observer hears about are named next to their descriptors (EndpointRoom in
+// Observer hears about are named by their descriptors' Name (EndpointRoom in
 // rooms.go, and so on).
 const EndpointToken = "token"
 

@@ -9,20 +9,17 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// The endpoints of this file, as errors and metrics name them.
-const (
-	EndpointPost      = "post"
-	EndpointUserPosts = "user posts"
-)
-
 var (
 	// A post's body is a reflection, which may be long: a post is bounded as a
 	// room is.
-	postEndpoint = Endpoint{Name: EndpointPost, Method: http.MethodGet,
+	EndpointPost = Endpoint{Name: "post", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/posts/{id}", MaxBody: maxRoomBody}
-	userPostsEndpoint = Endpoint{Name: EndpointUserPosts, Resource: "user", Method: http.MethodGet,
-		Path: "/quran-reflect/v1/posts/user-posts/{id}", MaxBody: maxListBody}
+	EndpointUserPosts = Endpoint{Name: "user posts", Resource: "user", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/posts/user-posts/{id}", MaxBody: maxListBody, MaxLimit: maxPostsLimit}
 )
+
+// maxPostsLimit is the largest page of room posts and user posts.
+const maxPostsLimit = 20
 
 // PostSort orders a list of posts.
 type PostSort string
@@ -50,7 +47,7 @@ type PostsQuery struct {
 	SortBy PostSort
 	// Tab keeps one kind of post; for room posts only ("" for a user's).
 	Tab RoomPostTab
-	// Page is from 1; Limit from 1 to MaxLimitPosts.
+	// Page is from 1; Limit from 1 to the endpoint's MaxLimit.
 	Page, Limit int
 }
 
@@ -73,7 +70,7 @@ func (q PostsQuery) request(ep Endpoint, key string, roomTabs bool, args ...stri
 	default:
 		return request{}, invalid(ep.Name, key, "unknown room post tab")
 	}
-	rq, err := listRequest(ep, key, q.page(), MaxLimitPosts, args...)
+	rq, err := listRequest(ep, key, q.page(), args...)
 	if err != nil {
 		return request{}, err
 	}
@@ -133,9 +130,9 @@ type Post struct {
 func (c *Client) Post(ctx context.Context, id string, as UserToken) (*Post, error) {
 	id, ok := CanonicalPostID(id)
 	if !ok {
-		return nil, invalid(EndpointPost, "", "not a post id")
+		return nil, invalid(EndpointPost.Name, "", "not a post id")
 	}
-	return fetch(ctx, c, postEndpoint, as, id, inPath(id), about(func(body []byte, warn func(string, ...any)) (*Post, error) {
+	return fetch(ctx, c, EndpointPost, as, id, inPath(id), about(func(body []byte, warn func(string, ...any)) (*Post, error) {
 		p, err := decodePost(body, warn)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
@@ -144,18 +141,27 @@ func (c *Client) Post(ctx context.Context, id string, as UserToken) (*Post, erro
 	}, id, func(p *Post) string { return p.ID }))
 }
 
-// UserPosts fetches one page of the posts of user userID (a UUID; at most
-// MaxLimitPosts). q.Tab must be "".
-func (c *Client) UserPosts(ctx context.Context, userID string, q PostsQuery, as UserToken) (*Page[Post], error) {
-	id, ok := CanonicalUUID(userID)
+// UserPostsQuery asks for one page of a user's posts. PostsQuery.Tab must be "".
+type UserPostsQuery struct {
+	UserID string
+	PostsQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q UserPostsQuery) AtPage(page, limit int) UserPostsQuery { q.Page, q.Limit = page, limit; return q }
+
+// UserPosts fetches one page of the posts of user q.UserID (a UUID; at most
+// EndpointUserPosts.MaxLimit).
+func (c *Client) UserPosts(ctx context.Context, q UserPostsQuery, as UserToken) (*Page[Post], error) {
+	id, ok := CanonicalUUID(q.UserID)
 	if !ok {
-		return nil, invalid(EndpointUserPosts, "", "not a user id")
+		return nil, invalid(EndpointUserPosts.Name, "", "not a user id")
 	}
-	rq, err := q.request(userPostsEndpoint, id, false, id)
+	rq, err := q.request(EndpointUserPosts, id, false, id)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage(ctx, c, userPostsEndpoint, as, id, rq, q.page(), "data", decodePost)
+	return fetchPage(ctx, c, EndpointUserPosts, as, id, rq, q.page(), "data", decodePost)
 }
 
 // wirePost is a PostSerialized. Ids stay raw, to be read as digits; the nested

@@ -137,7 +137,7 @@ func TestPostsRefuseBadIDs(t *testing.T) {
 			if _, err := c.Post(ctx, id, "tok"); !errors.Is(err, upstream.ErrInvalidArgument) {
 				t.Errorf("Post: err = %v, want ErrInvalidArgument", err)
 			}
-			if _, err := c.PostComments(ctx, id, upstream.ListQuery{Page: 1, Limit: 1}, "tok"); !errors.Is(err, upstream.ErrInvalidArgument) {
+			if _, err := c.PostComments(ctx, upstream.CommentsQuery{PostID: id, ListQuery: upstream.ListQuery{Page: 1, Limit: 1}}, "tok"); !errors.Is(err, upstream.ErrInvalidArgument) {
 				t.Errorf("PostComments: err = %v, want ErrInvalidArgument", err)
 			}
 			if n := len(s.all()); n != 0 {
@@ -147,7 +147,7 @@ func TestPostsRefuseBadIDs(t *testing.T) {
 	}
 	t.Run("a tab on user posts", func(t *testing.T) {
 		c, s := serve(t, 200, emptyList)
-		_, err := c.UserPosts(ctx, uuidA, upstream.PostsQuery{Tab: upstream.RoomPostTabSaved, Page: 1, Limit: 1}, "tok")
+		_, err := c.UserPosts(ctx, upstream.UserPostsQuery{UserID: uuidA, PostsQuery: upstream.PostsQuery{Tab: upstream.RoomPostTabSaved, Page: 1, Limit: 1}}, "tok")
 		if !errors.Is(err, upstream.ErrInvalidArgument) || len(s.all()) != 0 {
 			t.Errorf("err = %v after %d calls, want ErrInvalidArgument and none", err, len(s.all()))
 		}
@@ -162,15 +162,15 @@ func TestPostListsSendTheirQueries(t *testing.T) {
 		path, query string
 	}{
 		{"user posts", func(c *upstream.Client) error {
-			_, err := c.UserPosts(ctx, strings.ToUpper(uuidA), upstream.PostsQuery{Page: 1, Limit: 20}, "tok")
+			_, err := c.UserPosts(ctx, upstream.UserPostsQuery{UserID: strings.ToUpper(uuidA), PostsQuery: upstream.PostsQuery{Page: 1, Limit: 20}}, "tok")
 			return err
 		}, "/quran-reflect/v1/posts/user-posts/" + uuidA, "limit=20&page=1"},
 		{"user posts, popular", func(c *upstream.Client) error {
-			_, err := c.UserPosts(ctx, uuidA, upstream.PostsQuery{SortBy: upstream.PostSortPopular, Page: 2, Limit: 5}, "tok")
+			_, err := c.UserPosts(ctx, upstream.UserPostsQuery{UserID: uuidA, PostsQuery: upstream.PostsQuery{SortBy: upstream.PostSortPopular, Page: 2, Limit: 5}}, "tok")
 			return err
 		}, "/quran-reflect/v1/posts/user-posts/" + uuidA, "limit=5&page=2&sortBy=popular"},
 		{"comments", func(c *upstream.Client) error {
-			_, err := c.PostComments(ctx, "1234567890123456789", upstream.ListQuery{Page: 2, Limit: 20}, "tok")
+			_, err := c.PostComments(ctx, upstream.CommentsQuery{PostID: "1234567890123456789", ListQuery: upstream.ListQuery{Page: 2, Limit: 20}}, "tok")
 			return err
 		}, "/quran-reflect/v1/posts/1234567890123456789/comments", "limit=20&page=2"},
 	}
@@ -188,7 +188,7 @@ func TestPostListsSendTheirQueries(t *testing.T) {
 func TestUserPostsDecodePosts(t *testing.T) {
 	body := `{"total": 2, "currentPage": 1, "limit": 20, "pages": 1, "data": [` + fullPost + `, {"body": "no id"}]}`
 	c, _ := serve(t, 200, body)
-	p, err := c.UserPosts(context.Background(), uuidA, upstream.PostsQuery{Page: 1, Limit: 20}, "tok")
+	p, err := c.UserPosts(context.Background(), upstream.UserPostsQuery{UserID: uuidA, PostsQuery: upstream.PostsQuery{Page: 1, Limit: 20}}, "tok")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestCommentsDecode(t *testing.T) {
 	 {"id": "8", "parentId": 5, "createdAt": "2025-06-15 12:00:00"},
 	 {"postId": 42, "body": "no id", "createdAt": "2025-06-15T12:00:00Z"}]}`
 	c, _ := serve(t, 200, body)
-	p, err := c.PostComments(context.Background(), "42", upstream.ListQuery{Page: 1, Limit: 20}, "tok")
+	p, err := c.PostComments(context.Background(), upstream.CommentsQuery{PostID: "42", ListQuery: upstream.ListQuery{Page: 1, Limit: 20}}, "tok")
 	if err != nil {
 		t.Fatal(err)
 	}

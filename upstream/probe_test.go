@@ -65,7 +65,7 @@ func TestAttemptTimesTheUpstreamNotTheDecoding(t *testing.T) {
 		c := New(cfg, &http.Client{Transport: tr})
 
 		slowDecode := func(context.Context, []byte) error { time.Sleep(time.Second); return nil }
-		if err := c.attempt(newBudget(t.Context(), time.Minute), roomEndpoint, "http://upstream.test/quran-reflect/v1/rooms/1", "tok", nil, slowDecode); err != nil {
+		if err := c.attempt(newBudget(t.Context(), time.Minute), EndpointRoom, "http://upstream.test/quran-reflect/v1/rooms/1", "tok", nil, slowDecode); err != nil {
 			t.Fatal(err)
 		}
 		c.limiter.mu.Lock()

@@ -11,31 +11,23 @@ import (
 // The lists about rooms: a room's members and posts, the viewer's joined and
 // managed rooms, and the search for public rooms.
 
-// The endpoints of this file, as errors and metrics name them.
-const (
-	EndpointMembers      = "room members"
-	EndpointJoinedRooms  = "joined rooms"
-	EndpointManagedRooms = "managed rooms"
-	EndpointSearch       = "room search"
-	EndpointRoomPosts    = "room posts"
-)
-
 // maxListBody bounds one page of a list: 50 members or 20 posts with their
 // authors, tags and references stay far below it.
 const maxListBody = 8 << 20
 
+// The endpoints of this file.
 var (
-	membersEndpoint = Endpoint{Name: EndpointMembers, Resource: "room", Method: http.MethodGet,
-		Path: "/quran-reflect/v1/rooms/{id}/members", MaxBody: maxListBody}
+	EndpointMembers = Endpoint{Name: "room members", Resource: "room", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/{id}/members", MaxBody: maxListBody, MaxLimit: maxMembersLimit}
 	// The viewer's own rooms: the upstream answers 401 to the service's token.
-	joinedRoomsEndpoint = Endpoint{Name: EndpointJoinedRooms, Method: http.MethodGet,
-		Path: "/quran-reflect/v1/rooms/joined-rooms", MaxBody: maxListBody, UserOnly: true}
-	managedRoomsEndpoint = Endpoint{Name: EndpointManagedRooms, Method: http.MethodGet,
-		Path: "/quran-reflect/v1/rooms/managed-rooms", MaxBody: maxListBody, UserOnly: true}
-	searchEndpoint = Endpoint{Name: EndpointSearch, Method: http.MethodGet,
-		Path: "/quran-reflect/v1/rooms/search", MaxBody: maxListBody}
-	roomPostsEndpoint = Endpoint{Name: EndpointRoomPosts, Resource: "room", Method: http.MethodGet,
-		Path: "/quran-reflect/v1/rooms/{id}/posts", MaxBody: maxListBody}
+	EndpointJoinedRooms = Endpoint{Name: "joined rooms", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/joined-rooms", MaxBody: maxListBody, MaxLimit: 5, UserOnly: true}
+	EndpointManagedRooms = Endpoint{Name: "managed rooms", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/managed-rooms", MaxBody: maxListBody, MaxLimit: 5, UserOnly: true}
+	EndpointSearch = Endpoint{Name: "room search", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/search", MaxBody: maxListBody, MaxLimit: maxSearchLimit}
+	EndpointRoomPosts = Endpoint{Name: "room posts", Resource: "room", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/rooms/{id}/posts", MaxBody: maxListBody, MaxLimit: maxPostsLimit}
 )
 
 // Member is a member of a room, as its member list shows them. The docs mark
@@ -55,19 +47,29 @@ type Member struct {
 	FollowersCount int
 }
 
-// RoomMembers fetches one page of the members of room roomID (at most
-// MaxLimitMembers). Every error it returns is an *Error with Key the room id;
-// an invalid id or page is refused with ErrInvalidArgument, without a call.
-func (c *Client) RoomMembers(ctx context.Context, roomID string, q ListQuery, as UserToken) (*Page[Member], error) {
-	id, ok := CanonicalRoomID(roomID)
+// MembersQuery asks for one page of a room's members.
+type MembersQuery struct {
+	RoomID string
+	ListQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q MembersQuery) AtPage(page, limit int) MembersQuery { q.Page, q.Limit = page, limit; return q }
+
+// RoomMembers fetches one page of the members of room q.RoomID (at most
+// EndpointMembers.MaxLimit). Every error it returns is an *Error with Key the
+// room id; an invalid id or page is refused with ErrInvalidArgument, without a
+// call.
+func (c *Client) RoomMembers(ctx context.Context, q MembersQuery, as UserToken) (*Page[Member], error) {
+	id, ok := CanonicalRoomID(q.RoomID)
 	if !ok {
-		return nil, invalid(EndpointMembers, "", "not a room id")
+		return nil, invalid(EndpointMembers.Name, "", "not a room id")
 	}
-	rq, err := listRequest(membersEndpoint, id, q, MaxLimitMembers, id)
+	rq, err := listRequest(EndpointMembers, id, q.ListQuery, id)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage(ctx, c, membersEndpoint, as, id, rq, q, "data", decodeMember)
+	return fetchPage(ctx, c, EndpointMembers, as, id, rq, q.ListQuery, "data", decodeMember)
 }
 
 // RoomSort orders the viewer's joined or managed rooms.
@@ -86,20 +88,23 @@ type RoomsQuery struct {
 	Query string
 	// SortBy orders them; "" is the upstream's default.
 	SortBy RoomSort
-	// Page is from 1; Limit from 1 to MaxLimitJoinedRooms.
+	// Page is from 1; Limit from 1 to the endpoint's MaxLimit.
 	Page, Limit int
 }
+
+// AtPage is q asking for page page of limit items.
+func (q RoomsQuery) AtPage(page, limit int) RoomsQuery { q.Page, q.Limit = page, limit; return q }
 
 // JoinedRooms fetches one page of the rooms the holder of as has joined. It
 // needs a user token: the upstream answers the service's own token with 401.
 func (c *Client) JoinedRooms(ctx context.Context, q RoomsQuery, as UserToken) (*Page[Room], error) {
-	return c.ownRooms(ctx, joinedRoomsEndpoint, q, as)
+	return c.ownRooms(ctx, EndpointJoinedRooms, q, as)
 }
 
 // ManagedRooms fetches one page of the rooms the holder of as owns or
 // administers, as JoinedRooms does.
 func (c *Client) ManagedRooms(ctx context.Context, q RoomsQuery, as UserToken) (*Page[Room], error) {
-	return c.ownRooms(ctx, managedRoomsEndpoint, q, as)
+	return c.ownRooms(ctx, EndpointManagedRooms, q, as)
 }
 
 func (c *Client) ownRooms(ctx context.Context, ep Endpoint, q RoomsQuery, as UserToken) (*Page[Room], error) {
@@ -109,7 +114,7 @@ func (c *Client) ownRooms(ctx context.Context, ep Endpoint, q RoomsQuery, as Use
 		return nil, invalid(ep.Name, "", "unknown room sort order")
 	}
 	page := ListQuery{Page: q.Page, Limit: q.Limit}
-	rq, err := listRequest(ep, "", page, MaxLimitJoinedRooms)
+	rq, err := listRequest(ep, "", page)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +129,12 @@ type SearchQuery struct {
 	Query string
 	// Type keeps only groups or only pages; "" keeps both.
 	Type RoomType
-	// Page is from 1; Limit from 1 to MaxLimitSearch.
+	// Page is from 1; Limit from 1 to EndpointSearch.MaxLimit.
 	Page, Limit int
 }
+
+// AtPage is q asking for page page of limit items.
+func (q SearchQuery) AtPage(page, limit int) SearchQuery { q.Page, q.Limit = page, limit; return q }
 
 // SearchRooms fetches one page of the public rooms that match q.
 func (c *Client) SearchRooms(ctx context.Context, q SearchQuery, as UserToken) (*Page[Room], error) {
@@ -138,30 +146,39 @@ func (c *Client) SearchRooms(ctx context.Context, q SearchQuery, as UserToken) (
 	case RoomTypePage:
 		roomType = "PAGE"
 	default:
-		return nil, invalid(EndpointSearch, "", "unknown room type")
+		return nil, invalid(EndpointSearch.Name, "", "unknown room type")
 	}
 	page := ListQuery{Page: q.Page, Limit: q.Limit}
-	rq, err := listRequest(searchEndpoint, "", page, MaxLimitSearch)
+	rq, err := listRequest(EndpointSearch, "", page)
 	if err != nil {
 		return nil, err
 	}
 	setIf(rq.query, "query", q.Query)
 	setIf(rq.query, "roomType", roomType)
-	return fetchPage(ctx, c, searchEndpoint, as, "", rq, page, "data", roomItem)
+	return fetchPage(ctx, c, EndpointSearch, as, "", rq, page, "data", roomItem)
 }
 
-// RoomPosts fetches one page of the posts of room roomID (at most
-// MaxLimitPosts), as the holder of as may see them.
-func (c *Client) RoomPosts(ctx context.Context, roomID string, q PostsQuery, as UserToken) (*Page[Post], error) {
-	id, ok := CanonicalRoomID(roomID)
+// RoomPostsQuery asks for one page of a room's posts.
+type RoomPostsQuery struct {
+	RoomID string
+	PostsQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q RoomPostsQuery) AtPage(page, limit int) RoomPostsQuery { q.Page, q.Limit = page, limit; return q }
+
+// RoomPosts fetches one page of the posts of room q.RoomID (at most
+// EndpointRoomPosts.MaxLimit), as the holder of as may see them.
+func (c *Client) RoomPosts(ctx context.Context, q RoomPostsQuery, as UserToken) (*Page[Post], error) {
+	id, ok := CanonicalRoomID(q.RoomID)
 	if !ok {
-		return nil, invalid(EndpointRoomPosts, "", "not a room id")
+		return nil, invalid(EndpointRoomPosts.Name, "", "not a room id")
 	}
-	rq, err := q.request(roomPostsEndpoint, id, true, id)
+	rq, err := q.request(EndpointRoomPosts, id, true, id)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage(ctx, c, roomPostsEndpoint, as, id, rq, q.page(), "data", decodePost)
+	return fetchPage(ctx, c, EndpointRoomPosts, as, id, rq, q.page(), "data", decodePost)
 }
 
 // roomItem decodes a room of a list (a RoomListItemDto: a room profile without

@@ -37,7 +37,7 @@ func TestRoomListsSendTheirQueries(t *testing.T) {
 		path, query string
 	}{
 		{"members", func(c *upstream.Client) error {
-			_, err := c.RoomMembers(ctx, "007", upstream.ListQuery{Page: 2, Limit: 10}, "tok")
+			_, err := c.RoomMembers(ctx, upstream.MembersQuery{RoomID: "007", ListQuery: upstream.ListQuery{Page: 2, Limit: 10}}, "tok")
 			return err
 		}, "/quran-reflect/v1/rooms/7/members", "limit=10&page=2"},
 		{"joined rooms, defaults", func(c *upstream.Client) error {
@@ -65,11 +65,11 @@ func TestRoomListsSendTheirQueries(t *testing.T) {
 			return err
 		}, "/quran-reflect/v1/rooms/search", "limit=1&page=1&roomType=PAGE"},
 		{"room posts, defaults", func(c *upstream.Client) error {
-			_, err := c.RoomPosts(ctx, "1234567890123456789", upstream.PostsQuery{Page: 1, Limit: 20}, "tok")
+			_, err := c.RoomPosts(ctx, upstream.RoomPostsQuery{RoomID: "1234567890123456789", PostsQuery: upstream.PostsQuery{Page: 1, Limit: 20}}, "tok")
 			return err
 		}, "/quran-reflect/v1/rooms/1234567890123456789/posts", "limit=20&page=1"},
 		{"room posts, everything", func(c *upstream.Client) error {
-			_, err := c.RoomPosts(ctx, "5", upstream.PostsQuery{SortBy: upstream.PostSortPopular, Tab: upstream.RoomPostTabMembersOnly, Page: 2, Limit: 4}, "tok")
+			_, err := c.RoomPosts(ctx, upstream.RoomPostsQuery{RoomID: "5", PostsQuery: upstream.PostsQuery{SortBy: upstream.PostSortPopular, Tab: upstream.RoomPostTabMembersOnly, Page: 2, Limit: 4}}, "tok")
 			return err
 		}, "/quran-reflect/v1/rooms/5/posts", "limit=4&page=2&sortBy=popular&tab=members_only"},
 	}
@@ -88,7 +88,7 @@ func TestRoomListsRefuseUnknownValues(t *testing.T) {
 	ctx := context.Background()
 	tests := map[string]func(c *upstream.Client) error{
 		"members of no room": func(c *upstream.Client) error {
-			_, err := c.RoomMembers(ctx, "..", upstream.ListQuery{Page: 1, Limit: 1}, "tok")
+			_, err := c.RoomMembers(ctx, upstream.MembersQuery{RoomID: "..", ListQuery: upstream.ListQuery{Page: 1, Limit: 1}}, "tok")
 			return err
 		},
 		"room sort": func(c *upstream.Client) error {
@@ -104,15 +104,15 @@ func TestRoomListsRefuseUnknownValues(t *testing.T) {
 			return err
 		},
 		"posts of no room": func(c *upstream.Client) error {
-			_, err := c.RoomPosts(ctx, "1/members", upstream.PostsQuery{Page: 1, Limit: 1}, "tok")
+			_, err := c.RoomPosts(ctx, upstream.RoomPostsQuery{RoomID: "1/members", PostsQuery: upstream.PostsQuery{Page: 1, Limit: 1}}, "tok")
 			return err
 		},
 		"post sort": func(c *upstream.Client) error {
-			_, err := c.RoomPosts(ctx, "1", upstream.PostsQuery{SortBy: "oldest", Page: 1, Limit: 1}, "tok")
+			_, err := c.RoomPosts(ctx, upstream.RoomPostsQuery{RoomID: "1", PostsQuery: upstream.PostsQuery{SortBy: "oldest", Page: 1, Limit: 1}}, "tok")
 			return err
 		},
 		"post tab": func(c *upstream.Client) error {
-			_, err := c.RoomPosts(ctx, "1", upstream.PostsQuery{Tab: "drafts", Page: 1, Limit: 1}, "tok")
+			_, err := c.RoomPosts(ctx, upstream.RoomPostsQuery{RoomID: "1", PostsQuery: upstream.PostsQuery{Tab: "drafts", Page: 1, Limit: 1}}, "tok")
 			return err
 		},
 	}
@@ -137,7 +137,7 @@ func TestRoomMembersDecode(t *testing.T) {
 	 {"id": "` + uuidB + `"},
 	 {"username": "no id"}]}`
 	c, _ := serve(t, 200, body)
-	p, err := c.RoomMembers(context.Background(), "1", upstream.ListQuery{Page: 1, Limit: 10}, "tok")
+	p, err := c.RoomMembers(context.Background(), upstream.MembersQuery{RoomID: "1", ListQuery: upstream.ListQuery{Page: 1, Limit: 10}}, "tok")
 	if err != nil {
 		t.Fatal(err)
 	}

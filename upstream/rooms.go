@@ -10,18 +10,6 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// The endpoints of this file, as errors and metrics name them. The three ways to
-// read a room share one name: to a caller, each is "room".
-const (
-	EndpointRoom            = "room"
-	EndpointRoomByURL       = "room"
-	EndpointRoomBySubdomain = "room"
-	EndpointJoin            = "join"
-	EndpointLeave           = "leave"
-	EndpointFollowRoom      = "follow room"
-	EndpointUnfollowRoom    = "unfollow room"
-)
-
 // maxRoomBody bounds a room profile. One with its mutual followers is a few KB:
 // this is generous, and still bounds what one answer can cost.
 const maxRoomBody = 4 << 20
@@ -29,27 +17,30 @@ const maxRoomBody = 4 << 20
 // maxWriteBody bounds the answer of a write, such as {"joined": true}.
 const maxWriteBody = 64 << 10
 
-// "Get room profile by ID", and the same operation by a group's url or a page's
-// subdomain.
+// The endpoints of this file. Each is a value that is never written: callers
+// pass it where they name the endpoint (a loader, a write, a metric).
 var (
-	roomEndpoint = Endpoint{Name: EndpointRoom, Method: http.MethodGet,
+	// EndpointRoom is "Get room profile by ID".
+	EndpointRoom = Endpoint{Name: "room", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/rooms/{id}", MaxBody: maxRoomBody}
-	roomByURLEndpoint = Endpoint{Name: EndpointRoomByURL, Method: http.MethodGet,
+	// EndpointRoomByURL is the same profile, by a group's url.
+	EndpointRoomByURL = Endpoint{Name: "room by url", Resource: "room", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/rooms/group/{url}", MaxBody: maxRoomBody}
-	roomBySubdomainEndpoint = Endpoint{Name: EndpointRoomBySubdomain, Method: http.MethodGet,
+	// EndpointRoomBySubdomain is the same profile, by a page's subdomain.
+	EndpointRoomBySubdomain = Endpoint{Name: "room by subdomain", Resource: "room", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/rooms/page/{subdomain}", MaxBody: maxRoomBody}
 )
 
 // The room writes: join and leave a group, follow and unfollow a page. They
 // need a user token.
 var (
-	joinEndpoint = Endpoint{Name: EndpointJoin, Resource: "room", Method: http.MethodPost,
+	EndpointJoinRoom = Endpoint{Name: "join room", Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/join", MaxBody: maxWriteBody, Write: true, UserOnly: true}
-	leaveEndpoint = Endpoint{Name: EndpointLeave, Resource: "room", Method: http.MethodPost,
+	EndpointLeaveRoom = Endpoint{Name: "leave room", Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/leave", MaxBody: maxWriteBody, Write: true, UserOnly: true}
-	followRoomEndpoint = Endpoint{Name: EndpointFollowRoom, Resource: "room", Method: http.MethodPost,
+	EndpointFollowRoom = Endpoint{Name: "follow room", Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
-	unfollowRoomEndpoint = Endpoint{Name: EndpointUnfollowRoom, Resource: "room", Method: http.MethodPost,
+	EndpointUnfollowRoom = Endpoint{Name: "unfollow room", Resource: "room", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/rooms/{id}/unfollow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
 )
 
@@ -60,52 +51,52 @@ var (
 func (c *Client) Room(ctx context.Context, id string, as UserToken) (*Room, error) {
 	id, ok := CanonicalRoomID(id)
 	if !ok {
-		return nil, invalid(EndpointRoom, "", "not a room id")
+		return nil, invalid(EndpointRoom.Name, "", "not a room id")
 	}
-	return fetch(ctx, c, roomEndpoint, as, id, inPath(id), about(decodeRoom, id, func(r *Room) string { return r.ID }))
+	return fetch(ctx, c, EndpointRoom, as, id, inPath(id), about(decodeRoom, id, func(r *Room) string { return r.ID }))
 }
 
 // RoomByURL fetches the profile of the group whose url is url, as Room does. A
 // url that ValidSlug refuses is refused with ErrInvalidArgument, without a call.
 func (c *Client) RoomByURL(ctx context.Context, url string, as UserToken) (*Room, error) {
 	if !ValidSlug(url) {
-		return nil, invalid(EndpointRoomByURL, "", "not a group url")
+		return nil, invalid(EndpointRoomByURL.Name, "", "not a group url")
 	}
-	return fetch(ctx, c, roomByURLEndpoint, as, url, inPath(url), decodeRoom)
+	return fetch(ctx, c, EndpointRoomByURL, as, url, inPath(url), decodeRoom)
 }
 
 // RoomBySubdomain fetches the profile of the page whose subdomain is subdomain,
 // as RoomByURL does.
 func (c *Client) RoomBySubdomain(ctx context.Context, subdomain string, as UserToken) (*Room, error) {
 	if !ValidSlug(subdomain) {
-		return nil, invalid(EndpointRoomBySubdomain, "", "not a page subdomain")
+		return nil, invalid(EndpointRoomBySubdomain.Name, "", "not a page subdomain")
 	}
-	return fetch(ctx, c, roomBySubdomainEndpoint, as, subdomain, inPath(subdomain), decodeRoom)
+	return fetch(ctx, c, EndpointRoomBySubdomain, as, subdomain, inPath(subdomain), decodeRoom)
 }
 
 // JoinRoom makes the holder of as a member of the group id. Being one already
 // is success. A private group the user was not invited to answers 403, a page
 // 400: both come back as a *StatusError.
 func (c *Client) JoinRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, joinEndpoint, id, as, "ALREADY_A_MEMBER")
+	return c.roomWrite(ctx, EndpointJoinRoom, id, as, "ALREADY_A_MEMBER")
 }
 
 // LeaveRoom takes the holder of as out of the group id. Not being a member is
 // success. The owner cannot leave: 403, a *StatusError.
 func (c *Client) LeaveRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, leaveEndpoint, id, as, "NOT_A_MEMBER")
+	return c.roomWrite(ctx, EndpointLeaveRoom, id, as, "NOT_A_MEMBER")
 }
 
 // FollowRoom makes the holder of as follow the page id. Following it already is
 // success.
 func (c *Client) FollowRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, followRoomEndpoint, id, as, "ALREADY_FOLLOWING")
+	return c.roomWrite(ctx, EndpointFollowRoom, id, as, "ALREADY_FOLLOWING")
 }
 
 // UnfollowRoom makes the holder of as stop following the page id. Not following
 // it is success.
 func (c *Client) UnfollowRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, unfollowRoomEndpoint, id, as, "NOT_FOLLOWING")
+	return c.roomWrite(ctx, EndpointUnfollowRoom, id, as, "NOT_FOLLOWING")
 }
 
 func (c *Client) roomWrite(ctx context.Context, ep Endpoint, id string, as UserToken, already string) error {
@@ -113,7 +104,8 @@ func (c *Client) roomWrite(ctx context.Context, ep Endpoint, id string, as UserT
 	if !ok {
 		return invalid(ep.Name, "", "not a room id")
 	}
-	return write(ctx, c, ep, as, id, inPath(id), already)
+	_, err := write(ctx, c, ep, as, id, inPath(id), already, ignoreAnswer)
+	return err
 }
 
 // RoomType says whether a room is a group or a page. The upstream sends it in lower case.

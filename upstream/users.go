@@ -11,33 +11,23 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// The endpoints of this file, as errors and metrics name them. A user read by
-// id, by username or as the viewer is, to a caller, a "user".
-const (
-	EndpointUser           = "user"
-	EndpointUserByUsername = "user"
-	EndpointMe             = "user"
-	EndpointFollowers      = "followers"
-	EndpointFollowing      = "following"
-	EndpointFollowUser     = "follow"
-)
-
 // maxProfileBody bounds a profile, which may list mutual followers.
 const maxProfileBody = 4 << 20
 
+// The endpoints of this file.
 var (
-	userEndpoint = Endpoint{Name: EndpointUser, Method: http.MethodGet,
+	EndpointUser = Endpoint{Name: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/{id}", MaxBody: maxProfileBody}
-	userByUsernameEndpoint = Endpoint{Name: EndpointUserByUsername, Method: http.MethodGet,
+	EndpointUserByUsername = Endpoint{Name: "user by username", Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/{username}/profile", MaxBody: maxProfileBody}
 	// The signed-in user: the upstream answers 401 to the service's token.
-	meEndpoint = Endpoint{Name: EndpointMe, Method: http.MethodGet,
+	EndpointMe = Endpoint{Name: "viewer profile", Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/profile", MaxBody: maxProfileBody, UserOnly: true}
-	followersEndpoint = Endpoint{Name: EndpointFollowers, Resource: "user", Method: http.MethodGet,
-		Path: "/quran-reflect/v1/users/{id}/followers", MaxBody: maxListBody}
-	followingEndpoint = Endpoint{Name: EndpointFollowing, Resource: "user", Method: http.MethodGet,
-		Path: "/quran-reflect/v1/users/{id}/following", MaxBody: maxListBody}
-	followUserEndpoint = Endpoint{Name: EndpointFollowUser, Resource: "user", Method: http.MethodPost,
+	EndpointFollowers = Endpoint{Name: "followers", Resource: "user", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/{id}/followers", MaxBody: maxListBody, MaxLimit: 20}
+	EndpointFollowing = Endpoint{Name: "following", Resource: "user", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/{id}/following", MaxBody: maxListBody, MaxLimit: 20}
+	EndpointFollowUser = Endpoint{Name: "follow user", Resource: "user", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
 )
 
@@ -59,9 +49,9 @@ type Profile struct {
 func (c *Client) User(ctx context.Context, id string, as UserToken) (*Profile, error) {
 	id, ok := CanonicalUUID(id)
 	if !ok {
-		return nil, invalid(EndpointUser, "", "not a user id")
+		return nil, invalid(EndpointUser.Name, "", "not a user id")
 	}
-	return fetch(ctx, c, userEndpoint, as, id, inPath(id), about(decodeProfile, id, func(p *Profile) string { return p.ID }))
+	return fetch(ctx, c, EndpointUser, as, id, inPath(id), about(decodeProfile, id, func(p *Profile) string { return p.ID }))
 }
 
 // UserByUsername fetches the profile of the user called username (the upstream
@@ -69,38 +59,47 @@ func (c *Client) User(ctx context.Context, id string, as UserToken) (*Profile, e
 // with ErrInvalidArgument, without a call.
 func (c *Client) UserByUsername(ctx context.Context, username string, as UserToken) (*Profile, error) {
 	if !ValidSlug(username) {
-		return nil, invalid(EndpointUserByUsername, "", "not a username")
+		return nil, invalid(EndpointUserByUsername.Name, "", "not a username")
 	}
-	return fetch(ctx, c, userByUsernameEndpoint, as, username, inPath(username), decodeProfile)
+	return fetch(ctx, c, EndpointUserByUsername, as, username, inPath(username), decodeProfile)
 }
 
 // Me fetches the profile of the holder of as, which must be a user token.
 func (c *Client) Me(ctx context.Context, as UserToken) (*Profile, error) {
-	return fetch(ctx, c, meEndpoint, as, "", request{}, decodeProfile)
+	return fetch(ctx, c, EndpointMe, as, "", request{}, decodeProfile)
 }
 
-// Followers fetches one page of the users who follow user userID (at most
-// MaxLimitFollows).
-func (c *Client) Followers(ctx context.Context, userID string, q ListQuery, as UserToken) (*Page[User], error) {
-	return c.follows(ctx, followersEndpoint, userID, q, as)
+// FollowsQuery asks for one page of a user's followers, or of whom they follow.
+type FollowsQuery struct {
+	UserID string
+	ListQuery
 }
 
-// Following fetches one page of the users whom user userID follows (at most
-// MaxLimitFollows).
-func (c *Client) Following(ctx context.Context, userID string, q ListQuery, as UserToken) (*Page[User], error) {
-	return c.follows(ctx, followingEndpoint, userID, q, as)
+// AtPage is q asking for page page of limit items.
+func (q FollowsQuery) AtPage(page, limit int) FollowsQuery { q.Page, q.Limit = page, limit; return q }
+
+// Followers fetches one page of the users who follow user q.UserID (at most
+// EndpointFollowers.MaxLimit).
+func (c *Client) Followers(ctx context.Context, q FollowsQuery, as UserToken) (*Page[User], error) {
+	return c.follows(ctx, EndpointFollowers, q, as)
 }
 
-func (c *Client) follows(ctx context.Context, ep Endpoint, userID string, q ListQuery, as UserToken) (*Page[User], error) {
-	id, ok := CanonicalUUID(userID)
+// Following fetches one page of the users whom user q.UserID follows (at most
+// EndpointFollowing.MaxLimit).
+func (c *Client) Following(ctx context.Context, q FollowsQuery, as UserToken) (*Page[User], error) {
+	return c.follows(ctx, EndpointFollowing, q, as)
+}
+
+func (c *Client) follows(ctx context.Context, ep Endpoint, q FollowsQuery, as UserToken) (*Page[User], error) {
+	id, ok := CanonicalUUID(q.UserID)
 	if !ok {
 		return nil, invalid(ep.Name, "", "not a user id")
 	}
-	rq, err := listRequest(ep, id, q, MaxLimitFollows, id)
+	rq, err := listRequest(ep, id, q.ListQuery, id)
 	if err != nil {
 		return nil, err
 	}
-	return fetchPage(ctx, c, ep, as, id, rq, q, "data", userItem)
+	return fetchPage(ctx, c, ep, as, id, rq, q.ListQuery, "data", userItem)
 }
 
 // FollowUser makes the holder of as follow user id, or stop following them when
@@ -110,7 +109,7 @@ func (c *Client) follows(ctx context.Context, ep Endpoint, userID string, q List
 func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as UserToken) error {
 	id, ok := CanonicalUUID(id)
 	if !ok {
-		return invalid(EndpointFollowUser, "", "not a user id")
+		return invalid(EndpointFollowUser.Name, "", "not a user id")
 	}
 	action := "unfollow"
 	if follow {
@@ -119,7 +118,8 @@ func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as User
 	body := struct {
 		Action string `json:"action"`
 	}{action}
-	return write(ctx, c, followUserEndpoint, as, id, request{args: []string{id}, body: body}, "already in desired state")
+	_, err := write(ctx, c, EndpointFollowUser, as, id, request{args: []string{id}, body: body}, "already in desired state", ignoreAnswer)
+	return err
 }
 
 // wireProfile is a profile as the upstream sends it: a user, and for another

@@ -34,11 +34,11 @@ func TestUserReadsSendTheirPaths(t *testing.T) {
 			return err
 		}, "/quran-reflect/v1/users/profile", ""},
 		{"followers", emptyList, func(c *upstream.Client) error {
-			_, err := c.Followers(ctx, uuidA, upstream.ListQuery{Page: 1, Limit: 20}, "tok")
+			_, err := c.Followers(ctx, upstream.FollowsQuery{UserID: uuidA, ListQuery: upstream.ListQuery{Page: 1, Limit: 20}}, "tok")
 			return err
 		}, "/quran-reflect/v1/users/" + uuidA + "/followers", "limit=20&page=1"},
 		{"following", emptyList, func(c *upstream.Client) error {
-			_, err := c.Following(ctx, strings.ToUpper(uuidB), upstream.ListQuery{Page: 3, Limit: 1}, "tok")
+			_, err := c.Following(ctx, upstream.FollowsQuery{UserID: strings.ToUpper(uuidB), ListQuery: upstream.ListQuery{Page: 3, Limit: 1}}, "tok")
 			return err
 		}, "/quran-reflect/v1/users/" + uuidB + "/following", "limit=1&page=3"},
 	}
@@ -70,10 +70,16 @@ func TestUserReadsRefuseBadIDsAndUsernames(t *testing.T) {
 		{"username ..", func(c *upstream.Client) error { _, err := c.UserByUsername(ctx, "..", "tok"); return err }},
 		{"username with a space", func(c *upstream.Client) error { _, err := c.UserByUsername(ctx, "a b", "tok"); return err }},
 		{"username with a slash", func(c *upstream.Client) error { _, err := c.UserByUsername(ctx, "a/..", "tok"); return err }},
-		{"followers of ..", func(c *upstream.Client) error { _, err := c.Followers(ctx, "..", q, "tok"); return err }},
-		{"following of a name", func(c *upstream.Client) error { _, err := c.Following(ctx, "aisha", q, "tok"); return err }},
+		{"followers of ..", func(c *upstream.Client) error {
+			_, err := c.Followers(ctx, upstream.FollowsQuery{UserID: "..", ListQuery: q}, "tok")
+			return err
+		}},
+		{"following of a name", func(c *upstream.Client) error {
+			_, err := c.Following(ctx, upstream.FollowsQuery{UserID: "aisha", ListQuery: q}, "tok")
+			return err
+		}},
 		{"posts of ..", func(c *upstream.Client) error {
-			_, err := c.UserPosts(ctx, "..", upstream.PostsQuery{Page: 1, Limit: 1}, "tok")
+			_, err := c.UserPosts(ctx, upstream.UserPostsQuery{UserID: "..", PostsQuery: upstream.PostsQuery{Page: 1, Limit: 1}}, "tok")
 			return err
 		}},
 	}
@@ -170,7 +176,7 @@ func TestFollowersDecodeUsers(t *testing.T) {
 	 "avatarUrls": {"small": "s"}, "createdAt": "2022-05-09 06:45:10", "joiningYear": "2022", "username": "zainab",
 	 "verified": true, "followersCount": 5, "followed": true}]}`
 	c, _ := serve(t, 200, body)
-	p, err := c.Followers(context.Background(), uuidA, upstream.ListQuery{Page: 1, Limit: 20}, "tok")
+	p, err := c.Followers(context.Background(), upstream.FollowsQuery{UserID: uuidA, ListQuery: upstream.ListQuery{Page: 1, Limit: 20}}, "tok")
 	if err != nil {
 		t.Fatal(err)
 	}

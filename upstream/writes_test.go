@@ -130,13 +130,13 @@ func TestWritesReturnOtherRefusals(t *testing.T) {
 		what   string
 	}{
 		{"private group", 403, `{"message":"Group is private - invitation required","type":"forbidden"}`,
-			func(c *upstream.Client) error { return c.JoinRoom(context.Background(), "9", "tok") }, "join 9"},
+			func(c *upstream.Client) error { return c.JoinRoom(context.Background(), "9", "tok") }, "join room 9"},
 		{"wrong room type", 400, `{"message":"WRONG_ROOM_TYPE","type":"invalid_request"}`,
 			func(c *upstream.Client) error { return c.FollowRoom(context.Background(), "9", "tok") }, "follow room 9"},
 		{"owner leaving", 403, `{"message":"The owner cannot leave the room","type":"forbidden"}`,
-			func(c *upstream.Client) error { return c.LeaveRoom(context.Background(), "9", "tok") }, "leave 9"},
+			func(c *upstream.Client) error { return c.LeaveRoom(context.Background(), "9", "tok") }, "leave room 9"},
 		{"following yourself", 400, `{"message":"Cannot follow yourself","type":"invalid_request"}`,
-			func(c *upstream.Client) error { return c.FollowUser(context.Background(), uuidA, true, "tok") }, "follow " + uuidA},
+			func(c *upstream.Client) error { return c.FollowUser(context.Background(), uuidA, true, "tok") }, "follow user " + uuidA},
 		{"anonymous", 401, `{"message":"Unauthorized","type":"unauthorized"}`,
 			func(c *upstream.Client) error { return c.UnfollowRoom(context.Background(), "9", "tok") }, "unfollow room 9"},
 	}
@@ -239,7 +239,7 @@ func TestWriteRetryRule(t *testing.T) {
 			io.WriteString(w, emptyList)
 		}}
 		c, _ := scriptedClient(t, s)
-		if _, err := c.RoomMembers(context.Background(), "42", upstream.ListQuery{Page: 1, Limit: 1}, "user"); err != nil {
+		if _, err := c.RoomMembers(context.Background(), upstream.MembersQuery{RoomID: "42", ListQuery: upstream.ListQuery{Page: 1, Limit: 1}}, "user"); err != nil {
 			t.Error(err)
 		}
 		if got := s.calls.Load(); got != 2 {

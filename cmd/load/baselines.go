@@ -79,7 +79,7 @@ func serveFloor(upstreamURL string) error {
 	debug.SetGCPercent(service.Defaults().GCPercent)
 	debug.SetMemoryLimit(service.DefaultMemoryLimit)
 	rooms := floorRooms{client: upstreamClient(), base: upstreamURL}
-	h := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: floorRoot{graph.NewResolver(graph.Fetchers{}), rooms}}))
+	h := handler.New(graph.NewExecutableSchema(graph.Config{Resolvers: floorRoot{graph.NewResolver(graph.Deps{}), rooms}}))
 	h.AddTransport(transport.POST{})
 	h.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	mux := http.NewServeMux()

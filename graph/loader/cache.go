@@ -3,6 +3,7 @@ package loader
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
@@ -27,6 +28,15 @@ func (m *MemoryCache[V]) Set(_ context.Context, key string, v V) { m.lru.Add(key
 
 // Delete implements Cache.
 func (m *MemoryCache[V]) Delete(_ context.Context, key string) { m.lru.Remove(key) }
+
+// DeletePrefix implements Cache: it walks the keys, which only a write does.
+func (m *MemoryCache[V]) DeletePrefix(_ context.Context, prefix string) {
+	for _, k := range m.lru.Keys() {
+		if strings.HasPrefix(k, prefix) {
+			m.lru.Remove(k)
+		}
+	}
+}
 
 // RedisCache is a Cache in Redis, shared by replicas, holding items as JSON.
 type RedisCache[V any] struct {
@@ -65,6 +75,21 @@ func (r *RedisCache[V]) Delete(ctx context.Context, key string) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	_ = r.client.Del(ctx, r.prefix+key).Err()
+}
+
+// DeletePrefix implements Cache: it scans for the viewer's keys, within the
+// timeout (a write's, rare), and deletes what it found.
+func (r *RedisCache[V]) DeletePrefix(ctx context.Context, prefix string) {
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	iter := r.client.Scan(ctx, 0, r.prefix+prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if len(keys) > 0 {
+		_ = r.client.Del(ctx, keys...).Err()
+	}
 }
 
 // Set implements Cache.

@@ -22,7 +22,7 @@ func TestUnplannedLookupsShareTheFallbackBatch(t *testing.T) {
 		p := testPolicy()
 		p.Tracer = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("")
 		fetched := make(chan string, 10)
-		rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+		rooms := Declare(upstream.EndpointRoom, func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
 			fetched <- key
 			return "room " + key, nil
 		})

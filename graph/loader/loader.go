@@ -2,9 +2,7 @@ package loader
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -12,11 +10,9 @@ import (
 
 	"github.com/graph-gophers/dataloader/v7"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
-	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -26,14 +22,43 @@ type Fetch[K comparable, V any] func(ctx context.Context, key K, as upstream.Use
 // Kind declares a loader: which endpoint it calls (for spans and metrics) and
 // how it fetches one key. Each operation gets its own instance of it.
 type Kind[K comparable, V any] struct {
-	endpoint  string
+	ep        upstream.Endpoint
+	endpoint  string // ep.Name, the label of its metrics
 	batchSpan string // the name of its batches' spans
 	fetch     Fetch[K, V]
+	shared    *Shared[K, V] // nil: nothing shared across requests
 }
 
-// Declare returns a loader of endpoint's items.
-func Declare[K comparable, V any](endpoint string, fetch Fetch[K, V]) *Kind[K, V] {
-	return &Kind[K, V]{endpoint: endpoint, batchSpan: endpoint + " batch", fetch: fetch}
+// Declare returns a loader of ep's items, fetched with fetch. Declare the
+// schema's loaders once, when the resolver is built: a Kind is not changed
+// after that.
+func Declare[K comparable, V any](ep upstream.Endpoint, fetch Fetch[K, V]) *Kind[K, V] {
+	return &Kind[K, V]{ep: ep, endpoint: ep.Name, batchSpan: ep.Name + " batch", fetch: fetch}
+}
+
+// Endpoint is the endpoint k calls: a list's page size is its MaxLimit.
+func (k *Kind[K, V]) Endpoint() upstream.Endpoint { return k.ep }
+
+// Share makes k share its lookups across requests as opts says (see Shared),
+// and returns it. The writes that Forget a key, or ForgetAll, then drop the
+// viewer's shared copies too. With neither coalescing nor a cache it changes
+// nothing.
+func (k *Kind[K, V]) Share(opts SharingOptions[V]) *Kind[K, V] {
+	if !opts.Coalesce && opts.Cache == nil {
+		return k
+	}
+	k.shared = Share(k.ep, k.fetch, opts)
+	k.fetch = k.shared.Fetch
+	return k
+}
+
+// Wrap replaces k's fetch with wrap(fetch), after any sharing: tests count,
+// hold or break calls with it. A nil wrap changes nothing.
+func (k *Kind[K, V]) Wrap(wrap func(Fetch[K, V]) Fetch[K, V]) *Kind[K, V] {
+	if wrap != nil {
+		k.fetch = wrap(k.fetch)
+	}
+	return k
 }
 
 // instance is a Kind's loader within one operation. Every batch of it shares one
@@ -185,22 +210,36 @@ func (k *Kind[K, V]) Peek(ctx context.Context, key K) (V, bool) {
 	return v, err == nil
 }
 
-// Forget drops key from the operation's cache, so that the next lookup fetches
-// it again: after a write, the payload shows the state after it.
+// Forget drops key from the operation's cache, and the viewer's shared copy of
+// it, so that the next lookup fetches it again: after a write, the payload
+// shows the state after it.
 func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
 	inst := k.instance(ctx)
 	inst.mu.Lock()
-	defer inst.mu.Unlock()
 	inst.cache.Delete(ctx, key)
+	inst.mu.Unlock()
+	if k.shared != nil {
+		k.shared.Forget(ctx, key, inst.op.token())
+	}
 }
 
-// ForgetAll drops every key of this loader from the operation's cache: after a
-// write, the lists it may have changed are read again.
+// ForgetAll drops every key of this loader from the operation's cache, and
+// every shared copy the viewer has of them: after a write, the lists it may have
+// changed are read again.
 func (k *Kind[K, V]) ForgetAll(ctx context.Context) {
 	inst := k.instance(ctx)
 	inst.mu.Lock()
-	defer inst.mu.Unlock()
 	inst.cache.Clear()
+	inst.mu.Unlock()
+	if k.shared != nil {
+		k.shared.ForgetViewer(ctx, inst.op.token())
+	}
+}
+
+// Stale is a loader a write makes stale as a whole: a list, every page of which
+// is read again after the write. Every *Kind is one.
+type Stale interface {
+	ForgetAll(ctx context.Context)
 }
 
 // thunk returns key's thunk, joining the fallback batch when nothing planned
@@ -265,105 +304,4 @@ func (inst *instance[K, V]) call(ctx context.Context, key K) (V, error) {
 		return err
 	})
 	return val, err
-}
-
-// Write makes one upstream call that no loader makes (a write), under the
-// policy of every upstream call: the refused-token budget of the client's
-// address, the operation's allowance and the caller's budget, and the charge
-// for a token the upstream refuses.
-func Write(ctx context.Context, endpoint string, write func(ctx context.Context, as upstream.UserToken) error) error {
-	op := operationFrom(ctx)
-	ctx, span := op.policy.Tracer.Start(ctx, endpoint, trace.WithAttributes(attribute.String("loader.endpoint", endpoint)))
-	defer span.End()
-	return op.call(ctx, func(as upstream.UserToken) error { return write(ctx, as) })
-}
-
-// call admits one upstream call and makes it as the operation's viewer. An
-// unproven token's call is its probe, held against its address's refused-token
-// budget until it answers, or waits for the probe under way; the call spends
-// the caller's budget (the address's until the token is proven) and one of the
-// caller's share of calls in flight.
-func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) error) (err error) {
-	p, v := op.policy, op.viewer
-	settle, err := p.Proofs.Await(ctx, v)
-	if errors.Is(err, guard.ErrRefused) {
-		return &upstream.StatusError{Status: http.StatusUnauthorized, Message: "refused at another call with this token"}
-	} else if err != nil {
-		return err
-	}
-	verdict := guard.Unsettled
-	if settle != nil {
-		release, err := p.BadTokens.Hold(v.IP)
-		if err != nil {
-			settle(guard.Unsettled)
-			return err
-		}
-		defer func() { release(verdict == guard.Refused); settle(verdict) }()
-	}
-	// Whose budget: Await has settled it (no second lookup of the proof). A
-	// probe's is its address's; a token that needed none, or whose probe was
-	// accepted, is proven.
-	caller := v.Key
-	if settle != nil {
-		caller = v.IP
-	}
-	if err := op.spend(caller); err != nil {
-		return err
-	}
-	// The call holds one of its caller's share of calls in flight while it is
-	// made, not while a session renews its token.
-	shared := func(as upstream.UserToken) error {
-		if p.Shares != nil {
-			release, err := p.Shares.Acquire(ctx, caller)
-			if err != nil {
-				return err
-			}
-			defer release()
-		}
-		return do(as)
-	}
-	token := op.token()
-	err = shared(token)
-	if v.Anonymous() {
-		return err
-	}
-	verdict = verdictOf(err)
-	switch {
-	case verdict == guard.Refused && v.Vouched():
-		// A session's token expired or was revoked early: the session renews
-		// it (once for all its requests) and the call is made again, once.
-		renewed, rerr := v.Renew(ctx, token)
-		if rerr != nil {
-			return rerr
-		}
-		op.setToken(renewed)
-		// The call made again is a call: it counts against the operation's
-		// calls and its caller's budget like the first.
-		if err := op.spend(caller); err != nil {
-			return err
-		}
-		return shared(renewed)
-	case settle == nil && verdict == guard.Refused:
-		// A proven token refused: it expired or was revoked.
-		p.Proofs.Forget(v)
-		_ = p.BadTokens.Take(v.IP)
-	}
-	return err
-}
-
-// verdictOf is what a call's outcome proves about its token: any answer but a
-// 401 accepted it; a 429, a 5xx or no answer proves nothing.
-func verdictOf(err error) guard.Verdict {
-	var se *upstream.StatusError
-	switch {
-	case err == nil:
-		return guard.Accepted
-	case !errors.As(err, &se) || se.Status == http.StatusTooManyRequests || se.Status >= 500:
-		return guard.Unsettled
-	case se.Status == http.StatusUnauthorized:
-		return guard.Refused
-	case se.Status >= 400:
-		return guard.Accepted
-	}
-	return guard.Unsettled
 }

@@ -140,7 +140,7 @@ func TestPrimeClosesOnLastKey(t *testing.T) {
 				p := testPolicy()
 				p.Tracer = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)).Tracer("")
 				started, release := make(chan string, 100), make(chan struct{})
-				rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+				rooms := Declare(upstream.EndpointRoom, func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
 					if !slices.Contains(tt.loaded, key) { // the earlier loads answer at once
 						started <- key
 						<-release
@@ -187,7 +187,7 @@ func TestBatchConcurrency(t *testing.T) {
 		p.Concurrency = limit
 		var inFlight, started atomic.Int32
 		release := make(chan struct{})
-		rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+		rooms := Declare(upstream.EndpointRoom, func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
 			inFlight.Add(1)
 			started.Add(1)
 			<-release
@@ -258,7 +258,7 @@ func TestKeyFetchedOncePerOperation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			up := &fakeUpstream{fail: map[string]error{"bad": errDown}}
-			rooms := Declare("room", up.fetch)
+			rooms := Declare(upstream.EndpointRoom, up.fetch)
 			// A second operation has new loaders: it keeps nothing of the
 			// first, neither values nor failures.
 			for op := 1; op <= 2; op++ {
@@ -290,7 +290,7 @@ func TestCallLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			up := &fakeUpstream{}
-			rooms := Declare("room", up.fetch)
+			rooms := Declare(upstream.EndpointRoom, up.fetch)
 			p := testPolicy()
 			tt.tighten(p)
 			// Proven: an unproven token's first call would spend its
@@ -351,7 +351,7 @@ func TestPanicIsOneKeysError(t *testing.T) {
 			var logs bytes.Buffer
 			p := testPolicy()
 			p.Logger = slog.New(slog.NewTextHandler(&logs, nil))
-			rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+			rooms := Declare(upstream.EndpointRoom, func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
 				if key == "boom" {
 					panic("nil map write, say")
 				}
@@ -394,7 +394,7 @@ func TestTheViewer(t *testing.T) {
 				p := testPolicy()
 				p.BadTokens = guard.NewCallerLimits(guard.CallerLimit{PerSecond: 1, Burst: 1}, stopped)
 				up := &fakeUpstream{fail: map[string]error{"2": &upstream.StatusError{Status: tt.status}}}
-				rooms := Declare("room", up.fetch)
+				rooms := Declare(upstream.EndpointRoom, up.fetch)
 				inOperation(t, p, tt.v, func(ctx context.Context) {
 					rooms.Load(ctx, "1") // one at a time: a charge must not refuse "1"
 					rooms.Load(ctx, "2")
@@ -414,7 +414,7 @@ func TestTheViewer(t *testing.T) {
 		p.BadTokens = guard.NewCallerLimits(guard.CallerLimit{PerSecond: 1, Burst: 2}, stopped)
 		refused := &upstream.Error{Endpoint: "room", Key: "1", Err: &upstream.StatusError{Status: http.StatusUnauthorized}}
 		up := &fakeUpstream{fail: map[string]error{"1": refused, "2": refused}}
-		rooms := Declare("room", up.fetch)
+		rooms := Declare(upstream.EndpointRoom, up.fetch)
 		// Two invented tokens spend the budget of 2; a token refused once is
 		// refused again without a call (it is not charged twice).
 		unauthorized := func(err error) bool {

@@ -24,7 +24,7 @@ func TestOneKeyIsFetchedByItsFirstLookup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var fetches atomic.Int32
 		release := make(chan struct{})
-		rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+		rooms := Declare(upstream.EndpointRoom, func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
 			fetches.Add(1)
 			<-release
 			return "room " + key, nil
@@ -70,7 +70,7 @@ func (panickyTracer) Start(context.Context, string, ...trace.SpanStartOption) (c
 func TestOneKeysLookupsSurviveAPanicOutsideTheFetch(t *testing.T) {
 	p := testPolicy()
 	p.Tracer = panickyTracer{}
-	rooms := Declare("room", func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
+	rooms := Declare(upstream.EndpointRoom, func(_ context.Context, key string, _ upstream.UserToken) (string, error) {
 		return "room " + key, nil
 	})
 	inOperation(t, p, viewer.Viewer{}, func(ctx context.Context) {

@@ -5,48 +5,37 @@
 // calls, panic recovery, bounded concurrency, a span and metrics by endpoint);
 // and, opt-in, sharing across requests (coalescing and a short-lived cache) that
 // never mixes viewers.
+//
+// Its words:
+//   - A Kind is a loader as the schema declares it (Declare): an endpoint and a
+//     Fetch of one key, such as a room by id, or a page of a list keyed by the
+//     list's upstream query. It holds no data.
+//   - An instance is a Kind within one operation: the operation's cache of it
+//     and its batches. Scope, a gqlgen extension, gives every operation its own
+//     instances, carrying its viewer; they never outlive it.
+//   - A Plan primes instances before any resolver runs, from the operation's
+//     root fields (Root) and their keys (RootKeys); Prime starts one batch that
+//     closes on its last key. A lookup nobody planned joins a fallback batch
+//     that closes FallbackWait after its first key.
+//   - Seed records an item that came inside another answer (a room by its slug,
+//     a post in a list); a Memo holds items that only ever come that way and are
+//     never fetched (rooms as lists carry them).
+//   - The Policy is what every upstream call goes through (policy.go): loads and
+//     Writes alike.
+//   - Shared is sharing across requests, declared per Kind (Kind.Share); Forget
+//     and ForgetAll (a Stale list) drop the viewer's shared copies too.
 package loader
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"go.opentelemetry.io/otel/trace"
 
-	"github.com/quranfoundation/reflect-graphql/graph/errcode"
-	"github.com/quranfoundation/reflect-graphql/graph/guard"
-	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
-
-// Policy is what every loader applies to every upstream call, whatever it loads.
-type Policy struct {
-	Logger *slog.Logger
-	// Callers is the per-caller budget: each upstream call spends one.
-	Callers *guard.CallerLimits
-	// BadTokens is a per-address budget of tokens the upstream refused,
-	// counting the unproven ones in flight: a caller that invents tokens gets
-	// no fresh budget, and no more probes at once than the budget holds.
-	BadTokens *guard.CallerLimits
-	// Proofs are the tokens the upstream has accepted: only those spend a
-	// budget of their own; the others spend their address's.
-	Proofs *guard.Proofs
-	// Shares caps the calls one caller has in flight (nil: no cap but the
-	// upstream client's).
-	Shares  *guard.Shares
-	Metrics *telemetry.Metrics // nil: none
-	Tracer  trace.Tracer
-	// Concurrency bounds the upstream calls one batch makes at once.
-	Concurrency int
-	// MaxCalls bounds the upstream calls of one operation, counted where they
-	// are made, whatever field led to them.
-	MaxCalls int
-}
 
 // FallbackWait is how long a batch started by a lookup nobody planned stays open
 // for more keys. Planned batches (Prime) close on their last key, with no timer;
@@ -115,43 +104,8 @@ type operation struct {
 	inline    [2]kindInstance
 }
 
-// token is the token the operation's calls carry: its viewer's, or the one a
-// session renewed it with.
-func (op *operation) token() upstream.UserToken {
-	op.callsMu.Lock()
-	defer op.callsMu.Unlock()
-	if op.renewed != "" {
-		return op.renewed
-	}
-	return op.viewer.Token
-}
-
-func (op *operation) setToken(t upstream.UserToken) {
-	op.callsMu.Lock()
-	defer op.callsMu.Unlock()
-	op.renewed = t
-}
-
 // kindInstance pairs a *Kind[K, V] with its *instance[K, V] in one operation.
 type kindInstance struct{ kind, instance any }
-
-// spend admits one upstream call: within the operation's allowance, then the
-// caller's budget. Both are decided together, so that a call the budget refuses
-// is no call (the allowance is intact, and the client learns RATE_LIMITED with
-// its retryAfter), and concurrent calls never see each other's refusals.
-func (op *operation) spend(caller string) error {
-	op.callsMu.Lock()
-	defer op.callsMu.Unlock()
-	if op.calls >= op.policy.MaxCalls {
-		return &errcode.LimitedError{Code: errcode.TooManyCalls,
-			Msg: fmt.Sprintf("an operation may make at most %d upstream calls", op.policy.MaxCalls)}
-	}
-	if err := op.policy.Callers.Take(caller); err != nil {
-		return err
-	}
-	op.calls++
-	return nil
-}
 
 type opKey struct{}
 

@@ -2,7 +2,12 @@ package loader
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -13,6 +18,8 @@ type Cache[V any] interface {
 	Get(ctx context.Context, key string) (V, bool)
 	Set(ctx context.Context, key string, v V)
 	Delete(ctx context.Context, key string)
+	// DeletePrefix deletes every key that starts with prefix (one viewer's).
+	DeletePrefix(ctx context.Context, prefix string)
 }
 
 // SharingOptions turns on the sharing of lookups across requests. Both parts
@@ -31,10 +38,11 @@ type SharingOptions[V any] struct {
 
 // Shared shares lookups across requests without ever mixing viewers: every key
 // is the viewer (a hash of the token, never the token) plus the item's key, so a
-// viewer only ever shares with itself.
-type Shared[V any] struct {
+// viewer only ever shares with itself. A key that is not a string (a list's
+// query) is written as its JSON.
+type Shared[K comparable, V any] struct {
 	endpoint string
-	next     Fetch[string, V]
+	next     Fetch[K, V]
 	opts     SharingOptions[V]
 
 	mu      sync.Mutex
@@ -56,29 +64,63 @@ type flight[V any] struct {
 	cancel  context.CancelFunc
 }
 
-// Share wraps next, a fetch of endpoint, with the sharing opts asks for.
-func Share[V any](endpoint string, next Fetch[string, V], opts SharingOptions[V]) *Shared[V] {
+// Share wraps next, a fetch of ep, with the sharing opts asks for.
+func Share[K comparable, V any](ep upstream.Endpoint, next Fetch[K, V], opts SharingOptions[V]) *Shared[K, V] {
 	if opts.OnShare == nil {
 		opts.OnShare = func(string) {}
 	}
-	return &Shared[V]{endpoint: endpoint, next: next, opts: opts, flights: make(map[string]*flight[V])}
+	return &Shared[K, V]{endpoint: ep.Name, next: next, opts: opts, flights: make(map[string]*flight[V])}
 }
 
-// Forget drops what the cache holds of id for the holder of token: after a
+// sharedKey is key's part of a shared key: itself for a string, else its JSON
+// (the fields of a comparable struct, quoted: two queries never share one).
+func sharedKey[K comparable](key K) string {
+	if s, ok := any(key).(string); ok {
+		return s
+	}
+	b, err := json.Marshal(key)
+	if err != nil {
+		panic("loader: a shared key must marshal to JSON: " + err.Error())
+	}
+	return string(b)
+}
+
+func viewerPrefix(token upstream.UserToken) string {
+	return viewer.Viewer{Token: token}.CacheKey() + ":"
+}
+
+// Forget drops what the cache holds of key for the holder of token: after a
 // write, that viewer's next request reads the new state.
-func (s *Shared[V]) Forget(ctx context.Context, id string, token upstream.UserToken) {
-	key := viewer.Viewer{Token: token}.CacheKey() + ":" + id
+func (s *Shared[K, V]) Forget(ctx context.Context, key K, token upstream.UserToken) {
+	k := viewerPrefix(token) + sharedKey(key)
 	s.mu.Lock()
 	s.epoch++
-	delete(s.flights, key) // a later lookup must not join a call made before the write
+	delete(s.flights, k) // a later lookup must not join a call made before the write
 	s.mu.Unlock()
 	if s.opts.Cache != nil {
-		s.opts.Cache.Delete(ctx, key)
+		s.opts.Cache.Delete(ctx, k)
+	}
+}
+
+// ForgetViewer drops everything the cache holds for the holder of token: after
+// a write that changes a list, every page of it.
+func (s *Shared[K, V]) ForgetViewer(ctx context.Context, token upstream.UserToken) {
+	prefix := viewerPrefix(token)
+	s.mu.Lock()
+	s.epoch++
+	for k := range s.flights {
+		if strings.HasPrefix(k, prefix) {
+			delete(s.flights, k)
+		}
+	}
+	s.mu.Unlock()
+	if s.opts.Cache != nil {
+		s.opts.Cache.DeletePrefix(ctx, prefix)
 	}
 }
 
 // keep caches v under key unless a Forget came since epoch.
-func (s *Shared[V]) keep(ctx context.Context, key string, v V, epoch uint64) {
+func (s *Shared[K, V]) keep(ctx context.Context, key string, v V, epoch uint64) {
 	s.mu.Lock()
 	current := s.epoch == epoch
 	s.mu.Unlock()
@@ -88,8 +130,8 @@ func (s *Shared[V]) keep(ctx context.Context, key string, v V, epoch uint64) {
 }
 
 // Fetch is next, shared.
-func (s *Shared[V]) Fetch(ctx context.Context, id string, token upstream.UserToken) (V, error) {
-	key := viewer.Viewer{Token: token}.CacheKey() + ":" + id
+func (s *Shared[K, V]) Fetch(ctx context.Context, id K, token upstream.UserToken) (V, error) {
+	key := viewerPrefix(token) + sharedKey(id)
 	if s.opts.Cache != nil {
 		if v, ok := s.opts.Cache.Get(ctx, key); ok {
 			s.opts.OnShare("cache")
@@ -154,6 +196,49 @@ func (s *Shared[V]) Fetch(ctx context.Context, id string, token upstream.UserTok
 		}
 		s.mu.Unlock()
 		var zero V
-		return zero, &upstream.Error{Endpoint: s.endpoint, Key: id, Err: ctx.Err()}
+		return zero, &upstream.Error{Endpoint: s.endpoint, Key: sharedKey(id), Err: ctx.Err()}
 	}
+}
+
+// Sharing is what the service's settings say of sharing one endpoint's
+// lookups across requests; the zero Sharing shares nothing. A domain declares
+// which of its loaders may share (Kind.ShareBy), and with what JSON version and
+// filter; the settings decide whether they do.
+type Sharing struct {
+	// Coalesce makes concurrent lookups of one key by one viewer share a call.
+	Coalesce bool
+	// TTL keeps successful lookups that long (0: no cache), in memory (at most
+	// Size of them) or, with Redis set, in Redis, shared by replicas.
+	TTL   time.Duration
+	Size  int
+	Redis *redis.Client
+	// Host is the upstream's host, part of every Redis key: two environments
+	// never read each other's entries.
+	Host string
+	// OnShare, if set, hears each lookup that sharing saved (for metrics).
+	OnShare func(endpoint, how string)
+}
+
+// redisTimeout bounds each Redis call of a shared cache: a slow Redis is a
+// miss, never a slow request.
+const redisTimeout = 100 * time.Millisecond
+
+// ShareBy makes k share as s says (see Share). version names the JSON shape of
+// V in Redis keys (bump it when V changes, so that two versions of a rolling
+// deploy never read each other's entries); keep, if set, says which items may
+// be written to Redis, which holds them in the clear.
+func (k *Kind[K, V]) ShareBy(s Sharing, version string, keep func(V) bool) *Kind[K, V] {
+	opts := SharingOptions[V]{Coalesce: s.Coalesce}
+	if s.OnShare != nil {
+		name := k.ep.Name
+		opts.OnShare = func(how string) { s.OnShare(name, how) }
+	}
+	switch {
+	case s.TTL > 0 && s.Redis != nil:
+		prefix := "reflect-graphql:" + k.ep.Name + ":" + version + ":" + s.Host + ":"
+		opts.Cache = NewRedisCache(s.Redis, prefix, s.TTL, redisTimeout, keep)
+	case s.TTL > 0:
+		opts.Cache = NewMemoryCache[V](s.Size, s.TTL)
+	}
+	return k.Share(opts)
 }

@@ -56,7 +56,7 @@ func TestShareNeverMixesViewers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run("cache/"+tt.name, func(t *testing.T) {
 			rec := &shareRecorder{}
-			fetch := Share("room", func(_ context.Context, id string, token upstream.UserToken) (string, error) {
+			fetch := Share(upstream.EndpointRoom, func(_ context.Context, id string, token upstream.UserToken) (string, error) {
 				rec.mu.Lock()
 				rec.calls++
 				rec.mu.Unlock()
@@ -79,7 +79,7 @@ func TestShareNeverMixesViewers(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				rec := &shareRecorder{}
 				release := make(chan struct{})
-				fetch := Share("room", func(_ context.Context, id string, token upstream.UserToken) (string, error) {
+				fetch := Share(upstream.EndpointRoom, func(_ context.Context, id string, token upstream.UserToken) (string, error) {
 					rec.mu.Lock()
 					rec.calls++
 					rec.mu.Unlock()
@@ -111,7 +111,7 @@ func TestShareNeverMixesViewers(t *testing.T) {
 func TestShareKeepsNoErrors(t *testing.T) {
 	errDown := errors.New("upstream: room 7: HTTP 503")
 	rec := &shareRecorder{}
-	fetch := Share("room", func(_ context.Context, id string, token upstream.UserToken) (string, error) {
+	fetch := Share(upstream.EndpointRoom, func(_ context.Context, id string, token upstream.UserToken) (string, error) {
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
 		rec.calls++
@@ -143,7 +143,7 @@ func TestForgetOutrunsAnEarlierCall(t *testing.T) {
 			state, calls := "before", 0
 			release := make(chan struct{})
 			started := make(chan struct{}, 2)
-			s := Share("room", func(_ context.Context, id string, _ upstream.UserToken) (string, error) {
+			s := Share(upstream.EndpointRoom, func(_ context.Context, id string, _ upstream.UserToken) (string, error) {
 				mu.Lock()
 				v := state
 				calls++

@@ -201,7 +201,7 @@ func headerList(h string) []string {
 // roomRedisCache is the room cache the service builds on Redis, on a real
 // redis-server.
 func roomRedisCache(t *testing.T) loader.Cache[*upstream.Room] {
-	return loader.NewRedisCache(servicetest.RedisClient(t, servicetest.StartRedis(t)), "test:", time.Minute, time.Second, service.RoomCacheable)
+	return loader.NewRedisCache(servicetest.RedisClient(t, servicetest.StartRedis(t)), "test:", time.Minute, time.Second, func(r *upstream.Room) bool { return r.PrivateToken == nil })
 }
 
 // TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.

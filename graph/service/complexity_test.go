@@ -16,7 +16,7 @@ import (
 // judged from memory, under the limit or over it; one with variables is
 // measured each time, by what they say.
 func TestComplexityOnce(t *testing.T) {
-	es := graph.NewResolver(graph.Fetchers{}).ExecutableSchema()
+	es := graph.NewResolver(graph.Deps{}).ExecutableSchema()
 	c := newComplexityOnce(60)
 	if err := c.Validate(es); err != nil {
 		t.Fatal(err)

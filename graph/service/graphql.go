@@ -77,7 +77,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv.SetRecoverFunc(errcode.Recover(p.logger))
 	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
 		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations, Proofs: p.proofs})
-	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: graph.Lookups(), Validated: validated})
+	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: p.resolver.Lookups(), Validated: validated})
 	srv.Use(newComplexityOnce(cfg.Limits.Complexity))
 	srv.Use(persisted.Register{Store: p.store, Logger: p.logger, Metrics: p.metrics})
 	if cfg.Introspection {

@@ -147,26 +147,6 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		store = persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond)
 	}
 
-	room := loader.Fetch[string, *upstream.Room](client.Room)
-	var forgetRoom func(context.Context, string, upstream.UserToken) // nil: nothing shared to forget
-	if cfg.RoomCoalesce || cfg.RoomCacheTTL > 0 {
-		sharing := loader.SharingOptions[*upstream.Room]{Coalesce: cfg.RoomCoalesce,
-			OnShare: func(how string) { metrics.Shared(upstream.EndpointRoom, how) }}
-		switch {
-		case cfg.RoomCacheTTL > 0 && redisClient != nil:
-			// v1: the JSON shape of upstream.Room; bump it when that changes.
-			sharing.Cache = loader.NewRedisCache(redisClient, "reflect-graphql:room:v1:"+client.Host()+":",
-				cfg.RoomCacheTTL, 100*time.Millisecond, RoomCacheable)
-		case cfg.RoomCacheTTL > 0:
-			sharing.Cache = loader.NewMemoryCache[*upstream.Room](cfg.RoomCacheSize, cfg.RoomCacheTTL)
-		}
-		shared := loader.Share(upstream.EndpointRoom, room, sharing)
-		room, forgetRoom = shared.Fetch, shared.Forget
-	}
-	if d.WrapRoom != nil {
-		room = d.WrapRoom(room)
-	}
-
 	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
 	if d.BadTokenLimit != nil {
 		badTokens = *d.BadTokenLimit
@@ -180,7 +160,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	}
 	gql := newGraphQL(cfg, pipeline{
 		logger:    logger,
-		resolver:  graph.NewResolver(graph.Fetchers{Upstream: client, Room: room, ForgetRoom: forgetRoom}),
+		resolver:  graph.NewResolver(graph.Deps{Upstream: client, Sharing: sharing(cfg, redisClient, client.Host(), metrics), WrapRoom: d.WrapRoom}),
 		metrics:   metrics,
 		tracer:    d.Tracer.Tracer("graphql"),
 		store:     store,
@@ -243,10 +223,19 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	return svc, nil
 }
 
-// RoomCacheable says which rooms may be written to Redis: not one carrying a
-// privateToken (the owner's view), since the secret would sit there in the
-// clear. Such rooms are fetched each time instead.
-func RoomCacheable(r *upstream.Room) bool { return r.PrivateToken == nil }
+// sharing is what the settings say of sharing lookups across requests: rooms
+// by id (ROOM_COALESCE, ROOM_CACHE_TTL, ROOM_CACHE_SIZE), in Redis when there is
+// one; nothing else.
+func sharing(cfg Config, redisClient *redis.Client, host string, metrics *telemetry.Metrics) func(upstream.Endpoint) loader.Sharing {
+	room := loader.Sharing{Coalesce: cfg.RoomCoalesce, TTL: cfg.RoomCacheTTL, Size: cfg.RoomCacheSize,
+		Redis: redisClient, Host: host, OnShare: metrics.Shared}
+	return func(ep upstream.Endpoint) loader.Sharing {
+		if ep == upstream.EndpointRoom {
+			return room
+		}
+		return loader.Sharing{}
+	}
+}
 
 // readiness is /readyz's check: not while shutting down, nor while Redis (when
 // used) does not answer, nor while there is no service token (when one is used).

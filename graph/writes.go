@@ -1,0 +1,68 @@
+package graph
+
+import (
+	"context"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream"
+)
+
+// errSignInToWrite refuses a write from a caller without a user token, before
+// any upstream call.
+var errSignInToWrite = &errcode.LimitedError{Code: errcode.Unauthenticated,
+	Msg: "sign-in required: writes are made as the signed-in user; send their access token as \"Authorization: Bearer <token>\""}
+
+// writeOf is what a domain declares of one kind of write: the item it changes
+// and how the caller names it, and the lists it makes stale. Each mutation then
+// states only its upstream call (see mutate).
+type writeOf[V any] struct {
+	// id checks the caller's id and returns it in canonical form.
+	id func(raw string) (string, error)
+	// item is the loader of what the write changes: its key is forgotten (in
+	// the operation and the viewer's shared copies) and read again after it.
+	item *loader.Kind[string, V]
+	// field is the payload's field that holds the item, where a failed read
+	// after the write is reported.
+	field string
+	// stale are the lists the write may change: every page of each is
+	// forgotten, so that the payload's nested lists are read again.
+	stale []loader.Stale
+}
+
+// mutate runs one write for a signed-in viewer: it checks the caller and the
+// id (no upstream call for either), makes call through the loader policy (the
+// caller's budget, MAX_UPSTREAM_CALLS, the refused-token charge; a mutation that
+// calls twice calls mutate's call twice, and each counts), drops what the write
+// made stale, then reads the item as it is after the write. A failed read is a
+// null item with its error at the payload's field; a failed write is the
+// mutation's error.
+func mutate[V any](ctx context.Context, w writeOf[V], raw string, ep upstream.Endpoint,
+	call func(ctx context.Context, id string, as upstream.UserToken) error) (V, error) {
+	var zero V
+	if viewer.From(ctx).Anonymous() {
+		return zero, errSignInToWrite
+	}
+	id, err := w.id(raw)
+	if err != nil {
+		return zero, err
+	}
+	if err := loader.Write(ctx, ep, func(ctx context.Context, as upstream.UserToken) error { return call(ctx, id, as) }); err != nil {
+		return zero, err
+	}
+	w.item.Forget(ctx, id)
+	for _, s := range w.stale {
+		s.ForgetAll(ctx)
+	}
+	v, err := w.item.Load(ctx, id)
+	if err != nil {
+		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName(w.field)), err))
+	}
+	return v, nil
+}
