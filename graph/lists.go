@@ -121,7 +121,9 @@ func primeRoots[V any](lookups []guard.Lookup, canonical func(string) (string, b
 }
 
 // seed records the items of a list that were read under their ids in into.
-func seed[T any](ctx context.Context, into interface{ Seed(context.Context, string, *T) }, items []paging.Item[T], id func(*T) string) {
+func seed[T any](ctx context.Context, into interface {
+	Seed(context.Context, string, *T)
+}, items []paging.Item[T], id func(*T) string) {
 	for i := range items {
 		if items[i].Err == nil {
 			into.Seed(ctx, id(&items[i].Value), &items[i].Value)

@@ -22,7 +22,9 @@ func newPosts(d Deps) *posts {
 	return &posts{byID: loader.Declare(upstream.EndpointPost, d.Upstream.Post)}
 }
 
-func (*posts) lookups() []guard.Lookup { return []guard.Lookup{{Field: "post", Arg: "id", Noun: "posts"}} }
+func (*posts) lookups() []guard.Lookup {
+	return []guard.Lookup{{Field: "post", Arg: "id", Noun: "posts"}}
+}
 
 func (p *posts) plans() []loader.Plan {
 	return []loader.Plan{primeRoots(p.lookups(), upstream.CanonicalPostID, p.byID)}

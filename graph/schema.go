@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
-
 )
 
 //go:embed *.graphqls

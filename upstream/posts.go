@@ -148,7 +148,10 @@ type UserPostsQuery struct {
 }
 
 // AtPage is q asking for page page of limit items.
-func (q UserPostsQuery) AtPage(page, limit int) UserPostsQuery { q.Page, q.Limit = page, limit; return q }
+func (q UserPostsQuery) AtPage(page, limit int) UserPostsQuery {
+	q.Page, q.Limit = page, limit
+	return q
+}
 
 // UserPosts fetches one page of the posts of user q.UserID (a UUID; at most
 // EndpointUserPosts.MaxLimit).

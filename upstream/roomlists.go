@@ -165,7 +165,10 @@ type RoomPostsQuery struct {
 }
 
 // AtPage is q asking for page page of limit items.
-func (q RoomPostsQuery) AtPage(page, limit int) RoomPostsQuery { q.Page, q.Limit = page, limit; return q }
+func (q RoomPostsQuery) AtPage(page, limit int) RoomPostsQuery {
+	q.Page, q.Limit = page, limit
+	return q
+}
 
 // RoomPosts fetches one page of the posts of room q.RoomID (at most
 // EndpointRoomPosts.MaxLimit), as the holder of as may see them.
