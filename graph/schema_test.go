@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -79,5 +80,42 @@ func TestSchemaSDL(t *testing.T) {
 	}
 	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(b)}); err != nil {
 		t.Errorf("the served SDL is not a schema: %v", err)
+	}
+}
+
+// TestEveryConnectionIsWeighedByFirst walks the schema: every field that
+// returns a connection takes first, and every field that takes first weighs its
+// children once per item of it (10 when first is null), whatever the domain.
+func TestEveryConnectionIsWeighedByFirst(t *testing.T) {
+	s := loadSchema(t)
+	es := graph.NewResolver(graph.Deps{}).ExecutableSchema()
+	ctx := context.Background()
+	weighed := 0
+	for _, typ := range s.Types {
+		if typ.BuiltIn || typ.Kind != ast.Object {
+			continue
+		}
+		for _, f := range typ.Fields {
+			takesFirst := f.Arguments.ForName("first") != nil
+			if strings.HasSuffix(f.Type.Name(), "Connection") && !takesFirst {
+				t.Errorf("%s.%s returns a connection but takes no first: it would be weighed as one item", typ.Name, f.Name)
+			}
+			if !takesFirst {
+				continue
+			}
+			weighed++
+			for _, tc := range []struct {
+				first any
+				want  int
+			}{{int64(1), 1 + 1*7}, {int64(25), 1 + 25*7}, {nil, 1 + 10*7}, {int64(0), 1 + 1*7}} {
+				got, ok := es.Complexity(ctx, typ.Name, f.Name, 7, map[string]any{"first": tc.first})
+				if !ok || got != tc.want {
+					t.Errorf("%s.%s(first: %v) with children of 7 weighs %d (%v), want %d", typ.Name, f.Name, tc.first, got, ok, tc.want)
+				}
+			}
+		}
+	}
+	if weighed < 9 {
+		t.Errorf("%d fields take first; the schema has at least 9 connections", weighed)
 	}
 }

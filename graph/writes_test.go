@@ -224,3 +224,37 @@ func TestListedRoomsKeepTheProfileFields(t *testing.T) {
 		t.Errorf("a listed room's profile fields: %s", resp.Raw)
 	}
 }
+
+// TestARoomWriteMakesItsPostsStale: which of a room's posts a viewer may see
+// can depend on membership, so a room write declares the room's posts stale: a
+// later write of the same operation reads them again.
+func TestARoomWriteMakesItsPostsStale(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	id, _ := aGroupToJoin(t, env)
+	q := fmt.Sprintf(`mutation {
+  a: joinRoom(id: %[1]q) { room { posts(first: 1) { totalCount } } }
+  b: leaveRoom(id: %[1]q) { room { posts(first: 1) { totalCount } } } }`, id)
+	before := env.Fake.Stats().Calls[fake.RouteRoomPosts]
+	resp := env.Post(t, q, nil, bilal)
+	if len(resp.Errors) > 0 {
+		t.Fatalf("errors: %s", resp.Raw)
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteRoomPosts] - before; n != 2 {
+		t.Errorf("two writes each reading the room's posts made %d calls for them, want 2 (one per write)", n)
+	}
+}
+
+// TestAWriteAndItsReadAreTwoCalls: the write and the read of the payload each
+// count against MAX_UPSTREAM_CALLS: with one call allowed, the write is made and
+// the read after it is refused at the payload's field.
+func TestAWriteAndItsReadAreTwoCalls(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: capCalls(1)})
+	resp := env.Post(t, `mutation { followRoom(id: "4") { room { id } } }`, nil, bilal)
+	if n := env.Fake.Stats().Calls[fake.RouteFollowRoom]; n != 1 {
+		t.Fatalf("follow calls = %d, want 1: %s", n, resp.Raw)
+	}
+	if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != errcode.TooManyCalls ||
+		fmt.Sprint(resp.Errors[0].Path) != "[followRoom room]" || servicetest.At(resp.Data, "followRoom", "room") != nil {
+		t.Errorf("want the read after the write refused at followRoom.room: %s", resp.Raw)
+	}
+}

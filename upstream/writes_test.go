@@ -391,3 +391,19 @@ func refusingAddr(t *testing.T) string {
 	}
 	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
+
+// TestAWriteAnswering201Succeeds: a write that creates something answers 201,
+// which is success like a 200.
+func TestAWriteAnswering201Succeeds(t *testing.T) {
+	c, s := serve(t, http.StatusCreated, `{"joined":true}`)
+	if err := c.JoinRoom(context.Background(), "9", "tok"); err != nil {
+		t.Fatalf("a 201 answer: %v", err)
+	}
+	if n := len(s.all()); n != 1 {
+		t.Errorf("calls = %d, want 1", n)
+	}
+	r, _ := serve(t, http.StatusCreated, strings.Replace(minimalRoom, "%s", "42", 1))
+	if _, err := r.Room(context.Background(), "42", "tok"); err == nil {
+		t.Error("a read answering 201 succeeded; only a write may")
+	}
+}

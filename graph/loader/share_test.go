@@ -175,3 +175,47 @@ func TestForgetOutrunsAnEarlierCall(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetViewerDropsOnlyThatViewersCopies: a write that changes a list
+// drops every page the writer had cached (keys of a list are its query, as
+// JSON), and nothing of another viewer's.
+func TestForgetViewerDropsOnlyThatViewersCopies(t *testing.T) {
+	type pageKey struct {
+		RoomID string
+		Page   int
+	}
+	calls := 0
+	s := Share(upstream.EndpointMembers, func(_ context.Context, k pageKey, token upstream.UserToken) (string, error) {
+		calls++
+		return fmt.Sprintf("page %d of %s for %s", k.Page, k.RoomID, string(token)), nil
+	}, SharingOptions[string]{Cache: NewMemoryCache[string](100, time.Hour)})
+	ctx := context.Background()
+	read := func(token upstream.UserToken, page int) string {
+		t.Helper()
+		v, err := s.Fetch(ctx, pageKey{"7", page}, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, tok := range []upstream.UserToken{"tok-a", "tok-b"} {
+		read(tok, 1)
+		read(tok, 2)
+	}
+	if calls != 4 {
+		t.Fatalf("calls = %d, want 4", calls)
+	}
+	s.ForgetViewer(ctx, "tok-a")
+	read("tok-b", 1)
+	read("tok-b", 2)
+	if calls != 4 {
+		t.Errorf("another viewer's pages were dropped: calls = %d, want 4", calls)
+	}
+	if got := read("tok-a", 2); got != "page 2 of 7 for tok-a" || calls != 5 {
+		t.Errorf("the writer's page 2 = %q after %d calls, want it read again (5)", got, calls)
+	}
+	read("tok-a", 1)
+	if calls != 6 {
+		t.Errorf("the writer's page 1 was kept: calls = %d, want 6", calls)
+	}
+}
