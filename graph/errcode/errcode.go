@@ -91,7 +91,7 @@ func Inputf(format string, args ...any) error { return &InputError{Msg: fmt.Spri
 // call: past a limit (the caller's budget, the operation's allowance of upstream
 // calls) or without what it needs (a write without a signed-in user).
 type LimitedError struct {
-	Code       string        // RateLimited or TooManyIDs
+	Code       string        // RateLimited, TooManyCalls or Unauthenticated
 	Msg        string        // for the client
 	RetryAfter time.Duration // 0: retrying will not help
 }

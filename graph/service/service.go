@@ -103,98 +103,20 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 	svc := &Service{}
 	metrics := telemetry.NewMetrics(d.Registry)
 
-	var tokens *upstream.ServiceTokens
-	var tokenProvider upstream.TokenProvider
-	if cfg.ClientSecret != "" {
-		tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
-			AuthBaseURL:  cfg.AuthBaseURL,
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			Scopes:       cfg.Scopes,
-			HTTPClient:   &http.Client{Timeout: cfg.TokenTimeout},
-			FetchTimeout: cfg.TokenTimeout,
-			Now:          d.Now,
-			Observer:     metrics,
-			Tracer:       d.Tracer.Tracer("upstream"),
-		})
-		tokenProvider, svc.tokens = tokens, tokens
-		_ = tokens.Ready() // fetch the first token now, not on the first request
-	} else {
-		logger.Warn("QF_CLIENT_SECRET is not set: callers without a user token get UNAUTHENTICATED")
-	}
-	ucfg := cfg.Upstream
-	ucfg.APIBaseURL, ucfg.ClientID, ucfg.ServiceTokens = cfg.APIBaseURL, cfg.ClientID, tokenProvider
-	ucfg.Logger, ucfg.Observer, ucfg.Tracer, ucfg.Sleep = logger, metrics, d.Tracer.Tracer("upstream"), d.Sleep
-	client := upstream.New(ucfg, upstreamHTTPClient(int(ucfg.MaxConcurrent)))
-
-	var manifest persisted.Manifest
-	if cfg.PersistedDocuments != "" {
-		var err error
-		if manifest, err = persisted.LoadManifest(cfg.PersistedDocuments); err != nil {
-			return nil, fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
-		}
-		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.TrustedOnly)
-		metrics.ReserveOperationNames(manifest.OperationNames())
-	}
-	var store persisted.Store = persisted.NewMemoryStore(2000)
-	var redisClient *redis.Client // one pool for every store in Redis
-	if cfg.RedisURL != "" {
-		var err error
-		if redisClient, err = newRedis(cfg.RedisURL); err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		svc.closers = append(svc.closers, func() { _ = redisClient.Close() })
-		store = persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond)
-	}
-
-	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
-	if d.BadTokenLimit != nil {
-		badTokens = *d.BadTokenLimit
-	}
-	if d.RefusalLimit != nil {
-		refusals = *d.RefusalLimit
-	}
-	var shares *guard.Shares
-	if int64(cfg.CallerMaxInFlight) < cfg.Upstream.MaxConcurrent {
-		shares = guard.NewShares(cfg.CallerMaxInFlight, guard.ShareWait)
-	}
-	gql := newGraphQL(cfg, pipeline{
-		logger:    logger,
-		resolver:  graph.NewResolver(graph.Deps{Upstream: client, Sharing: sharing(cfg, redisClient, client.Host(), metrics), WrapRoom: d.WrapRoom}),
-		metrics:   metrics,
-		tracer:    d.Tracer.Tracer("graphql"),
-		store:     store,
-		manifest:  manifest,
-		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
-		badTokens: guard.NewCallerLimits(badTokens, d.Now),
-		refusals:  guard.NewCallerLimits(refusals, d.Now),
-		// Persisted-query registrations per address: a client registers each
-		// of its documents once; a flood of invented ones fills the store.
-		registrations: guard.NewCallerLimits(refusals, d.Now),
-		proofs:        guard.NewProofs(guard.DefaultProofTTL, d.Now),
-		shares:        shares,
-	})
-
-	cfg.ResolvePublicURL("localhost:" + cfg.Port)
-	publicURL, err := url.Parse(cfg.PublicURL)
+	client, tokens := newUpstream(ctx, cfg, d, logger, metrics)
+	svc.tokens = tokens
+	store, manifest, redisClient, err := newStores(cfg, logger, metrics)
 	if err != nil {
-		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
+		return nil, err
 	}
-	sessions := signin.NewMemoryStore(d.Now)
 	if redisClient != nil {
-		sessions = signin.NewRedisStore(redisClient, ungated) // every replica sees every session
+		svc.closers = append(svc.closers, func() { _ = redisClient.Close() })
 	}
-	if d.WrapSessions != nil {
-		sessions = d.WrapSessions(sessions)
+	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, manifest, redisClient))
+	signIn, err := newSignIn(cfg, d, logger, redisClient)
+	if err != nil {
+		return nil, err
 	}
-	signIn := signin.New(signin.Config{
-		AuthBaseURL: cfg.AuthBaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
-		PublicURL: publicURL, Scopes: cfg.SignInScopes, SessionTTL: cfg.SessionTTL,
-		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins,
-		HTTPClient: &http.Client{Timeout: cfg.TokenTimeout},
-		Store:      sessions, Logger: logger, Now: d.Now,
-		ClientAddr: cfg.TrustedProxies.ClientIP,
-	})
 	var cookies func(http.ResponseWriter, *http.Request, *viewer.Viewer) (int, *gqlerror.Error)
 	if signIn.Configured() {
 		cookies = signIn.Authenticate
@@ -221,6 +143,118 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		Cookies:        cookies,
 	}, cfg.MetricsAddr != "")
 	return svc, nil
+}
+
+// newUpstream is the upstream client, with the service's own token when there
+// are client credentials (nil tokens otherwise). ctx is the process's: the token
+// is renewed on it.
+func newUpstream(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics) (*upstream.Client, *upstream.ServiceTokens) {
+	var tokens *upstream.ServiceTokens
+	var tokenProvider upstream.TokenProvider
+	if cfg.ClientSecret != "" {
+		tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
+			AuthBaseURL:  cfg.AuthBaseURL,
+			ClientID:     cfg.ClientID,
+			ClientSecret: cfg.ClientSecret,
+			Scopes:       cfg.Scopes,
+			HTTPClient:   &http.Client{Timeout: cfg.TokenTimeout},
+			FetchTimeout: cfg.TokenTimeout,
+			Now:          d.Now,
+			Observer:     metrics,
+			Tracer:       d.Tracer.Tracer("upstream"),
+		})
+		tokenProvider = tokens
+		_ = tokens.Ready() // fetch the first token now, not on the first request
+	} else {
+		logger.Warn("QF_CLIENT_SECRET is not set: callers without a user token get UNAUTHENTICATED")
+	}
+	ucfg := cfg.Upstream
+	ucfg.APIBaseURL, ucfg.ClientID, ucfg.ServiceTokens = cfg.APIBaseURL, cfg.ClientID, tokenProvider
+	ucfg.Logger, ucfg.Observer, ucfg.Tracer, ucfg.Sleep = logger, metrics, d.Tracer.Tracer("upstream"), d.Sleep
+	client := upstream.New(ucfg, upstreamHTTPClient(int(ucfg.MaxConcurrent)))
+	return client, tokens
+}
+
+// newStores are the store of persisted queries (in Redis when there is one, and
+// that one Redis pool, which the caller closes) and the trusted documents.
+func newStores(cfg Config, logger *slog.Logger, metrics *telemetry.Metrics) (persisted.Store, persisted.Manifest, *redis.Client, error) {
+	var manifest persisted.Manifest
+	if cfg.PersistedDocuments != "" {
+		var err error
+		if manifest, err = persisted.LoadManifest(cfg.PersistedDocuments); err != nil {
+			return nil, nil, nil, fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
+		}
+		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.TrustedOnly)
+		metrics.ReserveOperationNames(manifest.OperationNames())
+	}
+	var store persisted.Store = persisted.NewMemoryStore(2000)
+	var redisClient *redis.Client // one pool for every store in Redis
+	if cfg.RedisURL != "" {
+		var err error
+		if redisClient, err = newRedis(cfg.RedisURL); err != nil {
+			return nil, nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		store = persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond)
+	}
+	return store, manifest, redisClient, nil
+}
+
+// newPipeline is what the GraphQL handler is built from: the resolver, with
+// its sharing, and the per-caller limits.
+func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, client *upstream.Client,
+	store persisted.Store, manifest persisted.Manifest, redisClient *redis.Client) pipeline {
+	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
+	if d.BadTokenLimit != nil {
+		badTokens = *d.BadTokenLimit
+	}
+	if d.RefusalLimit != nil {
+		refusals = *d.RefusalLimit
+	}
+	var shares *guard.Shares
+	if int64(cfg.CallerMaxInFlight) < cfg.Upstream.MaxConcurrent {
+		shares = guard.NewShares(cfg.CallerMaxInFlight, guard.ShareWait)
+	}
+	return pipeline{
+		logger:    logger,
+		resolver:  graph.NewResolver(graph.Deps{Upstream: client, Sharing: sharing(cfg, redisClient, client.Host(), metrics), WrapRoom: d.WrapRoom}),
+		metrics:   metrics,
+		tracer:    d.Tracer.Tracer("graphql"),
+		store:     store,
+		manifest:  manifest,
+		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
+		badTokens: guard.NewCallerLimits(badTokens, d.Now),
+		refusals:  guard.NewCallerLimits(refusals, d.Now),
+		// Persisted-query registrations per address: a client registers each
+		// of its documents once; a flood of invented ones fills the store.
+		registrations: guard.NewCallerLimits(refusals, d.Now),
+		proofs:        guard.NewProofs(guard.DefaultProofTTL, d.Now),
+		shares:        shares,
+	}
+}
+
+// newSignIn is the browser sign-in, its sessions in Redis when there is one.
+func newSignIn(cfg Config, d Deps, logger *slog.Logger, redisClient *redis.Client) (*signin.Service, error) {
+	cfg.ResolvePublicURL("localhost:" + cfg.Port)
+	publicURL, err := url.Parse(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("PUBLIC_URL: %w", err)
+	}
+	sessions := signin.NewMemoryStore(d.Now)
+	if redisClient != nil {
+		sessions = signin.NewRedisStore(redisClient, ungated) // every replica sees every session
+	}
+	if d.WrapSessions != nil {
+		sessions = d.WrapSessions(sessions)
+	}
+	signIn := signin.New(signin.Config{
+		AuthBaseURL: cfg.AuthBaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		PublicURL: publicURL, Scopes: cfg.SignInScopes, SessionTTL: cfg.SessionTTL,
+		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins,
+		HTTPClient: &http.Client{Timeout: cfg.TokenTimeout},
+		Store:      sessions, Logger: logger, Now: d.Now,
+		ClientAddr: cfg.TrustedProxies.ClientIP,
+	})
+	return signIn, nil
 }
 
 // sharing is what the settings say of sharing lookups across requests: rooms
