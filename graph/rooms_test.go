@@ -155,22 +155,6 @@ func TestNestedWaves(t *testing.T) {
 	}
 }
 
-func TestAPostsRoomCostsNoCallWhenLoaded(t *testing.T) {
-	env := servicetest.New(t, servicetest.Options{})
-	resp := env.Post(t, `{ room(id: "1") { name posts(first: 3) { nodes { room { membersCount isMember } } } } }`, nil, aisha)
-	if len(resp.Errors) > 0 {
-		t.Fatal(resp.Raw)
-	}
-	if n := calls(env)[fake.RouteRoom]; n != 1 {
-		t.Errorf("room 1 fetched %d times, want once", n)
-	}
-	env.Fake.ResetStats()
-	resp = env.Post(t, `{ user(username: "Aisha") { posts(first: 5) { nodes { room { id name } } } } }`, nil, aisha)
-	if len(resp.Errors) > 0 || calls(env)[fake.RouteRoom] != 0 {
-		t.Errorf("a feed asking only room { id name } made room calls: %v %s", calls(env), resp.Raw)
-	}
-}
-
 func TestUpstreamCallCap(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{Config: capCalls(3)})
 	resp := env.Post(t, `{ rooms(ids: ["1", "2"]) { members(first: 1) { nodes { profile { id } } } } }`, nil, aisha)
