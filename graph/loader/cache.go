@@ -82,7 +82,7 @@ func (r *RedisCache[V]) Delete(ctx context.Context, key string) {
 func (r *RedisCache[V]) DeletePrefix(ctx context.Context, prefix string) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	iter := r.client.Scan(ctx, 0, r.prefix+prefix+"*", 1000).Iterator()
+	iter := r.client.Scan(ctx, 0, globEscape(r.prefix+prefix)+"*", 1000).Iterator()
 	var keys []string
 	for iter.Next(ctx) {
 		keys = append(keys, iter.Val())
@@ -104,4 +104,17 @@ func (r *RedisCache[V]) Set(ctx context.Context, key string, v V) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	_ = r.client.Set(ctx, r.prefix+key, b, r.ttl).Err()
+}
+
+// globEscape quotes what SCAN's MATCH would read as a pattern (an IPv6 host's
+// brackets, say).
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`*?[]\^`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

@@ -237,3 +237,28 @@ func TestErrorsAreNotCached(t *testing.T) {
 		t.Errorf("room 5: %d calls for 3 lookups, want 1 (cached)", got)
 	}
 }
+
+// TestRedisCacheDeletesOneViewersKeys: a write that changes a list drops the
+// writer's keys from Redis (found with SCAN), and only theirs.
+func TestRedisCacheDeletesOneViewersKeys(t *testing.T) {
+	c := roomRedisCache(t)
+	ctx := context.Background()
+	for _, k := range []string{"alice:1", "alice:2", "alicia:1", "bob:1", "[a]:1"} {
+		c.Set(ctx, k, &upstream.Room{ID: "1", Name: k})
+	}
+	c.DeletePrefix(ctx, "alice:")
+	for k, want := range map[string]bool{"alice:1": false, "alice:2": false, "alicia:1": true, "bob:1": true, "[a]:1": true} {
+		if _, ok := c.Get(ctx, k); ok != want {
+			t.Errorf("%s cached = %v after deleting alice's keys, want %v", k, ok, want)
+		}
+	}
+	// A prefix is a prefix, not a pattern: "[a]" names no "a".
+	c.Set(ctx, "a:1", &upstream.Room{ID: "1"})
+	c.DeletePrefix(ctx, "[a]:")
+	if _, ok := c.Get(ctx, "[a]:1"); ok {
+		t.Error(`"[a]:1" survived the deletion of "[a]:"`)
+	}
+	if _, ok := c.Get(ctx, "a:1"); !ok {
+		t.Error(`deleting "[a]:" deleted "a:1": the prefix was read as a pattern`)
+	}
+}
