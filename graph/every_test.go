@@ -100,7 +100,7 @@ func TestTheGoldensCoverEveryField(t *testing.T) {
 		}
 	}
 	for _, q := range docs {
-		doc, errs := gqlparser.LoadQuery(s, q)
+		doc, errs := gqlparser.LoadQueryWithRules(s, q, nil)
 		if errs != nil {
 			t.Fatalf("a golden operation is invalid: %v", errs)
 		}
