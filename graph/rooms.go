@@ -255,7 +255,7 @@ func (r *Resolver) viewerRooms(ctx context.Context, managed bool, query *string,
 // roomWrite runs a room write, then reads the room as it is after it.
 func (r *Resolver) roomWrite(ctx context.Context, raw string, ep upstream.Endpoint,
 	call func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
-	room, err := mutate(ctx, r.rooms.write, raw, ep, call)
+	room, err := mutate(ctx, r.rooms.write, raw, upstreamWrite(ep, call))
 	if err != nil {
 		return nil, err
 	}

@@ -155,9 +155,9 @@ func (r *Resolver) userPostList(ctx context.Context, u *upstream.Profile, first 
 // userWrite follows or unfollows a user, then reads the user as they are after
 // it.
 func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*model.UserPayload, error) {
-	p, err := mutate(ctx, r.users.write, raw, upstream.EndpointFollowUser, func(ctx context.Context, id string, as upstream.UserToken) error {
+	p, err := mutate(ctx, r.users.write, raw, upstreamWrite(upstream.EndpointFollowUser, func(ctx context.Context, id string, as upstream.UserToken) error {
 		return r.up.FollowUser(ctx, id, follow, as)
-	})
+	}))
 	if err != nil {
 		return nil, err
 	}

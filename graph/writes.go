@@ -37,14 +37,14 @@ type writeOf[V any] struct {
 }
 
 // mutate runs one write for a signed-in viewer: it checks the caller and the
-// id (no upstream call for either), makes call through the loader policy (the
-// caller's budget, MAX_UPSTREAM_CALLS, the refused-token charge; a mutation that
-// calls twice calls mutate's call twice, and each counts), drops what the write
-// made stale, then reads the item as it is after the write. A failed read is a
-// null item with its error at the payload's field; a failed write is the
-// mutation's error.
-func mutate[V any](ctx context.Context, w writeOf[V], raw string, ep upstream.Endpoint,
-	call func(ctx context.Context, id string, as upstream.UserToken) error) (V, error) {
+// id (no upstream call for either), runs call, drops what the write made stale,
+// then reads the item as it is after the write. call makes its upstream calls
+// through the loader policy (the caller's budget, MAX_UPSTREAM_CALLS, the
+// refused-token charge), one loader.Write each: a write that reads the state
+// before it toggles makes two, and both count (upstreamWrite is the usual one).
+// A failed read is a null item with its error at the payload's field; a failed
+// write is the mutation's error.
+func mutate[V any](ctx context.Context, w writeOf[V], raw string, call func(ctx context.Context, id string) error) (V, error) {
 	var zero V
 	if viewer.From(ctx).Anonymous() {
 		return zero, errSignInToWrite
@@ -53,7 +53,7 @@ func mutate[V any](ctx context.Context, w writeOf[V], raw string, ep upstream.En
 	if err != nil {
 		return zero, err
 	}
-	if err := loader.Write(ctx, ep, func(ctx context.Context, as upstream.UserToken) error { return call(ctx, id, as) }); err != nil {
+	if err := call(ctx, id); err != nil {
 		return zero, err
 	}
 	w.item.Forget(ctx, id)
@@ -65,4 +65,11 @@ func mutate[V any](ctx context.Context, w writeOf[V], raw string, ep upstream.En
 		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName(w.field)), err))
 	}
 	return v, nil
+}
+
+// upstreamWrite is a mutation's call that is one upstream write of ep.
+func upstreamWrite(ep upstream.Endpoint, write func(ctx context.Context, id string, as upstream.UserToken) error) func(context.Context, string) error {
+	return func(ctx context.Context, id string) error {
+		return loader.Write(ctx, ep, func(ctx context.Context, as upstream.UserToken) error { return write(ctx, id, as) })
+	}
 }

@@ -206,3 +206,18 @@ func commentJSON(p *post, c *comment) map[string]any {
 
 // isoTime formats t as the upstream's ISO 8601 date-times: "2025-01-01T06:00:00.000Z".
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// The posts routes: posts, a user's posts, a post's comments.
+const (
+	RoutePost         = "GET /quran-reflect/v1/posts/{id}"
+	RouteUserPosts    = "GET /quran-reflect/v1/posts/user-posts/{id}"
+	RoutePostComments = "GET /quran-reflect/v1/posts/{id}/comments"
+)
+
+func (s *Server) postRoutes() []routeOf {
+	return []routeOf{
+		{RoutePost, s.handlePost},
+		{RouteUserPosts, s.handleUserPosts},
+		{RoutePostComments, s.handleComments},
+	}
+}

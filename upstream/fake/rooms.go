@@ -95,3 +95,38 @@ func (s *Server) roomListItem(rm *room, viewer string) map[string]any {
 	}
 	return m
 }
+
+// The rooms routes: profiles by id and slug, the lists about rooms, the room
+// writes.
+const (
+	RouteRoom            = "GET /quran-reflect/v1/rooms/{id}"
+	RouteRoomByURL       = "GET /quran-reflect/v1/rooms/group/{url}"
+	RouteRoomBySubdomain = "GET /quran-reflect/v1/rooms/page/{subdomain}"
+	RouteRoomMembers     = "GET /quran-reflect/v1/rooms/{id}/members"
+	RouteRoomPosts       = "GET /quran-reflect/v1/rooms/{id}/posts"
+	RouteJoinedRooms     = "GET /quran-reflect/v1/rooms/joined-rooms"
+	RouteManagedRooms    = "GET /quran-reflect/v1/rooms/managed-rooms"
+	RouteSearchRooms     = "GET /quran-reflect/v1/rooms/search"
+	RouteJoinRoom        = "POST /quran-reflect/v1/rooms/{id}/join"
+	RouteLeaveRoom       = "POST /quran-reflect/v1/rooms/{id}/leave"
+	RouteFollowRoom      = "POST /quran-reflect/v1/rooms/{id}/follow"
+	RouteUnfollowRoom    = "POST /quran-reflect/v1/rooms/{id}/unfollow"
+)
+
+func (s *Server) roomRoutes() []routeOf {
+	join, leave, follow, unfollow := roomActions()
+	return []routeOf{
+		{RouteRoom, s.handleRoom},
+		{RouteRoomByURL, s.handleRoomBySlug("group", "url")},
+		{RouteRoomBySubdomain, s.handleRoomBySlug("page", "subdomain")},
+		{RouteRoomMembers, s.handleMembers},
+		{RouteRoomPosts, s.handleRoomPosts},
+		{RouteJoinedRooms, s.handleMyRooms(false)},
+		{RouteManagedRooms, s.handleMyRooms(true)},
+		{RouteSearchRooms, s.handleSearchRooms},
+		{RouteJoinRoom, s.handleRoomWrite(join)},
+		{RouteLeaveRoom, s.handleRoomWrite(leave)},
+		{RouteFollowRoom, s.handleRoomWrite(follow)},
+		{RouteUnfollowRoom, s.handleRoomWrite(unfollow)},
+	}
+}

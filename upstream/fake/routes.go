@@ -9,36 +9,20 @@ import (
 	"time"
 )
 
-// The routes the emulator serves, as keys of Stats.Calls and arguments of
-// SetRouteFault: the method and the documented path, with {name} for a path
-// parameter.
+// The routes the emulator serves are declared in each area's file (rooms.go,
+// users.go, posts.go), as keys of Stats.Calls and arguments of SetRouteFault:
+// the method and the documented path, with {name} for a path parameter.
 const (
-	RouteRoom            = "GET /quran-reflect/v1/rooms/{id}"
-	RouteRoomByURL       = "GET /quran-reflect/v1/rooms/group/{url}"
-	RouteRoomBySubdomain = "GET /quran-reflect/v1/rooms/page/{subdomain}"
-	RouteRoomMembers     = "GET /quran-reflect/v1/rooms/{id}/members"
-	RouteRoomPosts       = "GET /quran-reflect/v1/rooms/{id}/posts"
-	RouteJoinedRooms     = "GET /quran-reflect/v1/rooms/joined-rooms"
-	RouteManagedRooms    = "GET /quran-reflect/v1/rooms/managed-rooms"
-	RouteSearchRooms     = "GET /quran-reflect/v1/rooms/search"
-	RouteJoinRoom        = "POST /quran-reflect/v1/rooms/{id}/join"
-	RouteLeaveRoom       = "POST /quran-reflect/v1/rooms/{id}/leave"
-	RouteFollowRoom      = "POST /quran-reflect/v1/rooms/{id}/follow"
-	RouteUnfollowRoom    = "POST /quran-reflect/v1/rooms/{id}/unfollow"
-	RouteUser            = "GET /quran-reflect/v1/users/{id}"
-	RouteUserByUsername  = "GET /quran-reflect/v1/users/{username}/profile"
-	RouteProfile         = "GET /quran-reflect/v1/users/profile"
-	RouteFollowers       = "GET /quran-reflect/v1/users/{id}/followers"
-	RouteFollowing       = "GET /quran-reflect/v1/users/{id}/following"
-	RouteToggleFollow    = "POST /quran-reflect/v1/users/{id}/toggle-follow"
-	RoutePost            = "GET /quran-reflect/v1/posts/{id}"
-	RouteUserPosts       = "GET /quran-reflect/v1/posts/user-posts/{id}"
-	RoutePostComments    = "GET /quran-reflect/v1/posts/{id}/comments"
-
 	// RouteNotFound counts, in Stats.Calls, the requests no route matched (they
 	// get the gateway's 404 "Route not found").
 	RouteNotFound = "not found"
 )
+
+// routeOf is one route as an area declares it: its pattern and its handler.
+type routeOf struct {
+	pattern string
+	serve   apiHandler
+}
 
 // apiHandler answers one API call once the caller is authenticated. viewer is
 // the signed-in user's id, or "" for a client-credentials token.
@@ -57,33 +41,7 @@ type route struct {
 // the upstream serves side by side, so the emulator matches paths itself: at
 // the first segment where two routes differ, a literal wins over a parameter.
 func (s *Server) routeTable() []route {
-	join, leave, follow, unfollow := roomActions()
-	table := []struct {
-		pattern string
-		serve   apiHandler
-	}{
-		{RouteRoom, s.handleRoom},
-		{RouteRoomByURL, s.handleRoomBySlug("group", "url")},
-		{RouteRoomBySubdomain, s.handleRoomBySlug("page", "subdomain")},
-		{RouteRoomMembers, s.handleMembers},
-		{RouteRoomPosts, s.handleRoomPosts},
-		{RouteJoinedRooms, s.handleMyRooms(false)},
-		{RouteManagedRooms, s.handleMyRooms(true)},
-		{RouteSearchRooms, s.handleSearchRooms},
-		{RouteJoinRoom, s.handleRoomWrite(join)},
-		{RouteLeaveRoom, s.handleRoomWrite(leave)},
-		{RouteFollowRoom, s.handleRoomWrite(follow)},
-		{RouteUnfollowRoom, s.handleRoomWrite(unfollow)},
-		{RouteUser, s.handleUser},
-		{RouteUserByUsername, s.handleUserByUsername},
-		{RouteProfile, s.handleProfile},
-		{RouteFollowers, s.handleFollows(true)},
-		{RouteFollowing, s.handleFollows(false)},
-		{RouteToggleFollow, s.handleToggleFollow},
-		{RoutePost, s.handlePost},
-		{RouteUserPosts, s.handleUserPosts},
-		{RoutePostComments, s.handleComments},
-	}
+	table := slices.Concat(s.roomRoutes(), s.userRoutes(), s.postRoutes())
 	rs := make([]route, 0, len(table))
 	for _, t := range table {
 		method, path, _ := strings.Cut(t.pattern, " ")

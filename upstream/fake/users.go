@@ -167,3 +167,24 @@ func authorJSON(u *user) map[string]any {
 	}
 	return m
 }
+
+// The users routes: profiles, followers and following, the follow write.
+const (
+	RouteUser           = "GET /quran-reflect/v1/users/{id}"
+	RouteUserByUsername = "GET /quran-reflect/v1/users/{username}/profile"
+	RouteProfile        = "GET /quran-reflect/v1/users/profile"
+	RouteFollowers      = "GET /quran-reflect/v1/users/{id}/followers"
+	RouteFollowing      = "GET /quran-reflect/v1/users/{id}/following"
+	RouteToggleFollow   = "POST /quran-reflect/v1/users/{id}/toggle-follow"
+)
+
+func (s *Server) userRoutes() []routeOf {
+	return []routeOf{
+		{RouteUser, s.handleUser},
+		{RouteUserByUsername, s.handleUserByUsername},
+		{RouteProfile, s.handleProfile},
+		{RouteFollowers, s.handleFollows(true)},
+		{RouteFollowing, s.handleFollows(false)},
+		{RouteToggleFollow, s.handleToggleFollow},
+	}
+}
