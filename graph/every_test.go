@@ -54,20 +54,7 @@ func TestEveryTypeGolden(t *testing.T) {
 				if err := json.Unmarshal([]byte(resp.Raw), &body); err != nil {
 					t.Fatal(err)
 				}
-				got, _ := json.MarshalIndent(body, "", "  ")
-				golden := filepath.Join("testdata", "every", name+"_"+v.name+".json")
-				if *update {
-					if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./graph -update to create it)", err)
-				}
-				if string(got)+"\n" != string(want) {
-					t.Errorf("answer differs from %s:\n%s", golden, got)
-				}
+				matchGolden(t, filepath.Join("testdata", "every", name+"_"+v.name+".json"), body)
 			})
 		}
 	}

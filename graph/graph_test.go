@@ -58,24 +58,30 @@ func TestEveryFieldGolden(t *testing.T) {
 			if resp.Status != 200 || len(resp.Errors) > 0 {
 				t.Fatalf("status %d, errors %v", resp.Status, resp.Errors)
 			}
-			got, err := json.MarshalIndent(resp.Data, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", "every_field_"+tc.name+".json")
-			if *update {
-				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./graph -update to create it)", err)
-			}
-			if string(got)+"\n" != string(want) {
-				t.Errorf("response differs from %s:\n%s", golden, got)
-			}
+			matchGolden(t, filepath.Join("testdata", "every_field_"+tc.name+".json"), resp.Data)
 		})
+	}
+}
+
+// matchGolden compares v, as indented JSON, with the golden file (-update
+// rewrites it).
+func matchGolden(t *testing.T, golden string, v any) {
+	t.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./graph -update to create it)", err)
+	}
+	if string(got)+"\n" != string(want) {
+		t.Errorf("answer differs from %s:\n%s", golden, got)
 	}
 }
 

@@ -75,17 +75,9 @@ type instance[K comparable, V any] struct {
 }
 
 func (k *Kind[K, V]) instance(ctx context.Context) *instance[K, V] {
-	op := operationFrom(ctx)
-	op.mu.Lock()
-	defer op.mu.Unlock()
-	for _, i := range op.instances {
-		if i.kind == any(k) {
-			return i.instance.(*instance[K, V])
-		}
-	}
-	i := &instance[K, V]{kind: k, op: op, cache: dataloader.NewCache[K, V](), seen: make(map[K]struct{})}
-	op.instances = append(op.instances, kindInstance{k, i})
-	return i
+	return instanceOf(ctx, k, func(op *operation) *instance[K, V] {
+		return &instance[K, V]{kind: k, op: op, cache: dataloader.NewCache[K, V](), seen: make(map[K]struct{})}
+	})
 }
 
 // Prime starts one batch for the keys not yet loaded in this operation, without

@@ -19,17 +19,9 @@ type memoInstance[K comparable, V any] struct {
 }
 
 func (m *Memo[K, V]) instance(ctx context.Context) *memoInstance[K, V] {
-	op := operationFrom(ctx)
-	op.mu.Lock()
-	defer op.mu.Unlock()
-	for _, i := range op.instances {
-		if i.kind == any(m) {
-			return i.instance.(*memoInstance[K, V])
-		}
-	}
-	i := &memoInstance[K, V]{items: make(map[K]V)}
-	op.instances = append(op.instances, kindInstance{m, i})
-	return i
+	return instanceOf(ctx, m, func(*operation) *memoInstance[K, V] {
+		return &memoInstance[K, V]{items: make(map[K]V)}
+	})
 }
 
 // Seed records v as key's item for the rest of the operation, unless it has

@@ -104,8 +104,25 @@ type operation struct {
 	inline    [2]kindInstance
 }
 
-// kindInstance pairs a *Kind[K, V] with its *instance[K, V] in one operation.
+// kindInstance pairs a *Kind[K, V] (or a *Memo) with its instance in one
+// operation.
 type kindInstance struct{ kind, instance any }
+
+// instanceOf is the operation's instance of kind, made by newInstance on its
+// first use.
+func instanceOf[I any](ctx context.Context, kind any, newInstance func(*operation) I) I {
+	op := operationFrom(ctx)
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	for _, i := range op.instances {
+		if i.kind == kind {
+			return i.instance.(I)
+		}
+	}
+	i := newInstance(op)
+	op.instances = append(op.instances, kindInstance{kind, i})
+	return i
+}
 
 type opKey struct{}
 
