@@ -37,6 +37,9 @@ func window[Q pageQuery[Q], T any](ctx context.Context, k *loader.Kind[Q, *upstr
 		return paging.Result[T]{}, nil, err
 	}
 	size := k.Endpoint().MaxLimit
+	if size < 1 {
+		panic("graph: " + k.Endpoint().Name + " is read as a list but its Endpoint has no MaxLimit")
+	}
 	nums := w.Pages(size)
 	keys := make([]Q, len(nums))
 	for i, n := range nums {

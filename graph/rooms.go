@@ -71,8 +71,8 @@ func roomSlugLookups(arg string) []guard.Lookup {
 	return []guard.Lookup{{Field: "room", Arg: arg, Noun: "rooms", OneOf: roomArgs()}}
 }
 
-// lookups are room(id:) and rooms(ids:); the slugs are capped as the loaders
-// that plan them (they name one room each).
+// lookups are room(id:) and rooms(ids:), whose ids the guard caps; the slug
+// lookups (one room each) are planned, not capped.
 func (*rooms) lookups() []guard.Lookup {
 	return []guard.Lookup{
 		{Field: "room", Arg: "id", Noun: "rooms", OneOf: roomArgs()},

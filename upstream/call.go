@@ -35,7 +35,8 @@ type Endpoint struct {
 	// {placeholder} takes the next path argument of a call, escaped. The
 	// template itself names the span, so that no id ever reaches a trace.
 	Path string
-	// MaxBody bounds a 200 answer, in bytes; a longer one is malformed.
+	// MaxBody bounds a successful answer (200, or a write's 201), in bytes; a
+	// longer one is malformed.
 	MaxBody int64
 	// MaxLimit is the largest page a list endpoint takes (0 for an endpoint
 	// that is not a list). Over the upstream's maximum its gateway answers

@@ -9,8 +9,9 @@ import (
 	json "github.com/goccy/go-json"
 )
 
-// ListQuery asks for one page of a list. Every list's query type holds one,
-// and is comparable: the graph's loaders key pages by it.
+// ListQuery asks for one page of a list. Every list's query type holds a page
+// and a limit (this, or fields of its own) and is comparable: the graph's
+// loaders key pages by it.
 type ListQuery struct {
 	// Page is the page wanted, from 1.
 	Page int

@@ -77,18 +77,24 @@ func (r *RedisCache[V]) Delete(ctx context.Context, key string) {
 	_ = r.client.Del(ctx, r.prefix+key).Err()
 }
 
-// DeletePrefix implements Cache: it scans for the viewer's keys, within the
-// timeout (a write's, rare), and deletes what it found.
+// DeletePrefix implements Cache: it scans for the viewer's keys (a write's, so
+// rare) and deletes each batch as it is found, each step within the timeout. A
+// scan that runs out of time leaves the rest to expire with their TTL: SCAN
+// walks the whole keyspace, so in a large Redis a shared list had better be
+// keyed so that one DEL drops it (no list is shared yet).
 func (r *RedisCache[V]) DeletePrefix(ctx context.Context, prefix string) {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	iter := r.client.Scan(ctx, 0, globEscape(r.prefix+prefix)+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-	}
-	if len(keys) > 0 {
-		_ = r.client.Del(ctx, keys...).Err()
+	match := globEscape(r.prefix+prefix) + "*"
+	for cursor := uint64(0); ; {
+		sctx, cancel := context.WithTimeout(ctx, r.timeout)
+		keys, next, err := r.client.Scan(sctx, cursor, match, 1000).Result()
+		if err == nil && len(keys) > 0 {
+			err = r.client.Del(sctx, keys...).Err()
+		}
+		cancel()
+		if err != nil || next == 0 {
+			return
+		}
+		cursor = next
 	}
 }
 

@@ -27,11 +27,12 @@ type Kind[K comparable, V any] struct {
 	batchSpan string // the name of its batches' spans
 	fetch     Fetch[K, V]
 	shared    *Shared[K, V] // nil: nothing shared across requests
+	wrapped   bool          // Wrap was called: sharing must come first
 }
 
 // Declare returns a loader of ep's items, fetched with fetch. Declare the
-// schema's loaders once, when the resolver is built: a Kind is not changed
-// after that.
+// schema's loaders once, when the resolver is built (with ShareBy, then Wrap):
+// a Kind is not changed after that.
 func Declare[K comparable, V any](ep upstream.Endpoint, fetch Fetch[K, V]) *Kind[K, V] {
 	return &Kind[K, V]{ep: ep, endpoint: ep.Name, batchSpan: ep.Name + " batch", fetch: fetch}
 }
@@ -47,6 +48,9 @@ func (k *Kind[K, V]) Share(opts SharingOptions[V]) *Kind[K, V] {
 	if !opts.Coalesce && opts.Cache == nil {
 		return k
 	}
+	if k.wrapped {
+		panic("loader: " + k.endpoint + ": Share after Wrap would share around the test's wrapper")
+	}
 	k.shared = Share(k.ep, k.fetch, opts)
 	k.fetch = k.shared.Fetch
 	return k
@@ -56,7 +60,7 @@ func (k *Kind[K, V]) Share(opts SharingOptions[V]) *Kind[K, V] {
 // hold or break calls with it. A nil wrap changes nothing.
 func (k *Kind[K, V]) Wrap(wrap func(Fetch[K, V]) Fetch[K, V]) *Kind[K, V] {
 	if wrap != nil {
-		k.fetch = wrap(k.fetch)
+		k.fetch, k.wrapped = wrap(k.fetch), true
 	}
 	return k
 }
@@ -211,7 +215,9 @@ func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
 	inst.cache.Delete(ctx, key)
 	inst.mu.Unlock()
 	if k.shared != nil {
-		k.shared.Forget(ctx, key, inst.op.token())
+		for _, t := range inst.op.tokens() {
+			k.shared.Forget(ctx, key, t)
+		}
 	}
 }
 
@@ -224,7 +230,9 @@ func (k *Kind[K, V]) ForgetAll(ctx context.Context) {
 	inst.cache.Clear()
 	inst.mu.Unlock()
 	if k.shared != nil {
-		k.shared.ForgetViewer(ctx, inst.op.token())
+		for _, t := range inst.op.tokens() {
+			k.shared.ForgetViewer(ctx, t)
+		}
 	}
 }
 

@@ -56,6 +56,15 @@ func (op *operation) token() upstream.UserToken {
 	return op.viewer.Token
 }
 
+// tokens are the tokens the operation's shared copies may be keyed by: its
+// viewer's, and the one a session renewed it with, if any.
+func (op *operation) tokens() []upstream.UserToken {
+	if t := op.token(); t != op.viewer.Token {
+		return []upstream.UserToken{op.viewer.Token, t}
+	}
+	return []upstream.UserToken{op.viewer.Token}
+}
+
 func (op *operation) setToken(t upstream.UserToken) {
 	op.callsMu.Lock()
 	defer op.callsMu.Unlock()

@@ -22,7 +22,7 @@
 //     never fetched (rooms as lists carry them).
 //   - The Policy is what every upstream call goes through (policy.go): loads and
 //     Writes alike.
-//   - Shared is sharing across requests, declared per Kind (Kind.Share); Forget
+//   - Shared is sharing across requests, declared per Kind (Kind.ShareBy); Forget
 //     and ForgetAll (a Stale list) drop the viewer's shared copies too.
 package loader
 

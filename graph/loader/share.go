@@ -226,7 +226,9 @@ const redisTimeout = 100 * time.Millisecond
 // ShareBy makes k share as s says (see Share). version names the JSON shape of
 // V in Redis keys (bump it when V changes, so that two versions of a rolling
 // deploy never read each other's entries); keep, if set, says which items may
-// be written to Redis, which holds them in the clear.
+// be written to Redis, which holds them in the clear. The Redis keys name the
+// endpoint (renaming it starts a new cache) and hold the key itself: a list
+// whose query is a caller's text (a search) would put that text in Redis.
 func (k *Kind[K, V]) ShareBy(s Sharing, version string, keep func(V) bool) *Kind[K, V] {
 	opts := SharingOptions[V]{Coalesce: s.Coalesce}
 	if s.OnShare != nil {

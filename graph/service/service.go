@@ -264,7 +264,7 @@ func sharing(cfg Config, redisClient *redis.Client, host string, metrics *teleme
 	room := loader.Sharing{Coalesce: cfg.RoomCoalesce, TTL: cfg.RoomCacheTTL, Size: cfg.RoomCacheSize,
 		Redis: redisClient, Host: host, OnShare: metrics.Shared}
 	return func(ep upstream.Endpoint) loader.Sharing {
-		if ep == upstream.EndpointRoom {
+		if ep.Name == upstream.EndpointRoom.Name {
 			return room
 		}
 		return loader.Sharing{}
