@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -107,7 +108,7 @@ func TestEveryConnectionIsWeighedByFirst(t *testing.T) {
 			for _, tc := range []struct {
 				first any
 				want  int
-			}{{int64(1), 1 + 1*7}, {int64(25), 1 + 25*7}, {nil, 1 + 10*7}, {int64(0), 1 + 1*7}} {
+			}{{int64(1), 1 + 1*7}, {int64(25), 1 + 25*7}, {nil, 1 + 10*7}, {int64(0), 1 + 1*7}, {json.Number("3"), 1 + 3*7}} {
 				got, ok := es.Complexity(ctx, typ.Name, f.Name, 7, map[string]any{"first": tc.first})
 				if !ok || got != tc.want {
 					t.Errorf("%s.%s(first: %v) with children of 7 weighs %d (%v), want %d", typ.Name, f.Name, tc.first, got, ok, tc.want)
