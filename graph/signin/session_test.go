@@ -2,6 +2,7 @@ package signin_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +51,36 @@ func TestSessionsRefreshAheadAndEnd(t *testing.T) {
 	}
 	if sess := b.session(); sess["signedIn"] != false {
 		t.Errorf("/auth/session after SESSION_TTL = %v", sess)
+	}
+}
+
+// TestASessionWithoutARefreshTokenEnds: signed in without offline_access, a
+// session works until its access token expires, then ends: the caller is
+// UNAUTHENTICATED once, the cookie is cleared, /auth/session says signed out,
+// and no refresh is attempted (there is nothing to refresh with).
+func TestASessionWithoutARefreshTokenEnds(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) {
+		c.SignInScopes = slices.DeleteFunc(slices.Clone(c.SignInScopes), func(s string) bool { return s == "offline_access" })
+	}})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Clock.Add(59*time.Minute + 30*time.Second) // within the refresh margin, not expired
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Fatalf("before the token expires: %s", r.Raw)
+	}
+	env.Clock.Add(time.Minute) // expired
+	env.Fake.ResetStats()
+	r := b.query(viewerQuery)
+	if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != "UNAUTHENTICATED" {
+		t.Errorf("after the token expired: %s, want UNAUTHENTICATED (the session has ended)", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.Refreshes != 0 {
+		t.Errorf("%d refreshes, want none: the session has no refresh token", st.Refreshes)
+	}
+	if sess := b.session(); sess["signedIn"] != false {
+		t.Errorf("/auth/session = %v, want signed out", sess)
+	}
+	if r := b.query(viewerQuery); len(r.Errors) != 0 || servicetest.At(r.Data, "viewer") != nil {
+		t.Errorf("the next request: %s, want anonymous (the cookie was cleared)", r.Raw)
 	}
 }

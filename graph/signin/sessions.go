@@ -193,6 +193,12 @@ func (s *Sessions) Current(ctx context.Context, id string) (*Session, error) {
 	if sess.AccessExpiry.IsZero() || sess.AccessExpiry.Sub(s.now()) > refreshMargin {
 		return sess, nil
 	}
+	if sess.tokens.Refresh == "" {
+		if s.now().Before(sess.AccessExpiry) {
+			return sess, nil // nothing to refresh with: the token works until it expires
+		}
+		return nil, s.endUnrenewable(ctx, id)
+	}
 	next, err := s.refresh(ctx, id, sess)
 	var te *upstream.TokenError
 	if errors.As(err, &te) && s.now().Before(sess.AccessExpiry) {
@@ -211,7 +217,19 @@ func (s *Sessions) Renew(ctx context.Context, id, failed string) (*Session, erro
 	if sess.tokens.Access != failed {
 		return sess, nil
 	}
+	if sess.tokens.Refresh == "" {
+		return nil, s.endUnrenewable(ctx, id)
+	}
 	return s.refresh(ctx, id, sess)
+}
+
+// endUnrenewable ends a session whose access token no longer works and that
+// has no refresh token to get another (signed in without offline_access): it
+// can never work again, so it is deleted and its caller signed out, rather than
+// answered "try again later" for the rest of its life.
+func (s *Sessions) endUnrenewable(ctx context.Context, id string) error {
+	_ = s.store.Delete(ctx, sessionKey(id))
+	return fmt.Errorf("%w (no refresh token: signed in without offline_access)", ErrSignedOut)
 }
 
 // End deletes the session and returns it as it was (to revoke its newest
