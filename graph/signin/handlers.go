@@ -133,9 +133,29 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.cfg.Logger.InfoContext(ctx, "signin: signed in", "session", Handle(id), "user", sess.ID)
+	s.endPrevious(ctx, s.cookie(r, sessionCookie), id)
 	s.setCookie(w, sessionCookie, id, s.cfg.SessionTTL)
 	s.setCookie(w, bindingCookie, "", -1)
 	http.Redirect(w, r, pend.ReturnTo, http.StatusSeeOther)
+}
+
+// endPrevious ends the session the browser held before it signed in again
+// (old, "" for none), and revokes its refresh token: the new cookie replaces
+// the old one, so nothing could use or end that session any more, and its
+// refresh token would stay live at the provider for the session's whole life.
+func (s *Service) endPrevious(ctx context.Context, old, current string) {
+	if old == "" || old == current {
+		return
+	}
+	prev, err := s.sessions.End(ctx, old)
+	switch {
+	case errors.Is(err, ErrNoSession):
+	case err != nil:
+		s.cfg.Logger.WarnContext(ctx, "signin: ending the previous session", "session", Handle(old), "err", err.Error())
+	default:
+		s.revoke(ctx, prev.tokens.Refresh)
+		s.cfg.Logger.InfoContext(ctx, "signin: previous session ended", "session", Handle(old))
+	}
 }
 
 // complete exchanges the code (with the verifier, as the confidential client)

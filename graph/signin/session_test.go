@@ -2,6 +2,7 @@ package signin_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -82,5 +83,30 @@ func TestASessionWithoutARefreshTokenEnds(t *testing.T) {
 	}
 	if r := b.query(viewerQuery); len(r.Errors) != 0 || servicetest.At(r.Data, "viewer") != nil {
 		t.Errorf("the next request: %s, want anonymous (the cookie was cleared)", r.Raw)
+	}
+}
+
+// TestSigningInAgainEndsThePreviousSession: a browser that signs in again
+// (after its session, say, showed the wrong account) ends the session its old
+// cookie named and revokes that session's refresh token; the old cookie, replayed,
+// is nobody.
+func TestSigningInAgainEndsThePreviousSession(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	old := b.cookie()
+	env.Fake.ResetStats()
+	b.signIn("bilal", "/")
+	if b.cookie() == old || viewerName(b.query(viewerQuery)) != "bilal" {
+		t.Fatalf("signing in again: cookie unchanged or not Bilal")
+	}
+	if st := env.Fake.Stats(); st.Revocations != 1 {
+		t.Errorf("revocations = %d, want 1: the previous session's refresh token", st.Revocations)
+	}
+	replay := newBrowser(t, env)
+	u, _ := url.Parse(env.Base)
+	replay.c.Jar.SetCookies(u, []*http.Cookie{{Name: "reflect_session", Value: old, Path: "/"}})
+	if r := replay.query(viewerQuery); servicetest.At(r.Data, "viewer") != nil {
+		t.Errorf("the previous session's cookie still signs in: %s", r.Raw)
 	}
 }
