@@ -135,7 +135,9 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Logger.InfoContext(ctx, "signin: signed in", "session", Handle(id), "user", sess.ID)
 	s.endPrevious(ctx, s.cookie(r, sessionCookie), id)
 	s.setCookie(w, sessionCookie, id, s.cfg.SessionTTL)
-	s.setCookie(w, bindingCookie, "", -1)
+	// The binding cookie stays until it expires: another tab of this browser
+	// may be signing in with it (each state is single use, so nothing can be
+	// completed twice).
 	http.Redirect(w, r, pend.ReturnTo, http.StatusSeeOther)
 }
 

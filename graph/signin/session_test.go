@@ -110,3 +110,23 @@ func TestSigningInAgainEndsThePreviousSession(t *testing.T) {
 		t.Errorf("the previous session's cookie still signs in: %s", r.Raw)
 	}
 }
+
+// TestTwoTabsSignInAtOnce: two tabs of one browser start signing in, then
+// finish one after the other: both complete (the first does not take the
+// binding the second needs), and the browser ends signed in as the second.
+func TestTwoTabsSignInAtOnce(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	first, second := b.authorize("/one", "aisha"), b.authorize("/two", "bilal")
+	for _, cb := range []*url.URL{first, second} {
+		if resp, body := b.do(http.MethodGet, cb.String(), nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the callback of %s: %d %s", cb.Path, resp.StatusCode, body)
+		}
+	}
+	if got := viewerName(b.query(viewerQuery)); got != "bilal" {
+		t.Errorf("signed in as %v, want bilal (the last tab to finish)", got)
+	}
+	if resp, _ := b.do(http.MethodGet, first.String(), nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("the first callback again: %d, want 400 (a state is single use)", resp.StatusCode)
+	}
+}
