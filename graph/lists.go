@@ -36,9 +36,10 @@ func window[Q pageQuery[Q], T any](ctx context.Context, k *loader.Kind[Q, *upstr
 	if err != nil {
 		return paging.Result[T]{}, nil, err
 	}
-	size := k.Endpoint().MaxLimit
+	ep := k.Endpoint()
+	size := ep.MaxLimit
 	if size < 1 {
-		panic("graph: " + k.Endpoint().Name + " is read as a list but its Endpoint has no MaxLimit")
+		panic("graph: " + ep.Name + " is read as a list but its Endpoint has no MaxLimit")
 	}
 	nums := w.Pages(size)
 	keys := make([]Q, len(nums))

@@ -32,8 +32,9 @@ type rooms struct {
 	joined  *loader.Kind[upstream.RoomsQuery, *upstream.Page[upstream.Room]]
 	managed *loader.Kind[upstream.RoomsQuery, *upstream.Page[upstream.Room]]
 
-	// write is what every room write changes: the room, its members and which
-	// of its posts the viewer may see, and the viewer's rooms.
+	// write is what every room write changes: the room (and its copies by slug
+	// and from lists), its members and which of its posts the viewer may see, and the
+	// viewer's rooms.
 	write writeOf[*upstream.Room]
 }
 
@@ -44,7 +45,7 @@ func newRooms(d Deps) *rooms {
 		// privateToken (the owner's view) is never written to Redis, where
 		// it would sit in the clear: it is fetched each time instead.
 		// v1: the JSON shape of upstream.Room; bump it when that changes.
-		byID:        loader.Declare(upstream.EndpointRoom, up.Room).ShareBy(d.sharing(upstream.EndpointRoom), "v1", RoomCacheable).Wrap(d.WrapRoom),
+		byID:        loader.Declare(upstream.EndpointRoom, up.Room).ShareBy(d.sharing(upstream.EndpointRoom), "v1", roomCacheable).Wrap(d.WrapRoom),
 		listed:      loader.NewMemo[string, *upstream.Room](),
 		byURL:       loader.Declare(upstream.EndpointRoomByURL, up.RoomByURL),
 		bySubdomain: loader.Declare(upstream.EndpointRoomBySubdomain, up.RoomBySubdomain),
@@ -55,14 +56,14 @@ func newRooms(d Deps) *rooms {
 		managed:     loader.Declare(upstream.EndpointManagedRooms, up.ManagedRooms),
 	}
 	r.write = writeOf[*upstream.Room]{id: roomID, item: r.byID, field: "room",
-		stale: []loader.Stale{r.members, r.posts, r.joined, r.managed}}
+		stale: []loader.Stale{r.listed, r.byURL, r.bySubdomain, r.members, r.posts, r.joined, r.managed}}
 	return r
 }
 
-// RoomCacheable says which rooms may be written to Redis: not one carrying a
+// roomCacheable says which rooms may be written to Redis: not one carrying a
 // privateToken (the owner's view), since the secret would sit there in the
 // clear.
-func RoomCacheable(r *upstream.Room) bool { return r.PrivateToken == nil }
+func roomCacheable(r *upstream.Room) bool { return r.PrivateToken == nil }
 
 // roomArgs are the arguments of which room takes exactly one.
 func roomArgs() []string { return []string{"id", "url", "subdomain"} }

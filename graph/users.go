@@ -24,8 +24,8 @@ type users struct {
 	following *loader.Kind[upstream.FollowsQuery, *upstream.Page[upstream.User]]
 	posts     *loader.Kind[upstream.UserPostsQuery, *upstream.Page[upstream.Post]]
 
-	// write is what following or unfollowing changes: the user, who follows
-	// them and whom the viewer follows.
+	// write is what following or unfollowing changes: the user (by id and by
+	// username), who follows them and whom the viewer follows.
 	write writeOf[*upstream.Profile]
 }
 
@@ -42,7 +42,7 @@ func newUsers(d Deps) *users {
 		posts:     loader.Declare(upstream.EndpointUserPosts, up.UserPosts),
 	}
 	u.write = writeOf[*upstream.Profile]{id: userID, item: u.byID, field: "user",
-		stale: []loader.Stale{u.followers, u.following}}
+		stale: []loader.Stale{u.byUsername, u.followers, u.following}}
 	return u
 }
 

@@ -22,9 +22,8 @@ type Fetch[K comparable, V any] func(ctx context.Context, key K, as upstream.Use
 // Kind declares a loader: which endpoint it calls (for spans and metrics) and
 // how it fetches one key. Each operation gets its own instance of it.
 type Kind[K comparable, V any] struct {
-	ep        upstream.Endpoint
-	endpoint  string // ep.Name, the label of its metrics
-	batchSpan string // the name of its batches' spans
+	ep        upstream.Endpoint // its Name labels the loader's metrics
+	batchSpan string            // the name of its batches' spans
 	fetch     Fetch[K, V]
 	shared    *Shared[K, V] // nil: nothing shared across requests
 	wrapped   bool          // Wrap was called: sharing must come first
@@ -34,22 +33,22 @@ type Kind[K comparable, V any] struct {
 // schema's loaders once, when the resolver is built (with ShareBy, then Wrap):
 // a Kind is not changed after that.
 func Declare[K comparable, V any](ep upstream.Endpoint, fetch Fetch[K, V]) *Kind[K, V] {
-	return &Kind[K, V]{ep: ep, endpoint: ep.Name, batchSpan: ep.Name + " batch", fetch: fetch}
+	return &Kind[K, V]{ep: ep, batchSpan: ep.Name + " batch", fetch: fetch}
 }
 
 // Endpoint is the endpoint k calls: a list's page size is its MaxLimit.
 func (k *Kind[K, V]) Endpoint() upstream.Endpoint { return k.ep }
 
-// Share makes k share its lookups across requests as opts says (see Shared),
+// share makes k share its lookups across requests as opts says (see Shared),
 // and returns it. The writes that Forget a key, or ForgetAll, then drop the
 // viewer's shared copies too. With neither coalescing nor a cache it changes
 // nothing.
-func (k *Kind[K, V]) Share(opts SharingOptions[V]) *Kind[K, V] {
+func (k *Kind[K, V]) share(opts SharingOptions[V]) *Kind[K, V] {
 	if !opts.Coalesce && opts.Cache == nil {
 		return k
 	}
 	if k.wrapped {
-		panic("loader: " + k.endpoint + ": Share after Wrap would share around the test's wrapper")
+		panic("loader: " + k.ep.Name + ": ShareBy after Wrap would share around the test's wrapper")
 	}
 	k.shared = Share(k.ep, k.fetch, opts)
 	k.fetch = k.shared.Fetch
@@ -237,7 +236,7 @@ func (k *Kind[K, V]) ForgetAll(ctx context.Context) {
 }
 
 // Stale is a loader a write makes stale as a whole: a list, every page of which
-// is read again after the write. Every *Kind is one.
+// is read again after the write. Every *Kind and *Memo is one.
 type Stale interface {
 	ForgetAll(ctx context.Context)
 }
@@ -247,7 +246,7 @@ type Stale interface {
 func (inst *instance[K, V]) thunk(ctx context.Context, key K) dataloader.Thunk[V] {
 	_, repeated := inst.seen[key]
 	inst.seen[key] = struct{}{}
-	inst.op.policy.Metrics.Lookup(inst.kind.endpoint, repeated)
+	inst.op.policy.Metrics.Lookup(inst.kind.ep.Name, repeated)
 	if t, ok := inst.cache.Get(ctx, key); ok {
 		return t
 	}
@@ -261,7 +260,7 @@ func (inst *instance[K, V]) thunk(ctx context.Context, key K) dataloader.Thunk[V
 
 // batch fetches keys for the operation's viewer, applying the policy to each.
 func (inst *instance[K, V]) batch(ctx context.Context, keys []K) []*dataloader.Result[V] {
-	p, endpoint := inst.op.policy, inst.kind.endpoint
+	p, endpoint := inst.op.policy, inst.kind.ep.Name
 	ctx, span := p.Tracer.Start(ctx, inst.kind.batchSpan)
 	defer span.End()
 	if span.IsRecording() { // with tracing off, no attributes are built for nothing

@@ -35,6 +35,15 @@ func (m *Memo[K, V]) Seed(ctx context.Context, key K, v V) {
 	}
 }
 
+// ForgetAll drops every item: after a write, a list's copy of what it changed
+// is not served again.
+func (m *Memo[K, V]) ForgetAll(ctx context.Context) {
+	inst := m.instance(ctx)
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	clear(inst.items)
+}
+
 // Peek returns key's item if the operation has seen it.
 func (m *Memo[K, V]) Peek(ctx context.Context, key K) (V, bool) {
 	inst := m.instance(ctx)

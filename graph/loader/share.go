@@ -242,5 +242,5 @@ func (k *Kind[K, V]) ShareBy(s Sharing, version string, keep func(V) bool) *Kind
 	case s.TTL > 0:
 		opts.Cache = NewMemoryCache[V](s.Size, s.TTL)
 	}
-	return k.Share(opts)
+	return k.share(opts)
 }

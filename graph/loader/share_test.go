@@ -10,6 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -218,4 +219,43 @@ func TestForgetViewerDropsOnlyThatViewersCopies(t *testing.T) {
 	if calls != 6 {
 		t.Errorf("the writer's page 1 was kept: calls = %d, want 6", calls)
 	}
+}
+
+// TestMemoSeedsPeeksAndForgets: a Memo keeps the first item seeded for a key,
+// never loads, and ForgetAll (a write's) drops every item.
+func TestMemoSeedsPeeksAndForgets(t *testing.T) {
+	m := NewMemo[string, string]()
+	inOperation(t, testPolicy(), viewer.Viewer{}, func(ctx context.Context) {
+		if _, ok := m.Peek(ctx, "1"); ok {
+			t.Error("an empty memo has an item")
+		}
+		m.Seed(ctx, "1", "first")
+		m.Seed(ctx, "1", "second")
+		if v, ok := m.Peek(ctx, "1"); !ok || v != "first" {
+			t.Errorf("Peek = %q %v, want the first seed", v, ok)
+		}
+		var stale Stale = m
+		stale.ForgetAll(ctx)
+		if _, ok := m.Peek(ctx, "1"); ok {
+			t.Error("an item survived ForgetAll")
+		}
+	})
+	inOperation(t, testPolicy(), viewer.Viewer{}, func(ctx context.Context) {
+		if _, ok := m.Peek(ctx, "1"); ok {
+			t.Error("an item outlived its operation")
+		}
+	})
+}
+
+// TestShareByAfterWrapPanics: sharing around a test's wrapper would share
+// what the wrapper does; the order is ShareBy, then Wrap.
+func TestShareByAfterWrapPanics(t *testing.T) {
+	k := Declare(upstream.EndpointRoom, func(context.Context, string, upstream.UserToken) (string, error) { return "", nil })
+	k.Wrap(func(f Fetch[string, string]) Fetch[string, string] { return f })
+	defer func() {
+		if recover() == nil {
+			t.Error("ShareBy after Wrap did not panic")
+		}
+	}()
+	k.ShareBy(Sharing{Coalesce: true}, "v1", nil)
 }
