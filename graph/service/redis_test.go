@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/graph/signin"
@@ -98,5 +99,31 @@ func TestSessionCleanupPassesThePausedGate(t *testing.T) {
 	}
 	if n, err := c.Exists(service.Ungated(ctx), "session:s1").Result(); err != nil || n != 0 {
 		t.Errorf("the session is still in Redis (%d, %v)", n, err)
+	}
+}
+
+// TestAFrozenRedisCannotHoldAWrite: a write that drops a viewer's shared pages
+// scans Redis step by step, each step within the cache's timeout: with Redis
+// frozen it returns (the keys left expire with their TTL) instead of holding
+// the mutation. The test's own timeout is what fails if it does not.
+func TestAFrozenRedisCannotHoldAWrite(t *testing.T) {
+	r := servicetest.StartRedisServer(t)
+	c, err := service.NewRedis(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cache := loader.NewRedisCache[string](c, "test:", time.Minute, 100*time.Millisecond, nil)
+	ctx := context.Background()
+	cache.Set(ctx, "alice:1", "page 1")
+	if _, ok := cache.Get(ctx, "alice:1"); !ok {
+		t.Fatal("the cache did not keep a page")
+	}
+	if err := r.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	cache.DeletePrefix(ctx, "alice:")
+	if err := r.Thaw(); err != nil {
+		t.Fatal(err)
 	}
 }
