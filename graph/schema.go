@@ -48,7 +48,9 @@ func (r *Resolver) ExecutableSchema() graphql.ExecutableSchema {
 // return: its children (an edge or a node, with their fields) once per item of
 // first (10 when first is null). The rule holds for every connection of every
 // domain, with nothing to declare: a schema test fails on a connection without
-// first.
+// first. It embeds the interface, so it hides the generated schema's optional
+// methods: should a subscription field take @subscriptionContext (gqlgen's
+// ExecutableSchemaWithEventContext), weighed must pass that method through.
 type weighed struct{ graphql.ExecutableSchema }
 
 func (w weighed) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
