@@ -61,6 +61,10 @@ const (
 	CSRFCheckFailed     = "CSRF_CHECK_FAILED"
 	SignInNotConfigured = "SIGNIN_NOT_CONFIGURED"
 	SignInFailed        = "SIGNIN_FAILED"
+	// SessionUnavailable (in GraphQL answers too): a signed-in browser's
+	// session cannot be read or saved right now, its store failing; the
+	// session is kept, and a retry may succeed.
+	SessionUnavailable = "SESSION_UNAVAILABLE"
 
 	// Persisted queries: Apollo's codes, so that its links react to them.
 	PersistedNotFound  = "PERSISTED_QUERY_NOT_FOUND"
@@ -143,10 +147,15 @@ func Presenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		var se *upstream.StatusError
 		var le *LimitedError
+		var vs *viewer.SessionError
 		switch {
 		case errors.As(cause, &le):
 			if le.RetryAfter > 0 {
 				out.Extensions["retryAfter"] = int(math.Ceil(le.RetryAfter.Seconds()))
+			}
+		case errors.As(cause, &vs):
+			if vs.RetryAfter > 0 {
+				out.Extensions["retryAfter"] = int(math.Ceil(vs.RetryAfter.Seconds()))
 			}
 		case code == RateLimited && errors.As(cause, &se) && se.RetryAfter > 0:
 			out.Extensions["retryAfter"] = int(math.Ceil(se.RetryAfter.Seconds()))
@@ -173,11 +182,12 @@ func Presenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 // Classify maps a resolver's error to a code, a client message and a log level.
 func Classify(err error) (code, msg string, level slog.Level) {
 	var (
-		in *InputError
-		le *LimitedError
-		se *upstream.StatusError
-		te *upstream.TokenError
-		ue *upstream.Error
+		in   *InputError
+		le   *LimitedError
+		se   *upstream.StatusError
+		te   *upstream.TokenError
+		ue   *upstream.Error
+		sess *viewer.SessionError
 	)
 	what := "item" // what a refusal is about, named by the endpoint
 	if errors.As(err, &ue) && ue.Resource != "" {
@@ -194,6 +204,10 @@ func Classify(err error) (code, msg string, level slog.Level) {
 		return Upstream, "Quran Reflect is failing; calls are paused for a moment", slog.LevelWarn
 	case errors.Is(err, upstream.ErrBusy):
 		return Upstream, "the service is too busy to reach Quran Reflect; retry later", slog.LevelWarn
+	case errors.As(err, &sess) && sess.Store:
+		return SessionUnavailable, "your session cannot be read or saved right now (the session store is failing); retry shortly", slog.LevelWarn
+	case errors.As(err, &sess):
+		return Upstream, "the Quran Foundation's sign-in cannot renew your session right now; retry later", slog.LevelWarn
 	case errors.Is(err, viewer.ErrSessionEnded):
 		return Unauthenticated, "your session has ended; sign in again", slog.LevelInfo
 	case errors.Is(err, upstream.ErrNoCredentials):

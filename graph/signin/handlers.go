@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -302,7 +304,15 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
 	case serr != nil:
 		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "session", Handle(id), "err", serr.Error())
-		return http.StatusServiceUnavailable, errcode.New(errcode.Upstream, "the session cannot be read right now; try again later")
+		code, msg, _ := errcode.Classify(serr)
+		e := errcode.New(code, msg)
+		var se *viewer.SessionError
+		if errors.As(serr, &se) && se.RetryAfter > 0 {
+			secs := int(math.Ceil(se.RetryAfter.Seconds()))
+			e.Extensions["retryAfter"] = secs
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+		return http.StatusServiceUnavailable, e
 	}
 	v.Token = upstream.UserToken(sess.AccessToken())
 	v.Key = Handle(id)
@@ -311,14 +321,8 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 		switch {
 		case errors.Is(err, ErrSignedOut) || errors.Is(err, ErrNoSession):
 			return "", ErrSignedOut
-		case err != nil && ctx.Err() == nil:
-			var te *upstream.TokenError
-			if !errors.As(err, &te) {
-				err = &upstream.TokenError{Err: err} // the store failed: no token to be had
-			}
-			return "", err
 		case err != nil:
-			return "", err
+			return "", err // a *viewer.SessionError, or the caller left
 		}
 		return upstream.UserToken(sess.AccessToken()), nil
 	}

@@ -50,6 +50,7 @@ func TestARefreshRefusedForNowKeepsTheSession(t *testing.T) {
 		t.Errorf("with the token endpoint refusing: %s, want UPSTREAM_ERROR", r.Raw)
 	}
 	env.Fake.FailTokens(0)
+	env.Clock.Add(3 * time.Second) // past the first backoff (2 s, give or take a quarter)
 	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
 		t.Errorf("once the token endpoint is back: %s, want the session still signed in", r.Raw)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 )
@@ -131,8 +132,8 @@ func TestAFrozenRedisFailsOnlyCookieRequests(t *testing.T) {
 	}
 	defer redis.Thaw()
 	r := b.query(viewerQuery)
-	if r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "UPSTREAM_ERROR" {
-		t.Errorf("a cookie request with Redis frozen: %d %s, want 503 UPSTREAM_ERROR", r.Status, r.Raw)
+	if r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.SessionUnavailable {
+		t.Errorf("a cookie request with Redis frozen: %d %s, want 503 SESSION_UNAVAILABLE", r.Status, r.Raw)
 	}
 	bearer := servicetest.Do(t, newRequest(t, http.MethodPost, env.Endpoint, `{"query":"{ viewer { user { username } } }"}`,
 		"Content-Type: application/json", "Authorization: Bearer demo-bilal"))
@@ -149,4 +150,62 @@ func twoReplicas(t *testing.T) (redisURL string, a, b *servicetest.Env) {
 	a = servicetest.New(t, servicetest.Options{Config: withRedis})
 	b = servicetest.New(t, servicetest.Options{Config: withRedis, Beside: a})
 	return redisURL, a, b
+}
+
+// TestAFailingProviderGetsOneRefreshPerBackoff: while the token endpoint fails,
+// a session whose access token has expired is refreshed once per backoff, by
+// whichever of two replicas comes first, however many requests it sends (each
+// answered at once with a coded error and its retryAfter); a Retry-After from
+// the provider is honoured; once the provider is back, the session works.
+func TestAFailingProviderGetsOneRefreshPerBackoff(t *testing.T) {
+	_, a, b := twoReplicas(t)
+	br := newBrowser(t, a)
+	br.signIn("aisha", "/")
+	cookie := "Cookie: reflect_session=" + br.cookie()
+	a.Fake.ExpireUserTokens()
+	a.Clock.Add(2 * time.Hour) // the session's access token expired by its own clock too
+	a.Fake.FailTokens(http.StatusServiceUnavailable)
+	a.Fake.ResetStats()
+	herd := func(n int) (retryAfter []any) {
+		t.Helper()
+		for i := range n {
+			env := []*servicetest.Env{a, b}[i%2]
+			r := servicetest.Do(t, newRequest(t, http.MethodPost, env.Endpoint, `{"query":"{ viewer { user { username } } }"}`,
+				"Content-Type: application/json", "X-CSRF: 1", cookie))
+			if r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.Upstream {
+				t.Fatalf("a request while the token endpoint fails: %d %s, want 503 UPSTREAM_ERROR", r.Status, r.Raw)
+			}
+			retryAfter = append(retryAfter, r.Errors[0].Extensions["retryAfter"])
+		}
+		return retryAfter
+	}
+	refreshes := func(want int, when string) {
+		t.Helper()
+		if got := a.Fake.Stats().TokenRequests; got != want {
+			t.Errorf("%s: %d requests at the token endpoint, want %d", when, got, want)
+		}
+	}
+	if ra := herd(40); ra[0] == nil || ra[39] == nil {
+		t.Errorf("the answers' retryAfter: %v, want one on each", ra)
+	}
+	refreshes(1, "40 requests on two replicas")
+	a.Clock.Add(3 * time.Second) // past the first backoff: 2 s, plus up to a quarter
+	herd(40)
+	refreshes(2, "40 more after the first backoff")
+	a.Clock.Add(6 * time.Second) // past the second: 4 s, plus up to a quarter
+	a.Fake.FailTokensRetryAfter(http.StatusTooManyRequests, "120")
+	herd(10)
+	refreshes(3, "10 more after the second backoff")
+	a.Clock.Add(90 * time.Second) // a backoff of its own would have passed; Retry-After has not
+	herd(10)
+	refreshes(3, "90 s into the provider's Retry-After of 120 s")
+	a.Fake.FailTokens(0)
+	a.Clock.Add(60 * time.Second) // 150 s: past 120 s and its quarter
+	if r := servicetest.Do(t, newRequest(t, http.MethodPost, b.Endpoint, `{"query":"{ viewer { user { username } } }"}`,
+		"Content-Type: application/json", "X-CSRF: 1", cookie)); viewerName(r) != "aisha" {
+		t.Errorf("once the provider is back: %s", r.Raw)
+	}
+	if st := a.Fake.Stats(); st.Refreshes != 1 || st.RefreshReuses != 0 {
+		t.Errorf("%d refreshes answered and %d spent tokens sent again, want 1 and 0", st.Refreshes, st.RefreshReuses)
+	}
 }

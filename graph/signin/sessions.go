@@ -11,7 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
+	"net/http"
 	"net/http/httptrace"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +23,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
-	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
 // Errors a session can end with.
@@ -49,6 +52,11 @@ type Session struct {
 	AccessExpiry time.Time `json:"accessExpiry"` // the access token's
 	Version      int       `json:"version"`      // one more at each refresh
 	Sealed       []byte    `json:"sealed"`       // tokens, AES-GCM
+	// After the token endpoint failed a refresh (answered 429 or 5xx, or
+	// could not be reached), no replica refreshes before RetryAt: the
+	// provider's Retry-After, or a backoff doubling with Failures.
+	RetryAt  time.Time `json:"retryAt,omitzero"`
+	Failures int       `json:"failures,omitempty"`
 
 	tokens tokens
 }
@@ -188,7 +196,7 @@ func (s *Sessions) load(ctx context.Context, id string) (*Session, error) {
 func (s *Sessions) Current(ctx context.Context, id string) (*Session, error) {
 	sess, err := s.load(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, storeError(err)
 	}
 	if sess.AccessExpiry.IsZero() || sess.AccessExpiry.Sub(s.now()) > refreshMargin {
 		return sess, nil
@@ -199,12 +207,29 @@ func (s *Sessions) Current(ctx context.Context, id string) (*Session, error) {
 		}
 		return nil, s.endUnrenewable(ctx, id)
 	}
+	if err := s.backingOff(sess); err != nil {
+		if s.now().Before(sess.AccessExpiry) {
+			return sess, nil
+		}
+		return nil, err
+	}
 	next, err := s.refresh(ctx, id, sess)
-	var te *upstream.TokenError
-	if errors.As(err, &te) && s.now().Before(sess.AccessExpiry) {
+	var se *viewer.SessionError
+	if errors.As(err, &se) && s.now().Before(sess.AccessExpiry) {
 		return sess, nil // refreshing ahead failed for now: the token still works
 	}
 	return next, err
+}
+
+// backingOff is the error of a session whose last refresh failed at the token
+// endpoint, until its RetryAt: every request of it, on every replica, is
+// answered from the session as it is rather than by another refresh.
+func (s *Sessions) backingOff(sess *Session) error {
+	wait := sess.RetryAt.Sub(s.now())
+	if wait <= 0 {
+		return nil
+	}
+	return &viewer.SessionError{RetryAfter: wait, Err: fmt.Errorf("the token endpoint failed %d time(s) in a row; next try in %s", sess.Failures, wait.Round(time.Second))}
 }
 
 // Renew returns the session with another access token than failed, which the
@@ -212,13 +237,16 @@ func (s *Sessions) Current(ctx context.Context, id string) (*Session, error) {
 func (s *Sessions) Renew(ctx context.Context, id, failed string) (*Session, error) {
 	sess, err := s.load(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, storeError(err)
 	}
 	if sess.tokens.Access != failed {
 		return sess, nil
 	}
 	if sess.tokens.Refresh == "" {
 		return nil, s.endUnrenewable(ctx, id)
+	}
+	if err := s.backingOff(sess); err != nil {
+		return nil, err
 	}
 	return s.refresh(ctx, id, sess)
 }
@@ -299,7 +327,7 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 		var err error
 		renew, release, ok, err = s.store.Lease(ctx, lease, leaseTTL)
 		if err != nil {
-			return nil, err
+			return nil, storeError(err)
 		}
 		if ok {
 			break
@@ -329,19 +357,29 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 			}
 		}
 	}()
-	// Read again under the lease: a replica may have refreshed just before.
+	// Read again under the lease: a replica may have refreshed just before,
+	// or a refresh failed and set a backoff.
 	cur, err := s.load(ctx, id)
 	if err != nil || cur.Version > seen.Version {
-		return cur, err
+		return cur, storeError(err)
+	}
+	if err := s.backingOff(cur); err != nil {
+		return nil, err
 	}
 	conf, err := s.oauth(ctx)
 	if err != nil {
-		return nil, err
+		return nil, &viewer.SessionError{Err: err}
+	}
+	// The refreshed tokens must be saved, or the session is lost with its
+	// spent refresh token: the store is proven writable first, by writing the
+	// session as it is (a full Redis refuses the write, and nothing is spent).
+	if err := s.save(ctx, id, cur, true); err != nil {
+		return nil, storeError(err)
 	}
 	// The lease must still be ours when the refresh token goes out: lost
 	// (evicted, expired in a stall), another replica may be sending it.
 	if !renew(ctx) {
-		return nil, &upstream.TokenError{Err: errors.New("the session's refresh lease was lost")}
+		return nil, &viewer.SessionError{Store: true, Err: errors.New("the session's refresh lease was lost")}
 	}
 	var wrote atomic.Bool // the request went out: its token may be spent
 	tctx := httptrace.WithClientTrace(s.httpContext(ctx), &httptrace.ClientTrace{
@@ -356,16 +394,13 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 			return nil, fmt.Errorf("%w (%s)", ErrSignedOut, refreshFailure(err))
 		}
 		// Answered otherwise (429, 5xx, invalid_client...), or never sent:
-		// not spent. The session stays; this request fails.
-		status := 0
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && re.Response != nil {
-			status = re.Response.StatusCode
-		}
-		return nil, &upstream.TokenError{Status: status, Err: errors.New("refreshing a session: " + refreshFailure(err))}
+		// not spent. The session stays, left alone for a while by every
+		// replica; this request fails.
+		return nil, s.backOff(ctx, id, cur, err)
 	}
 	next := *cur
 	next.Version++
+	next.RetryAt, next.Failures = time.Time{}, 0
 	next.tokens.Access, next.AccessExpiry = tok.AccessToken, s.expiry(tok)
 	if tok.RefreshToken != "" {
 		next.tokens.Refresh = tok.RefreshToken
@@ -377,6 +412,58 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 		return nil, err
 	}
 	return &next, nil
+}
+
+// Refresh backoff: after a failure the token endpoint is left alone for its
+// Retry-After (at most maxBackoff), or for minBackoff doubling with each
+// failure in a row (at most maxDefaultBackoff), give or take a quarter so that
+// sessions that failed together do not come back together.
+const (
+	minBackoff        = 2 * time.Second
+	maxDefaultBackoff = time.Minute
+	maxBackoff        = 5 * time.Minute
+)
+
+// backOff records a refresh the token endpoint failed (cause), so that no
+// replica refreshes the session again before its RetryAt, and returns the
+// error for the request.
+func (s *Sessions) backOff(ctx context.Context, id string, cur *Session, cause error) error {
+	wait := min(minBackoff<<min(cur.Failures, 10), maxDefaultBackoff)
+	var re *oauth2.RetrieveError
+	if errors.As(cause, &re) && re.Response != nil {
+		if ra := retryAfter(re.Response.Header.Get("Retry-After"), s.now()); ra > 0 {
+			wait = min(ra, maxBackoff)
+		}
+	}
+	wait += time.Duration(mrand.Int64N(int64(wait/4) + 1))
+	next := *cur
+	next.Failures++
+	next.RetryAt = s.now().Add(wait)
+	_ = s.save(ctx, id, &next, true) // best effort: the store was writable a moment ago
+	return &viewer.SessionError{RetryAfter: wait, Err: errors.New("the token endpoint failed: " + refreshFailure(cause))}
+}
+
+// retryAfter reads a Retry-After header: seconds or an HTTP date (0: none).
+func retryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+		return time.Duration(max(n, 0)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// storeError names a failure of the session store as such (nil stays nil;
+// a session that is not there stays ErrNoSession).
+func storeError(err error) error {
+	if err == nil || errors.Is(err, ErrNoSession) {
+		return err
+	}
+	return &viewer.SessionError{Store: true, Err: err}
 }
 
 // spent reports a refresh failure after which the refresh token must not be
@@ -404,7 +491,7 @@ func (s *Sessions) saveRefreshed(ctx context.Context, id string, next *Session) 
 		}
 	}
 	_ = s.store.Delete(context.WithoutCancel(ctx), sessionKey(id))
-	return fmt.Errorf("%w (the refreshed session could not be stored: %v)", ErrSignedOut, err)
+	return fmt.Errorf("%w (the refreshed session could not be saved in the session store: %v)", ErrSignedOut, err)
 }
 
 // expiry is when tok expires by the sessions' clock: x/oauth2 reckons

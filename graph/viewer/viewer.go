@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
@@ -37,6 +38,25 @@ type Viewer struct {
 // ErrSessionEnded is what Renew answers once the provider has stopped
 // refreshing the session: the user must sign in again.
 var ErrSessionEnded = errors.New("the session has ended; sign in again")
+
+// SessionError is why a signed-in browser's session cannot give a working
+// token right now while the session itself stays: its store cannot be read or
+// written (Store), or the provider's token endpoint failed and is left alone
+// until RetryAfter has passed.
+type SessionError struct {
+	Store      bool
+	RetryAfter time.Duration // 0: unknown
+	Err        error
+}
+
+func (e *SessionError) Error() string {
+	if e.Store {
+		return "the session store: " + e.Err.Error()
+	}
+	return "refreshing the session: " + e.Err.Error()
+}
+
+func (e *SessionError) Unwrap() error { return e.Err }
 
 // Vouched reports a token the service obtained itself (a session's), not one
 // the caller brought: it needs no proof.

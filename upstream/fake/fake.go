@@ -71,22 +71,24 @@ type Server struct {
 	issued        map[string]time.Time // client-credentials token -> expiry
 	tokenRequests int
 	tokenFault    int
-	tokenHold     chan struct{}
-	cancelled     int
-	cancelledCh   chan struct{}
-	apiCalls      int
-	calls         map[string]int // by route
-	roomCalls     int
-	callsByID     map[string]int
-	traceparents  map[string]string
-	inFlight      int
-	maxInFlight   int
-	roomsInFlight int // room lookups by id, which HoldRooms counts
-	faults        map[string]Fault
-	routeFaults   map[string]Fault
-	tamper        map[string]func(map[string]any)
-	hold          *hold
-	oidc          oidcState
+	// tokenRetryAfter is the Retry-After sent with tokenFault ("": none).
+	tokenRetryAfter string
+	tokenHold       chan struct{}
+	cancelled       int
+	cancelledCh     chan struct{}
+	apiCalls        int
+	calls           map[string]int // by route
+	roomCalls       int
+	callsByID       map[string]int
+	traceparents    map[string]string
+	inFlight        int
+	maxInFlight     int
+	roomsInFlight   int // room lookups by id, which HoldRooms counts
+	faults          map[string]Fault
+	routeFaults     map[string]Fault
+	tamper          map[string]func(map[string]any)
+	hold            *hold
+	oidc            oidcState
 }
 
 // New returns an emulator seeded with the demo data.
@@ -136,7 +138,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.tokenRequests++
-	fault, hold := s.tokenFault, s.tokenHold
+	fault, retryAfter, hold := s.tokenFault, s.tokenRetryAfter, s.tokenHold
 	s.mu.Unlock()
 	if hold != nil {
 		select {
@@ -146,6 +148,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if fault != 0 {
+		if retryAfter != "" {
+			w.Header().Set("Retry-After", retryAfter)
+		}
 		writeOAuthError(w, fault, "server_error", "The token endpoint is failing on purpose.")
 		return
 	}

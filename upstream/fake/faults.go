@@ -123,10 +123,14 @@ func (s *Server) Tamper(id string, fn func(room map[string]any)) {
 }
 
 // FailTokens makes the token endpoint answer with status (0 restores it).
-func (s *Server) FailTokens(status int) {
+func (s *Server) FailTokens(status int) { s.FailTokensRetryAfter(status, "") }
+
+// FailTokensRetryAfter makes the token endpoint answer with status and, unless
+// it is "", the Retry-After header retryAfter (status 0 restores it).
+func (s *Server) FailTokensRetryAfter(status int, retryAfter string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.tokenFault = status
+	s.tokenFault, s.tokenRetryAfter = status, retryAfter
 }
 
 // HoldTokens makes the token endpoint wait until release is called: a slow
