@@ -1,7 +1,12 @@
 package signin
 
 import (
+	"cmp"
 	"context"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +14,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,16 +30,62 @@ import (
 // stateTTL is how long a sign-in may take, from /auth/login to the callback.
 const stateTTL = 10 * time.Minute
 
-// pending is a sign-in under way, stored under its state's hash until the
-// callback takes it (once).
+// pending is a sign-in under way. It is held by the browser that started it,
+// not by the service: sealed (AES-GCM, under a key derived from the client
+// secret, which every replica has) in a cookie named after its state, which the
+// callback reads and clears. A flood of /auth/login costs the service nothing
+// to hold, and only the browser holding the cookie can complete the sign-in
+// (a victim lured to an attacker's callback has no such cookie).
 type pending struct {
 	Verifier string `json:"v"`
 	Nonce    string `json:"n"`
 	ReturnTo string `json:"r"`
-	Binding  string `json:"b"` // the hash of the browser's binding cookie
+	State    string `json:"s"` // the state's hash
+	Expires  int64  `json:"e"` // unix seconds
 }
 
-func stateKey(state string) string { return "reflect-graphql:signin:state:" + idHash(state) }
+// maxPending bounds the sign-ins one browser may have under way at once (tabs,
+// abandoned attempts): past it the oldest are dropped, so that the cookies
+// stay a small part of every request's headers.
+const maxPending = 4
+
+// pendingPrefix starts the name of every pending sign-in's cookie; the rest of
+// the name is a short hash of its state.
+const pendingPrefix = "reflect_signin_"
+
+func pendingName(state string) string { return pendingPrefix + idHash(state)[:16] }
+
+func pendingKey(clientSecret string) []byte {
+	k, err := hkdf.Key(sha256.New, []byte(clientSecret), nil, "reflect-graphql pending sign-in v1", 32)
+	if err != nil {
+		panic(err) // only for an impossible length
+	}
+	return k
+}
+
+// sealPending is p sealed for the cookie name (bound to it: a sealed sign-in
+// moved under another name does not open).
+func (s *Service) sealPending(name string, p pending) string {
+	plain, _ := json.Marshal(p) // strings and a number: never fails
+	nonce := make([]byte, s.pendingAEAD.NonceSize())
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(s.pendingAEAD.Seal(nonce, nonce, plain, []byte(name)))
+}
+
+// openPending opens a pending sign-in's cookie value; ok is false for one
+// that is not this service's, not for name, or expired.
+func (s *Service) openPending(name, value string) (p pending, ok bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(value)
+	n := s.pendingAEAD.NonceSize()
+	if err != nil || len(raw) < n {
+		return p, false
+	}
+	plain, err := s.pendingAEAD.Open(nil, raw[:n], raw[n:], []byte(name))
+	if err != nil || json.Unmarshal(plain, &p) != nil {
+		return p, false
+	}
+	return p, s.cfg.Now().Unix() < p.Expires
+}
 
 // Handler serves /auth/login, /auth/callback, /auth/logout and /auth/session.
 func (s *Service) Handler() http.Handler {
@@ -86,36 +138,62 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "the Quran Foundation's sign-in cannot be reached; try again later")
 		return
 	}
-	// One binding per browser, reused by every tab signing in at once.
-	binding := s.cookie(r, bindingCookie)
-	if len(binding) != 32 {
-		binding = randomHex()
-	}
-	s.setCookie(w, bindingCookie, binding, stateTTL)
 	state, nonce, verifier := randomHex(), randomHex(), oauth2.GenerateVerifier()
-	raw, _ := json.Marshal(pending{Verifier: verifier, Nonce: nonce, ReturnTo: safeReturn(r.URL.Query().Get("returnTo")), Binding: idHash(binding)})
-	if err := s.cfg.Store.Set(r.Context(), stateKey(state), raw, stateTTL); err != nil {
-		s.cfg.Logger.ErrorContext(r.Context(), "signin: storing a sign-in", "err", err.Error())
-		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "sign-in is unavailable; try again later")
+	s.dropOldPending(w, r)
+	name := pendingName(state)
+	s.setCookie(w, name, s.sealPending(s.cookieName(name), pending{Verifier: verifier, Nonce: nonce,
+		ReturnTo: safeReturn(r.URL.Query().Get("returnTo")), State: idHash(state),
+		Expires: s.cfg.Now().Add(stateTTL).Unix()}), stateTTL)
+	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
+}
+
+// dropOldPending clears the browser's pending sign-ins beyond maxPending-1
+// (the oldest first, and any that is expired or not this service's), making
+// room for the one being started.
+func (s *Service) dropOldPending(w http.ResponseWriter, r *http.Request) {
+	type held struct {
+		base    string
+		expires int64
+	}
+	var all []held
+	prefix := s.cookieName(pendingPrefix)
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, prefix) {
+			continue
+		}
+		base := strings.TrimPrefix(c.Name, s.cookieName(""))
+		p, ok := s.openPending(c.Name, c.Value)
+		if !ok {
+			s.setCookie(w, base, "", -1)
+			continue
+		}
+		all = append(all, held{base, p.Expires})
+	}
+	if len(all) < maxPending {
 		return
 	}
-	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
+	slices.SortFunc(all, func(a, b held) int { return cmp.Compare(a.expires, b.expires) })
+	for _, h := range all[:len(all)-(maxPending-1)] {
+		s.setCookie(w, h.base, "", -1)
+	}
 }
 
 func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 	ctx, q := r.Context(), r.URL.Query()
+	state := q.Get("state")
 	var pend pending
-	raw, found, err := s.cfg.Store.Take(ctx, stateKey(q.Get("state")))
-	if err != nil {
-		s.cfg.Logger.ErrorContext(ctx, "signin: reading a sign-in", "err", err.Error())
-		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "sign-in is unavailable; try again later")
-		return
-	}
-	if found {
-		found = json.Unmarshal(raw, &pend) == nil && pend.Binding == idHash(s.cookie(r, bindingCookie))
+	found := false
+	if state != "" {
+		// The sign-in is used up whatever comes of it: its cookie is cleared.
+		name := pendingName(state)
+		if sealed := s.cookie(r, name); sealed != "" {
+			s.setCookie(w, name, "", -1)
+			pend, found = s.openPending(s.cookieName(name), sealed)
+			found = found && pend.State == idHash(state)
+		}
 	}
 	switch {
-	case q.Get("state") == "" || !found:
+	case !found:
 		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "this sign-in is unknown, expired, already used, or was started in another browser; sign in again")
 		return
 	case q.Get("error") != "":
@@ -129,6 +207,11 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess, id, err := s.complete(ctx, q.Get("code"), pend)
+	if errors.Is(err, errSessionStore) {
+		s.cfg.Logger.ErrorContext(ctx, "signin: the session store refused a new session", "err", err.Error())
+		s.fail(w, r, http.StatusServiceUnavailable, errcode.SessionUnavailable, "signed in, but the session cannot be saved right now (the session store is failing or full); sign in again later")
+		return
+	}
 	if err != nil {
 		s.cfg.Logger.InfoContext(ctx, "signin: callback refused", "err", err.Error())
 		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "sign-in failed; sign in again")
@@ -137,9 +220,6 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Logger.InfoContext(ctx, "signin: signed in", "session", Handle(id), "user", sess.ID)
 	s.endPrevious(ctx, s.cookie(r, sessionCookie), id)
 	s.setCookie(w, sessionCookie, id, s.cfg.SessionTTL)
-	// The binding cookie stays until it expires: another tab of this browser
-	// may be signing in with it (each state is single use, so nothing can be
-	// completed twice).
 	http.Redirect(w, r, pend.ReturnTo, http.StatusSeeOther)
 }
 
@@ -194,8 +274,15 @@ func (s *Service) complete(ctx context.Context, code string, pend pending) (User
 	user := User{ID: idt.Subject, Username: claims.Username, Name: claims.Name}
 	scopes := strings.Fields(fmtScope(tok.Extra("scope")))
 	id, err := s.sessions.create(ctx, user, scopes, tok, rawID, s.cfg.SessionTTL)
-	return user, id, err
+	if err != nil {
+		return user, "", fmt.Errorf("%w: %w", errSessionStore, err)
+	}
+	return user, id, nil
 }
+
+// errSessionStore: the code was exchanged, but the session store refused the
+// new session.
+var errSessionStore = errors.New("signin: storing the new session")
 
 func fmtScope(v any) string {
 	s, _ := v.(string)

@@ -2,10 +2,17 @@ package signin_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,11 +20,12 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/graph/signin"
+	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
 
-// TestSignInsAreBudgeted: each /auth/login stores a pending sign-in for ten
-// minutes, so one address may start 30 at once (one more every 2 s), and a
-// returnTo over 2 KiB is not kept.
+// TestSignInsAreBudgeted: each /auth/login sends the browser to the provider
+// with a sealed cookie, so one address may start 30 at once (one more every
+// 2 s), and a returnTo over 2 KiB is not kept.
 func TestSignInsAreBudgeted(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{})
 	b := newBrowser(t, env)
@@ -163,5 +171,130 @@ func TestACallMadeAgainAfterARenewalCounts(t *testing.T) {
 	}
 	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
 		t.Errorf("the next operation, with the renewed token: %s", r.Raw)
+	}
+}
+
+// TestALoginFloodHoldsNothing: /auth/login from 340 addresses, 30 each with a
+// 2 KiB returnTo (10,200 sign-ins; before, each stored 2 KiB for ten minutes,
+// and 100,000 filled the in-memory store), stores nothing: the sign-ins under
+// way are sealed in the browsers' cookies, so no number of them can fill the
+// store or memory. Another visitor then signs in as usual, and the process's
+// heap stays far under 200 MB. (FLOOD_ADDRESSES=3400 runs the 102,000.)
+func TestALoginFloodHoldsNothing(t *testing.T) {
+	var writes atomic.Int64
+	env := servicetest.New(t, servicetest.Options{Quiet: true,
+		Config: func(c *service.Config) { c.TrustedProxies = viewer.Proxies{netip.MustParsePrefix("127.0.0.1/32")} },
+		Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store { return countingStore{s, &writes} }}})
+	addresses, each := 340, 30
+	if n, err := strconv.Atoi(os.Getenv("FLOOD_ADDRESSES")); err == nil && n > 0 {
+		addresses = n
+	}
+	returnTo := url.QueryEscape("/" + strings.Repeat("r", 2040))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var wg sync.WaitGroup
+	var redirected, other atomic.Int64
+	next := atomic.Int64{}
+	for range 8 {
+		wg.Go(func() {
+			for a := next.Add(1) - 1; a < int64(addresses); a = next.Add(1) - 1 {
+				for range each {
+					req, _ := http.NewRequest(http.MethodGet, env.Base+"/auth/login?returnTo="+returnTo, nil)
+					req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.1", a/250, a%250))
+					resp, err := client.Do(req)
+					if err != nil {
+						other.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusFound {
+						redirected.Add(1)
+					} else {
+						other.Add(1)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if redirected.Load() != int64(addresses*each) || other.Load() != 0 {
+		t.Errorf("%d sign-ins sent to the provider and %d not, want %d and 0", redirected.Load(), other.Load(), addresses*each)
+	}
+	if n := writes.Load(); n != 0 {
+		t.Errorf("the flood wrote %d items to the session store, want none", n)
+	}
+	b := newBrowser(t, env)
+	if got := b.signIn("aisha", "/after"); got != "/after" || viewerName(b.query(viewerQuery)) != "aisha" {
+		t.Errorf("a visitor after the flood: sent to %q, %s", got, b.query(viewerQuery).Raw)
+	}
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	t.Logf("after %d sign-ins: heap in use %.1f MB, %d session store writes", addresses*each, float64(m.HeapInuse)/1e6, writes.Load())
+	if m.HeapInuse > 200e6 {
+		t.Errorf("heap in use after the flood: %.0f MB, want under 200 MB", float64(m.HeapInuse)/1e6)
+	}
+}
+
+// countingStore counts the writes to a Store.
+type countingStore struct {
+	signin.Store
+	writes *atomic.Int64
+}
+
+func (c countingStore) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	c.writes.Add(1)
+	return c.Store.Set(ctx, key, val, ttl)
+}
+
+// TestPendingSignInsAreTheBrowsers: a browser keeps at most four sign-ins
+// under way (the oldest are dropped); a pending sign-in's cookie that was
+// tampered with, or moved under another state's name, completes nothing.
+func TestPendingSignInsAreTheBrowsers(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	var callbacks []*url.URL
+	for range 6 {
+		callbacks = append(callbacks, b.authorize("/", "aisha"))
+	}
+	u, _ := url.Parse(env.Base)
+	var pending []*http.Cookie
+	for _, c := range b.c.Jar.Cookies(u) {
+		if strings.HasPrefix(c.Name, "reflect_signin_") {
+			pending = append(pending, c)
+		}
+	}
+	if len(pending) != 4 {
+		t.Errorf("%d sign-ins under way in the browser, want 4", len(pending))
+	}
+	if resp, _ := b.do(http.MethodGet, callbacks[0].String(), nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("the oldest of six sign-ins: %d, want 400 (dropped)", resp.StatusCode)
+	}
+	// Another browser given this one's pending cookies under swapped names,
+	// or with a flipped byte, completes nothing.
+	for name, forge := range map[string]func(a, b *http.Cookie) *http.Cookie{
+		"moved":    func(a, b *http.Cookie) *http.Cookie { return &http.Cookie{Name: a.Name, Value: b.Value} },
+		"tampered": func(a, _ *http.Cookie) *http.Cookie { return &http.Cookie{Name: a.Name, Value: "A" + a.Value[1:]} },
+	} {
+		other := newBrowser(t, env)
+		cb := other.authorize("/", "aisha")
+		var mine, theirs *http.Cookie
+		for _, c := range other.c.Jar.Cookies(u) {
+			if strings.HasPrefix(c.Name, "reflect_signin_") {
+				mine = c
+			}
+		}
+		theirs = pending[0]
+		if mine.Value[0] == 'A' {
+			mine.Value = "B" + mine.Value[1:]
+		}
+		other.c.Jar.SetCookies(u, []*http.Cookie{forge(mine, theirs)})
+		if resp, _ := other.do(http.MethodGet, cb.String(), nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: the callback answered %d, want 400", name, resp.StatusCode)
+		}
+	}
+	if resp, _ := b.do(http.MethodGet, callbacks[5].String(), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the newest sign-in: %d, want 303", resp.StatusCode)
 	}
 }

@@ -1,6 +1,7 @@
 package signin_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -207,5 +208,63 @@ func TestAFailingProviderGetsOneRefreshPerBackoff(t *testing.T) {
 	}
 	if st := a.Fake.Stats(); st.Refreshes != 1 || st.RefreshReuses != 0 {
 		t.Errorf("%d refreshes answered and %d spent tokens sent again, want 1 and 0", st.Refreshes, st.RefreshReuses)
+	}
+}
+
+// TestAFullStoreKeepsSessionsAndTheirRefreshTokens: Redis runs under
+// noeviction and fills up while a session's refresh is at the provider (a
+// flood of other writes): the refreshed tokens are saved all the same, so the
+// session goes on with its new refresh token and the spent one is never sent
+// again. A refresh that starts while Redis is full is taken and saved too;
+// a new session, which would grow the store, is refused with a coded error.
+func TestAFullStoreKeepsSessionsAndTheirRefreshTokens(t *testing.T) {
+	url := servicetest.StartRedis(t)
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = url }})
+	rc := servicetest.RedisClient(t, url)
+	ctx := context.Background()
+	if err := rc.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rc.ConfigSet(ctx, "maxmemory", "0") })
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	full := func() {
+		t.Helper()
+		if err := rc.ConfigSet(ctx, "maxmemory", "1").Err(); err != nil { // any use is over it
+			t.Fatal(err)
+		}
+		if err := rc.Set(ctx, "filler", strings.Repeat("x", 1<<10), 0).Err(); err == nil || !strings.Contains(err.Error(), "OOM") {
+			t.Fatalf("a write to the full Redis: %v, want OOM", err)
+		}
+	}
+
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	env.Fake.ResetStats()
+	reached, release := env.Fake.HoldRefreshes()
+	defer release()
+	answer := make(chan servicetest.Response, 1)
+	go func() { answer <- b.query(viewerQuery) }()
+	<-reached
+	full() // while the refresh token is at the provider
+	release()
+	if r := <-answer; viewerName(r) != "aisha" {
+		t.Errorf("the request whose refresh was saved in a full Redis: %s", r.Raw)
+	}
+	env.Fake.ExpireUserTokens() // and again, Redis still full
+	env.Clock.Add(2 * time.Hour)
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Errorf("a refresh that starts in a full Redis: %s", r.Raw)
+	}
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" || b.session()["signedIn"] != true {
+		t.Errorf("after the refreshes: %s", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.Refreshes != 2 || st.RefreshReuses != 0 {
+		t.Errorf("%d refreshes and %d spent refresh tokens sent again, want 2 and 0", st.Refreshes, st.RefreshReuses)
+	}
+	other := newBrowser(t, env)
+	resp, body := other.do(http.MethodGet, other.authorize("/", "bilal").String(), nil, "Accept: application/json")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, errcode.SessionUnavailable) {
+		t.Errorf("a new sign-in with Redis full: %d %s, want 503 %s", resp.StatusCode, body, errcode.SessionUnavailable)
 	}
 }

@@ -18,7 +18,7 @@ func TestCookiesOverHTTPS(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.PublicURL = "https://api.example.org" }})
 	resp, _ := newBrowser(t, env).do(http.MethodGet, env.Base+"/auth/login?returnTo=/", nil)
 	set := resp.Header.Get("Set-Cookie")
-	for _, want := range []string{"__Host-reflect_signin=", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+	for _, want := range []string{"__Host-reflect_signin_", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
 		if !strings.Contains(set, want) {
 			t.Errorf("Set-Cookie %q lacks %q", set, want)
 		}
@@ -112,8 +112,8 @@ func TestSigningInAgainEndsThePreviousSession(t *testing.T) {
 }
 
 // TestTwoTabsSignInAtOnce: two tabs of one browser start signing in, then
-// finish one after the other: both complete (the first does not take the
-// binding the second needs), and the browser ends signed in as the second.
+// finish one after the other: both complete (each holds its own sealed
+// cookie), and the browser ends signed in as the second.
 func TestTwoTabsSignInAtOnce(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{})
 	b := newBrowser(t, env)

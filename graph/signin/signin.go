@@ -8,6 +8,8 @@ package signin
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,6 +72,8 @@ type Service struct {
 	discovery  singleflight.Group
 	logins     *guard.CallerLimits // sign-ins started per client address
 	clientAddr func(*http.Request) string
+	// pendingAEAD seals the sign-ins under way, which the browsers hold.
+	pendingAEAD cipher.AEAD
 }
 
 type provider struct {
@@ -85,6 +89,8 @@ func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, secure: cfg.PublicURL.Scheme == "https",
 		origin: cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host,
 		logins: guard.NewCallerLimits(loginLimit(), cfg.Now), clientAddr: cfg.ClientAddr}
+	block, _ := aes.NewCipher(pendingKey(cfg.ClientSecret)) // 32 bytes: never an error
+	s.pendingAEAD, _ = cipher.NewGCM(block)
 	if s.clientAddr == nil {
 		s.clientAddr = func(r *http.Request) string { return r.RemoteAddr }
 	}
@@ -194,10 +200,7 @@ func (s *Service) cookieName(base string) string {
 	return base
 }
 
-const (
-	sessionCookie = "reflect_session"
-	bindingCookie = "reflect_signin" // ties a sign-in's state to the browser that started it
-)
+const sessionCookie = "reflect_session"
 
 func (s *Service) setCookie(w http.ResponseWriter, base, value string, maxAge time.Duration) {
 	c := &http.Cookie{Name: s.cookieName(base), Value: value, Path: "/", HttpOnly: true,

@@ -17,13 +17,17 @@ import (
 type Store interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Set(ctx context.Context, key string, val []byte, ttl time.Duration) error
-	// Replace sets key only if it is there (ok false: it was not).
+	// Replace sets key only if it is there (ok false: it was not), even in a
+	// store that is full: a session's refreshed tokens must be saved once its
+	// refresh token is spent, and a session replaced by itself grows nothing.
 	Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (ok bool, err error)
 	// Take gets and deletes key in one step: only one caller ever gets it.
 	Take(ctx context.Context, key string) ([]byte, bool, error)
 	Delete(ctx context.Context, key string) error
-	// Lease takes key for ttl if nobody holds it. While held, renew extends
-	// it by ttl (false: it was lost); release gives it up if still held.
+	// Lease takes key for ttl if nobody holds it, even in a full store (a
+	// lease is a few bytes, and without one no session could be refreshed).
+	// While held, renew extends it by ttl (false: it was lost); release gives
+	// it up if still held.
 	Lease(ctx context.Context, key string, ttl time.Duration) (renew func(context.Context) bool, release func(), ok bool, err error)
 }
 
@@ -148,7 +152,9 @@ func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (f
 	return renew, release, true, nil
 }
 
-// NewRedisStore is a Store in Redis (6.2 or later, for GETDEL). cleanup
+// NewRedisStore is a Store in Redis (7.0 or later: GETDEL, and scripts
+// flagged allow-oom, with which a session's refresh is saved and its lease
+// taken in a Redis that is full under noeviction). cleanup
 // marks the context of the calls that undo state (Delete, a lease's release)
 // so that they reach Redis even while the client pauses it after failures: a
 // session left behind would keep a spent refresh token, a lease left behind
@@ -178,7 +184,8 @@ func (r redisStore) Set(ctx context.Context, key string, val []byte, ttl time.Du
 }
 
 func (r redisStore) Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
-	return r.c.SetXX(ctx, key, val, ttl).Result()
+	n, err := replaceEvenIfFull.Run(ctx, r.c, []string{key}, val, ttl.Milliseconds()).Int()
+	return n == 1, err
 }
 
 func (r redisStore) Take(ctx context.Context, key string) ([]byte, bool, error) {
@@ -194,16 +201,24 @@ func (r redisStore) Delete(ctx context.Context, key string) error {
 }
 
 // Renewing and releasing check the owner first, in one step: a lease that
-// expired and was taken by another replica is not touched.
+// expired and was taken by another replica is not touched. Replacing and
+// taking a lease run even in a Redis that is full under noeviction (allow-oom,
+// Redis 7): without it, a refresh whose new tokens could not be saved would
+// lose the session with its spent refresh token, and no session could be
+// refreshed at all while the store is full.
 var (
+	replaceEvenIfFull = redis.NewScript("#!lua flags=allow-oom\n" +
+		`if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1`)
+	leaseEvenIfFull = redis.NewScript("#!lua flags=allow-oom\n" +
+		`if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end return 0`)
 	renewLease   = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
 	releaseLease = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
 )
 
 func (r redisStore) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
 	owner := randomHex()
-	ok, err := r.c.SetNX(ctx, key, owner, ttl).Result()
-	if err != nil || !ok {
+	n, err := leaseEvenIfFull.Run(ctx, r.c, []string{key}, owner, ttl.Milliseconds()).Int()
+	if err != nil || n != 1 {
 		return nil, nil, false, err
 	}
 	renew := func(ctx context.Context) bool {
