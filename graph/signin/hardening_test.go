@@ -184,7 +184,7 @@ func TestALoginFloodHoldsNothing(t *testing.T) {
 	var writes atomic.Int64
 	env := servicetest.New(t, servicetest.Options{Quiet: true,
 		Config: func(c *service.Config) { c.TrustedProxies = viewer.Proxies{netip.MustParsePrefix("127.0.0.1/32")} },
-		Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store { return countingStore{s, &writes} }}})
+		Deps:   service.Deps{WrapSessions: func(s signin.Store) signin.Store { return countingStore{s, &writes} }}})
 	addresses, each := 340, 30
 	if n, err := strconv.Atoi(os.Getenv("FLOOD_ADDRESSES")); err == nil && n > 0 {
 		addresses = n
