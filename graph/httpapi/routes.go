@@ -64,7 +64,7 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	mux.Handle("/query", telemetry.AccessLog(logger, o.Metrics,
 		withDeadline(o.RequestTimeout, withViewer(o.TrustedProxies, o.Cookies, o.GraphQL))))
 	if o.SignIn != nil {
-		mux.Handle("/auth/", withDeadline(o.RequestTimeout, o.SignIn))
+		mux.Handle("/auth/", telemetry.RouteLog(logger, withDeadline(o.RequestTimeout, o.SignIn)))
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		svc.closers = append(svc.closers, func() { _ = redisClient.Close() })
 	}
 	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, manifest, redisClient))
-	signIn, err := newSignIn(cfg, d, logger, redisClient)
+	signIn, err := newSignIn(cfg, d, logger, metrics, redisClient)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 }
 
 // newSignIn is the browser sign-in, its sessions in Redis when there is one.
-func newSignIn(cfg Config, d Deps, logger *slog.Logger, redisClient *redis.Client) (*signin.Service, error) {
+func newSignIn(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, redisClient *redis.Client) (*signin.Service, error) {
 	cfg.ResolvePublicURL("localhost:" + cfg.Port)
 	publicURL, err := url.Parse(cfg.PublicURL)
 	if err != nil {
@@ -251,7 +251,7 @@ func newSignIn(cfg Config, d Deps, logger *slog.Logger, redisClient *redis.Clien
 		PublicURL: publicURL, Scopes: cfg.SignInScopes, SessionTTL: cfg.SessionTTL,
 		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins,
 		HTTPClient: &http.Client{Timeout: cfg.TokenTimeout},
-		Store:      sessions, Logger: logger, Now: d.Now,
+		Store:      sessions, Logger: logger, Now: d.Now, Observer: metrics,
 		ClientAddr: cfg.TrustedProxies.ClientIP,
 	})
 	return signIn, nil

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
@@ -120,6 +121,7 @@ func safeReturn(returnTo string) string {
 
 func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	if !s.Configured() {
+		s.cfg.Observer.SignInStep("login", "not_configured")
 		s.fail(w, r, http.StatusNotImplemented, errcode.SignInNotConfigured,
 			"sign-in is not configured on this server (it needs QF_CLIENT_SECRET)")
 		return
@@ -129,12 +131,14 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &le) {
 			w.Header().Set("Retry-After", fmt.Sprint(int(le.RetryAfter.Seconds())))
 		}
+		s.cfg.Observer.SignInStep("login", "rate_limited")
 		s.fail(w, r, http.StatusTooManyRequests, errcode.RateLimited, "too many sign-ins from this address; retry later")
 		return
 	}
 	p, err := s.provider(r.Context())
 	if err != nil {
-		s.cfg.Logger.WarnContext(r.Context(), "signin: provider unavailable", "err", err.Error())
+		s.cfg.Logger.WarnContext(r.Context(), "signin: the provider's discovery document cannot be read", "err", err.Error())
+		s.cfg.Observer.SignInStep("login", "provider_unavailable")
 		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "the Quran Foundation's sign-in cannot be reached; try again later")
 		return
 	}
@@ -144,6 +148,7 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, name, s.sealPending(s.cookieName(name), pending{Verifier: verifier, Nonce: nonce,
 		ReturnTo: safeReturn(r.URL.Query().Get("returnTo")), State: idHash(state),
 		Expires: s.cfg.Now().Add(stateTTL).Unix()}), stateTTL)
+	s.cfg.Observer.SignInStep("login", "ok")
 	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
 }
 
@@ -194,6 +199,7 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case !found:
+		s.cfg.Observer.SignInStep("callback", "unknown_state")
 		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "this sign-in is unknown, expired, already used, or was started in another browser; sign in again")
 		return
 	case q.Get("error") != "":
@@ -203,21 +209,25 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 		if q.Get("error") == "access_denied" {
 			msg = "sign-in was cancelled or refused"
 		}
+		s.cfg.Observer.SignInStep("callback", "not_completed")
 		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, msg)
 		return
 	}
 	sess, id, err := s.complete(ctx, q.Get("code"), pend)
 	if errors.Is(err, errSessionStore) {
 		s.cfg.Logger.ErrorContext(ctx, "signin: the session store refused a new session", "err", err.Error())
+		s.cfg.Observer.SignInStep("callback", "session_store")
 		s.fail(w, r, http.StatusServiceUnavailable, errcode.SessionUnavailable, "signed in, but the session cannot be saved right now (the session store is failing or full); sign in again later")
 		return
 	}
 	if err != nil {
 		s.cfg.Logger.InfoContext(ctx, "signin: callback refused", "err", err.Error())
+		s.cfg.Observer.SignInStep("callback", "refused")
 		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "sign-in failed; sign in again")
 		return
 	}
 	s.cfg.Logger.InfoContext(ctx, "signin: signed in", "session", Handle(id), "user", sess.ID)
+	s.cfg.Observer.SignInStep("callback", "ok")
 	s.endPrevious(ctx, s.cookie(r, sessionCookie), id)
 	s.setCookie(w, sessionCookie, id, s.cfg.SessionTTL)
 	http.Redirect(w, r, pend.ReturnTo, http.StatusSeeOther)
@@ -291,6 +301,7 @@ func fmtScope(v any) string {
 
 func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
 	if !s.CrossSiteSafe(r) {
+		s.cfg.Observer.SignInStep("logout", "csrf")
 		s.fail(w, r, http.StatusForbidden, errcode.CSRFCheckFailed, "send X-CSRF: 1 from this service's origin or an allowed one")
 		return
 	}
@@ -299,8 +310,9 @@ func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
 	if id := s.cookie(r, sessionCookie); id != "" {
 		sess, err := s.sessions.End(ctx, id)
 		if err != nil && !errors.Is(err, ErrNoSession) {
-			s.cfg.Logger.WarnContext(ctx, "signin: signing out", "session", Handle(id), "err", err.Error())
-			s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "signing out is unavailable right now; try again later")
+			s.cfg.Logger.WarnContext(ctx, "signin: signing out: the session store failed", "session", Handle(id), "err", err.Error())
+			s.cfg.Observer.SignInStep("logout", "session_store")
+			s.fail(w, r, http.StatusServiceUnavailable, errcode.SessionUnavailable, "signing out is unavailable right now (the session store is failing); try again shortly")
 			return
 		}
 		if err == nil {
@@ -315,6 +327,7 @@ func (s *Service) logout(w http.ResponseWriter, r *http.Request) {
 			s.cfg.Logger.InfoContext(ctx, "signin: signed out", "session", Handle(id))
 		}
 	}
+	s.cfg.Observer.SignInStep("logout", "ok")
 	s.setCookie(w, sessionCookie, "", -1)
 	writeJSON(w, http.StatusOK, out)
 }
@@ -356,8 +369,9 @@ func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 		s.setCookie(w, sessionCookie, "", -1)
 		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
 	case err != nil:
-		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "err", err.Error())
-		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "the session cannot be read right now; try again later")
+		s.cfg.Logger.WarnContext(r.Context(), "signin: /auth/session cannot use the session", "session", Handle(id), "err", err.Error())
+		code, msg, _ := errcode.Classify(err)
+		s.fail(w, r, http.StatusServiceUnavailable, code, msg)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"signedIn": true, "user": sess.User, "scopes": sess.Scopes,
 			"expiresAt": sess.Expires.UTC().Format(time.RFC3339)})
@@ -390,7 +404,7 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 		s.setCookie(w, sessionCookie, "", -1)
 		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
 	case serr != nil:
-		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "session", Handle(id), "err", serr.Error())
+		s.cfg.Logger.WarnContext(r.Context(), "signin: a cookie request cannot use its session", "session", Handle(id), "err", serr.Error())
 		code, msg, _ := errcode.Classify(serr)
 		e := errcode.New(code, msg)
 		var se *viewer.SessionError
@@ -426,6 +440,7 @@ var failPage = template.Must(template.New("fail").Parse(`<!doctype html>
 // fail answers a sign-in endpoint's failure: JSON for fetch calls, a short page
 // for browsers. Nothing the request or the provider sent is echoed.
 func (s *Service) fail(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	telemetry.NoteCode(r.Context(), code)
 	if strings.Contains(r.Header.Get("Accept"), "text/html") {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")

@@ -2,6 +2,7 @@ package signin_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
@@ -297,4 +300,125 @@ func TestPendingSignInsAreTheBrowsers(t *testing.T) {
 	if resp, _ := b.do(http.MethodGet, callbacks[5].String(), nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the newest sign-in: %d, want 303", resp.StatusCode)
 	}
+}
+
+// TestAuthRoutesShowInLogsAndMetrics: every /auth/* request writes an access-log
+// line (route, status, the code it failed with, never the query string), and
+// sign-ins started, completed and failed (by reason), refreshes and session
+// store errors are counted.
+func TestAuthRoutesShowInLogsAndMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var broken atomic.Bool
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{Registry: reg,
+		WrapSessions: func(s signin.Store) signin.Store { return breakableStore{s, &broken} }}})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")                                                           // login ok, callback ok
+	b.do(http.MethodGet, env.Base+"/auth/callback?state=nope&code=secret-code", nil) // unknown_state
+	b.do(http.MethodGet, b.authorize("/", "").String(), nil)                         // login ok, callback not_completed
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	b.query(viewerQuery) // a refresh, ok
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	env.Fake.FailTokens(http.StatusBadGateway)
+	b.query(viewerQuery) // failed
+	b.query(viewerQuery) // backoff
+	env.Fake.FailTokens(0)
+	broken.Store(true)
+	b.query(viewerQuery)                                             // a store read fails
+	b.do(http.MethodPost, env.Base+"/auth/logout", nil, "X-CSRF: 1") // session_store
+	broken.Store(false)
+	b.do(http.MethodPost, env.Base+"/auth/logout", nil)              // csrf
+	b.do(http.MethodPost, env.Base+"/auth/logout", nil, "X-CSRF: 1") // ok
+
+	want := map[string]float64{
+		`signin_steps_total{result="ok",step="login"}`:               2,
+		`signin_steps_total{result="ok",step="callback"}`:            1,
+		`signin_steps_total{result="unknown_state",step="callback"}`: 1,
+		`signin_steps_total{result="not_completed",step="callback"}`: 1,
+		`signin_steps_total{result="session_store",step="logout"}`:   1,
+		`signin_steps_total{result="csrf",step="logout"}`:            1,
+		`signin_steps_total{result="ok",step="logout"}`:              1,
+		`session_refreshes_total{result="ok"}`:                       1,
+		`session_refreshes_total{result="failed"}`:                   1,
+		`session_refreshes_total{result="backoff"}`:                  1,
+		`session_store_errors_total{op="read"}`:                      1,
+		`session_store_errors_total{op="lease"}`:                     1,
+	}
+	got := gather(t, reg)
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %v, want %v", k, got[k], w)
+		}
+	}
+	logs := env.Logs.String()
+	lines := 0
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, "msg=request") && strings.Contains(l, "route=/auth/") {
+			lines++
+		}
+	}
+	if lines != 8 { // 2 logins, 3 callbacks, 3 logouts (the provider's pages are not ours)
+		t.Errorf("%d access-log lines for /auth/*, want 8:\n%s", lines, logs)
+	}
+	for _, want := range []string{"route=/auth/callback status=400", "codes=[SIGNIN_FAILED]", "route=/auth/logout status=503", "codes=[SESSION_UNAVAILABLE]"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the logs lack %q", want)
+		}
+	}
+	if strings.Contains(logs, "secret-code") || strings.Contains(logs, "state=nope") {
+		t.Error("an access-log line carries the query string")
+	}
+}
+
+// breakableStore fails every call while broken is set.
+type breakableStore struct {
+	signin.Store
+	broken *atomic.Bool
+}
+
+var errBroken = errors.New("the store is broken on purpose")
+
+func (s breakableStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if s.broken.Load() {
+		return nil, false, errBroken
+	}
+	return s.Store.Get(ctx, key)
+}
+
+func (s breakableStore) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	if s.broken.Load() {
+		return nil, nil, false, errBroken
+	}
+	return s.Store.Lease(ctx, key, ttl)
+}
+
+// gather is every counter and gauge of reg, by name{labels} as Prometheus
+// writes them (labels in name order).
+func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+			}
+			key := f.GetName()
+			if len(labels) > 0 {
+				key += "{" + strings.Join(labels, ",") + "}"
+			}
+			switch {
+			case m.GetCounter() != nil:
+				out[key] = m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				out[key] = m.GetGauge().GetValue()
+			}
+		}
+	}
+	return out
 }

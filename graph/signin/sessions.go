@@ -83,6 +83,7 @@ const leaseTTL = 10 * time.Second
 // shared by every request of that session that needs it.
 type Sessions struct {
 	store       Store
+	obs         Observer
 	oauth       func(ctx context.Context) (*oauth2.Config, error)
 	httpContext func(ctx context.Context) context.Context // the token endpoint's HTTP client
 	now         func() time.Time
@@ -229,6 +230,7 @@ func (s *Sessions) backingOff(sess *Session) error {
 	if wait <= 0 {
 		return nil
 	}
+	s.obs.SessionRefresh("backoff")
 	return &viewer.SessionError{RetryAfter: wait, Err: fmt.Errorf("the token endpoint failed %d time(s) in a row; next try in %s", sess.Failures, wait.Round(time.Second))}
 }
 
@@ -256,6 +258,7 @@ func (s *Sessions) Renew(ctx context.Context, id, failed string) (*Session, erro
 // can never work again, so it is deleted and its caller signed out, rather than
 // answered "try again later" for the rest of its life.
 func (s *Sessions) endUnrenewable(ctx context.Context, id string) error {
+	s.obs.SessionRefresh("unrenewable")
 	_ = s.store.Delete(ctx, sessionKey(id))
 	return fmt.Errorf("%w (no refresh token: signed in without offline_access)", ErrSignedOut)
 }
@@ -391,11 +394,13 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 			// spent, and sending it again would look like theft. The session
 			// ends.
 			_ = s.store.Delete(ctx, sessionKey(id))
+			s.obs.SessionRefresh("ended")
 			return nil, fmt.Errorf("%w (%s)", ErrSignedOut, refreshFailure(err))
 		}
 		// Answered otherwise (429, 5xx, invalid_client...), or never sent:
 		// not spent. The session stays, left alone for a while by every
 		// replica; this request fails.
+		s.obs.SessionRefresh("failed")
 		return nil, s.backOff(ctx, id, cur, err)
 	}
 	next := *cur
@@ -409,8 +414,10 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 		next.tokens.ID = raw
 	}
 	if err := s.saveRefreshed(ctx, id, &next); err != nil {
+		s.obs.SessionRefresh("ended")
 		return nil, err
 	}
+	s.obs.SessionRefresh("ok")
 	return &next, nil
 }
 

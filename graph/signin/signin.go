@@ -47,10 +47,71 @@ type Config struct {
 	Store      Store
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Observer counts sign-in steps, refreshes and session store errors (nil:
+	// none).
+	Observer Observer
 	// ClientAddr names a request's client address (behind trusted proxies,
 	// the right-most untrusted X-Forwarded-For hop): sign-ins started are
 	// budgeted per address.
 	ClientAddr func(*http.Request) string
+}
+
+// Observer is told of what sign-in does, for metrics. Results are short fixed
+// words, never anything a caller sent.
+type Observer interface {
+	// SignInStep: step is login, callback or logout; result ok or why not.
+	SignInStep(step, result string)
+	// SessionRefresh: result is ok, ended, failed, backoff or unrenewable.
+	SessionRefresh(result string)
+	// SessionStoreError: op is read, write, lease or delete.
+	SessionStoreError(op string)
+}
+
+type noObserver struct{}
+
+func (noObserver) SignInStep(string, string) {}
+func (noObserver) SessionRefresh(string)     {}
+func (noObserver) SessionStoreError(string)  {}
+
+// observedStore counts a Store's failures by operation.
+type observedStore struct {
+	Store
+	obs Observer
+}
+
+func (o observedStore) note(op string, err error) error {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		o.obs.SessionStoreError(op)
+	}
+	return err
+}
+
+func (o observedStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, ok, err := o.Store.Get(ctx, key)
+	return v, ok, o.note("read", err)
+}
+
+func (o observedStore) Set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+	return o.note("write", o.Store.Set(ctx, key, val, ttl))
+}
+
+func (o observedStore) Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	ok, err := o.Store.Replace(ctx, key, val, ttl)
+	return ok, o.note("write", err)
+}
+
+func (o observedStore) Take(ctx context.Context, key string) ([]byte, bool, error) {
+	v, ok, err := o.Store.Take(ctx, key)
+	return v, ok, o.note("read", err)
+}
+
+func (o observedStore) Delete(ctx context.Context, key string) error {
+	return o.note("delete", o.Store.Delete(ctx, key))
+}
+
+func (o observedStore) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	renew, release, ok, err := o.Store.Lease(ctx, key, ttl)
+	return renew, release, ok, o.note("lease", err)
 }
 
 // loginLimit is the budget of sign-ins started per client address: each
@@ -86,6 +147,12 @@ type provider struct {
 // New returns sign-in for cfg. The provider's discovery document is read on
 // first use, not here, so that the service starts while the provider is down.
 func New(cfg Config) *Service {
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
+	if cfg.Store != nil {
+		cfg.Store = observedStore{cfg.Store, cfg.Observer}
+	}
 	s := &Service{cfg: cfg, secure: cfg.PublicURL.Scheme == "https",
 		origin: cfg.PublicURL.Scheme + "://" + cfg.PublicURL.Host,
 		logins: guard.NewCallerLimits(loginLimit(), cfg.Now), clientAddr: cfg.ClientAddr}
@@ -94,7 +161,7 @@ func New(cfg Config) *Service {
 	if s.clientAddr == nil {
 		s.clientAddr = func(r *http.Request) string { return r.RemoteAddr }
 	}
-	s.sessions = &Sessions{store: cfg.Store, now: cfg.Now, httpContext: s.httpContext, oauth: func(ctx context.Context) (*oauth2.Config, error) {
+	s.sessions = &Sessions{store: cfg.Store, obs: cfg.Observer, now: cfg.Now, httpContext: s.httpContext, oauth: func(ctx context.Context) (*oauth2.Config, error) {
 		p, err := s.provider(ctx)
 		if err != nil {
 			return nil, err

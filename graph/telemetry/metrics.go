@@ -30,6 +30,9 @@ type Metrics struct {
 	dedupeSaved    *prometheus.CounterVec
 	persistedOps   *prometheus.CounterVec
 	shared         *prometheus.CounterVec
+	signIns        *prometheus.CounterVec
+	refreshes      *prometheus.CounterVec
+	storeErrors    *prometheus.CounterVec
 	operationNames operationNames
 }
 
@@ -104,15 +107,49 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "loader_shared_lookups_total",
 			Help: "Lookups that cost no upstream call of their own across requests, by endpoint and how: cache, or coalesced (joined another request's call).",
 		}, []string{"endpoint", "how"}),
+		signIns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "signin_steps_total",
+			Help: "Browser sign-in steps by step (login: started, callback: completed, logout) and result (ok, or why it failed: rate_limited, provider_unavailable, unknown_state, not_completed, refused, session_store, not_configured, csrf).",
+		}, []string{"step", "result"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "session_refreshes_total",
+			Help: "Refreshes of browser sessions' tokens by result: ok, ended (invalid_grant, or no answer: the session is ended), failed (the token endpoint failed; the session backs off), backoff (not tried: the session is backing off), unrenewable (no refresh token: the session is ended).",
+		}, []string{"result"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "session_store_errors_total",
+			Help: "Calls to the store of sessions that failed, by operation (read, write, lease, delete).",
+		}, []string{"op"}),
 		operationNames: operationNames{max: 100, known: make(map[string]struct{}), reserved: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
 		m.inFlight, m.limit, m.queued, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps, m.shared,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.signIns, m.refreshes, m.storeErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 var _ upstream.Observer = (*Metrics)(nil)
+
+// SignInStep counts a step of a browser sign-in (signin.Observer).
+func (m *Metrics) SignInStep(step, result string) {
+	if m != nil {
+		m.signIns.WithLabelValues(step, result).Inc()
+	}
+}
+
+// SessionRefresh counts a session refresh by result (signin.Observer).
+func (m *Metrics) SessionRefresh(result string) {
+	if m != nil {
+		m.refreshes.WithLabelValues(result).Inc()
+	}
+}
+
+// SessionStoreError counts a failed call to the store of sessions
+// (signin.Observer).
+func (m *Metrics) SessionStoreError(op string) {
+	if m != nil {
+		m.storeErrors.WithLabelValues(op).Inc()
+	}
+}
 
 // Attempt implements upstream.Observer; it also counts the call on the request's
 // record, for the access log.

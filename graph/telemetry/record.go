@@ -160,6 +160,47 @@ func AccessLog(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler 
 	})
 }
 
+// RouteLog is AccessLog for routes that are not GraphQL (the sign-in's): the
+// request id, then one log line per request with its route (the path, never
+// the query string, which carries codes and states), status, duration and the
+// error codes it answered with (NoteCode).
+func RouteLog(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &requestRecord{id: requestID(r)}
+		w.Header()["X-Request-Id"] = []string{rec.id}
+		ctx := context.WithValue(r.Context(), recordKey{}, rec)
+		sw := &rec.w
+		sw.ResponseWriter = w
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		if !logger.Enabled(ctx, slog.LevelInfo) {
+			return
+		}
+		rec.mu.Lock()
+		codes := slices.Clone(rec.codes)
+		rec.mu.Unlock()
+		logger.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("route", r.URL.Path),
+			slog.Int("status", sw.status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Any("codes", codes),
+		)
+	})
+}
+
+// NoteCode notes, for the access log, an error code a request was answered
+// with outside GraphQL (a sign-in's failure).
+func NoteCode(ctx context.Context, code string) {
+	if rec := recordFrom(ctx); rec != nil {
+		rec.mu.Lock()
+		if !slices.Contains(rec.codes, code) {
+			rec.codes = append(rec.codes, code)
+		}
+		rec.mu.Unlock()
+	}
+}
+
 // logHandler adds the request id to every record logged with a request's context.
 type logHandler struct{ slog.Handler }
 
