@@ -49,19 +49,43 @@ func (s *Service) Handler() http.Handler {
 // maxReturnTo bounds returnTo: it is stored with the pending sign-in.
 const maxReturnTo = 2 << 10
 
-// safeReturn keeps returnTo only when it is a path on this service: not an
-// absolute URL, not //host, no backslash (browsers read \ as /), no control
-// characters.
-func safeReturn(returnTo string) string {
-	if returnTo == "" || len(returnTo) > maxReturnTo || returnTo[0] != '/' || strings.HasPrefix(returnTo, "//") ||
-		strings.ContainsAny(returnTo, "\\") || strings.ContainsFunc(returnTo, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+// safeReturn keeps returnTo when it is a path on this service, or a URL on
+// an origin sign-in may return to (SIGNIN_RETURN_ORIGINS), written exactly
+// as the allowed origin followed by nothing, a path, a query or a fragment;
+// never with a backslash (browsers read \ as /) or a control character.
+// Anything else becomes "/".
+func (s *Service) safeReturn(returnTo string) string {
+	if returnTo == "" || len(returnTo) > maxReturnTo || strings.ContainsAny(returnTo, "\\") ||
+		strings.ContainsFunc(returnTo, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
-	u, err := url.Parse(returnTo)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return "/"
+	if returnTo[0] == '/' && !strings.HasPrefix(returnTo, "//") {
+		if u, err := url.Parse(returnTo); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+			return "/"
+		}
+		return returnTo
 	}
-	return returnTo
+	if s.onReturnOrigin(returnTo) {
+		return returnTo
+	}
+	return "/"
+}
+
+// onReturnOrigin reports whether returnTo starts with an allowed origin,
+// character for character, that ends there: app.example.org.evil.com,
+// app.example.org@evil.com, another port or scheme, upper case, a trailing
+// dot or percent-encoding are other strings, so they are refused. The URL
+// as parsed must name that origin too, with no user info.
+func (s *Service) onReturnOrigin(returnTo string) bool {
+	for _, o := range s.cfg.ReturnOrigins {
+		rest, ok := strings.CutPrefix(returnTo, o)
+		if !ok || rest != "" && !strings.ContainsRune("/?#", rune(rest[0])) {
+			continue
+		}
+		u, err := url.Parse(returnTo)
+		return err == nil && u.User == nil && u.Opaque == "" && u.Scheme+"://"+u.Host == o
+	}
+	return false
 }
 
 func (s *Service) login(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +115,7 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setCookie(w, bindingCookie, binding, stateTTL)
 	state, nonce, verifier := randomHex(), randomHex(), oauth2.GenerateVerifier()
-	raw, _ := json.Marshal(pending{Verifier: verifier, Nonce: nonce, ReturnTo: safeReturn(r.URL.Query().Get("returnTo")), Binding: idHash(binding)})
+	raw, _ := json.Marshal(pending{Verifier: verifier, Nonce: nonce, ReturnTo: s.safeReturn(r.URL.Query().Get("returnTo")), Binding: idHash(binding)})
 	if err := s.cfg.Store.Set(r.Context(), stateKey(state), raw, stateTTL); err != nil {
 		s.cfg.Logger.ErrorContext(r.Context(), "signin: storing a sign-in", "err", err.Error())
 		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "sign-in is unavailable; try again later")
