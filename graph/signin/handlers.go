@@ -282,14 +282,17 @@ func (s *Service) revoke(ctx context.Context, refresh string) {
 func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 	id := s.cookie(r, sessionCookie)
 	if id == "" {
-		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
+		signedOut(w, noCookie)
 		return
 	}
 	sess, err := s.sessions.Current(r.Context(), id)
 	switch {
-	case errors.Is(err, ErrNoSession) || errors.Is(err, ErrSignedOut):
+	case errors.Is(err, ErrNoSession):
 		s.setCookie(w, sessionCookie, "", -1)
-		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
+		signedOut(w, unknownSession)
+	case errors.Is(err, ErrSignedOut):
+		s.setCookie(w, sessionCookie, "", -1)
+		signedOut(w, sessionEnded)
 	case err != nil:
 		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "err", err.Error())
 		s.fail(w, r, http.StatusServiceUnavailable, errcode.SignInFailed, "the session cannot be read right now; try again later")
@@ -299,17 +302,55 @@ func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// SessionHeader names, on the answer to a request that meant to be signed in
+// by cookie but runs without a session, why: one of the reasons below. A
+// request means to be when it carries the session cookie, or X-CSRF or
+// Apollo-Require-Preflight (what a web app's fetch sends); /auth/session
+// says the same in its answer's "reason".
+const SessionHeader = "Reflect-Session"
+
+// Why a request runs without a session.
+const (
+	// noCookie: no session cookie came. Never signed in or signed out, or
+	// the app is on another site than the service: the browser keeps the
+	// cookie (SameSite=Lax, host-only) but never sends it there.
+	noCookie = "no-cookie"
+	// unknownSession: the cookie names no session here (it expired, or
+	// was signed out elsewhere); it is cleared.
+	unknownSession = "unknown"
+	// sessionEnded: the session can no longer work (the provider stopped
+	// refreshing it, or its access token expired with no refresh token);
+	// it is ended and the cookie cleared.
+	sessionEnded = "ended"
+)
+
+// signedOut is /auth/session's answer without a session, and why.
+func signedOut(w http.ResponseWriter, why string) {
+	w.Header().Set(SessionHeader, why)
+	writeJSON(w, http.StatusOK, map[string]any{"signedIn": false, "reason": why})
+}
+
+// wantsSession reports whether a request carries what a web app's fetch
+// sends to be signed in by cookie.
+func wantsSession(r *http.Request) bool {
+	return r.Header.Get("X-CSRF") != "" || r.Header.Get("Apollo-Require-Preflight") != ""
+}
+
 // Authenticate makes a request without a token of its own but with a session
 // cookie run as the session's user, once it has shown it is not a cross-site
 // forgery. A token in a header wins over the cookie. A cookie naming no
 // session is cleared and the request runs anonymously; a session the provider
-// ended is UNAUTHENTICATED.
+// ended is UNAUTHENTICATED. Either way, and when a web app's request came
+// without the cookie, the answer says why (SessionHeader).
 func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error) {
 	if !v.Anonymous() {
 		return 0, nil // a token in a header: its cookies are not even read
 	}
 	id := s.cookie(r, sessionCookie)
 	if id == "" {
+		if wantsSession(r) {
+			w.Header().Set(SessionHeader, noCookie)
+		}
 		return 0, nil
 	}
 	if !s.CrossSiteSafe(r) {
@@ -320,9 +361,11 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 	switch {
 	case errors.Is(serr, ErrNoSession):
 		s.setCookie(w, sessionCookie, "", -1)
+		w.Header().Set(SessionHeader, unknownSession)
 		return 0, nil
 	case errors.Is(serr, ErrSignedOut):
 		s.setCookie(w, sessionCookie, "", -1)
+		w.Header().Set(SessionHeader, sessionEnded)
 		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
 	case serr != nil:
 		s.cfg.Logger.WarnContext(r.Context(), "signin: session", "session", Handle(id), "err", serr.Error())
