@@ -31,7 +31,7 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders: []string{"Content-Type", "Authorization", "X-Auth-Token", "X-Request-ID", "traceparent",
 			"Apollo-Require-Preflight", "X-CSRF", "X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version"},
-		ExposedHeaders: []string{"X-Request-ID"},
+		ExposedHeaders: []string{"X-Request-ID", "Reflect-Session"}, // signin.SessionHeader
 		MaxAge:         600,
 	}).Handler(next)
 }

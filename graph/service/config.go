@@ -70,6 +70,10 @@ type Config struct {
 	PersistedDocuments string
 	TrustedOnly        bool
 
+	// SignInReturnOrigins are where a sign-in may return besides the service
+	// (SIGNIN_RETURN_ORIGINS; nil: from CORSOrigins, see returnOrigins).
+	SignInReturnOrigins []string
+
 	RoomCoalesce  bool
 	RoomCacheTTL  time.Duration
 	RoomCacheSize int

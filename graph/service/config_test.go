@@ -37,6 +37,12 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example.org, http://*.example"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "*, https://app.example.org"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, "TRUSTED_PROXIES"},
+		{map[string]string{"SIGNIN_RETURN_ORIGINS": "*"}, "SIGNIN_RETURN_ORIGINS"},
+		{map[string]string{"SIGNIN_RETURN_ORIGINS": "https://app.example.org/"}, "SIGNIN_RETURN_ORIGINS"},
+		{map[string]string{"SIGNIN_RETURN_ORIGINS": "https://*.example.org"}, "SIGNIN_RETURN_ORIGINS"},
+		{map[string]string{"SIGNIN_RETURN_ORIGINS": "https://user@app.example.org"}, "SIGNIN_RETURN_ORIGINS"},
+		{map[string]string{"SIGNIN_RETURN_ORIGINS": "ftp://app.example.org"}, "SIGNIN_RETURN_ORIGINS"},
+		{map[string]string{"SIGNIN_RETURN_ORIGINS": "app.example.org"}, "SIGNIN_RETURN_ORIGINS"},
 		{map[string]string{"METRICS_ADDR": "9090"}, "METRICS_ADDR"},
 		{map[string]string{"PPROF": "true"}, "PPROF"},
 		{map[string]string{"TRUSTED_DOCUMENTS_ONLY": "true"}, "TRUSTED_DOCUMENTS_ONLY"},
@@ -91,6 +97,30 @@ func TestLoadDerivedValues(t *testing.T) {
 	}
 	if got := strings.Join(c.Scopes, "|"); got != "a|b|c" {
 		t.Errorf("QF_SCOPES = %q", got)
+	}
+}
+
+// TestReturnOrigins: SIGNIN_RETURN_ORIGINS are written as browsers write
+// origins (lowercase, no default port), and default to CORS_ALLOWED_ORIGINS'
+// origins, never "*".
+func TestReturnOrigins(t *testing.T) {
+	for _, tt := range []struct {
+		vars map[string]string
+		want string
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "*"}, ""},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://App.Example.org:443, http://localhost:5173"}, "https://app.example.org http://localhost:5173"},
+		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example.org", "SIGNIN_RETURN_ORIGINS": "http://WWW.example.org:80,https://x.example:8443"},
+			"http://www.example.org https://x.example:8443"},
+	} {
+		c, err := Load(env(tt.vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(c.returnOrigins(), " "); got != tt.want {
+			t.Errorf("%v: return origins %q, want %q", tt.vars, got, tt.want)
+		}
 	}
 }
 

@@ -249,7 +249,7 @@ func newSignIn(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metri
 	signIn := signin.New(signin.Config{
 		AuthBaseURL: cfg.AuthBaseURL, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
 		PublicURL: publicURL, Scopes: cfg.SignInScopes, SessionTTL: cfg.SessionTTL,
-		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins,
+		SignOutRedirect: cfg.SignOutRedirect, Origins: cfg.CORSOrigins, ReturnOrigins: cfg.returnOrigins(),
 		HTTPClient: &http.Client{Timeout: cfg.TokenTimeout},
 		Store:      sessions, Logger: logger, Now: d.Now, Observer: metrics,
 		ClientAddr: cfg.TrustedProxies.ClientIP,

@@ -122,6 +122,8 @@ func (c *Config) settings() []setting {
 			doc: "the service's external base URL: sign-in's redirect URI is `$PUBLIC_URL/auth/callback`; https makes the session cookie `Secure` and `__Host-`. Unset, it is the address the service listens on (`localhost` for all interfaces, else `HOST`)"},
 		listSetting("SIGNIN_SCOPES", &c.SignInScopes, "`openid offline_access user room post comment`",
 			"scopes a browser's sign-in asks for, space- or comma-separated"),
+		{name: "SIGNIN_RETURN_ORIGINS", shown: "`CORS_ALLOWED_ORIGINS`", parse: c.parseReturnOrigins, value: func() any { return c.returnOrigins() },
+			doc: "comma-separated origins, e.g. `https://app.example.org`, whose URLs a sign-in's `returnTo` may be, so that a web app on its own origin gets its user back; exact http(s) origins, never `*` (from `CORS_ALLOWED_ORIGINS`, its `*` left out)"},
 		durSetting("SESSION_TTL", &c.SessionTTL, "",
 			"how long a browser's session lasts (unless the provider stops refreshing it first)"),
 		{name: "SIGNOUT_REDIRECT_URL", shown: "`$PUBLIC_URL/`", parse: c.absoluteURL(&c.SignOutRedirect), value: show(&c.SignOutRedirect),
@@ -412,6 +414,56 @@ func (c *Config) parseOrigins(v string) error {
 		return errors.New("* allows any origin (without credentials) and goes alone, not in a list")
 	}
 	return nil
+}
+
+// parseReturnOrigins reads SIGNIN_RETURN_ORIGINS: exact http(s) origins, as
+// browsers write them (lowercase, without a default port), since a sign-in
+// may redirect there.
+func (c *Config) parseReturnOrigins(v string) error {
+	for o := range strings.SplitSeq(v, ",") {
+		if o = strings.TrimSpace(o); o == "" {
+			continue
+		}
+		canon, ok := returnOrigin(o)
+		if !ok {
+			return fmt.Errorf("%q is not an http(s) origin such as https://app.example.org (exact origins only: a sign-in redirects there)", o)
+		}
+		c.SignInReturnOrigins = append(c.SignInReturnOrigins, canon)
+	}
+	return nil
+}
+
+// returnOrigin is o as a browser writes the origin (lowercase, without a
+// default port), when o is an http(s) origin and nothing more.
+func returnOrigin(o string) (string, bool) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.Path != "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" || strings.ContainsAny(o, "*?#%\\") {
+		return "", false
+	}
+	host := strings.ToLower(u.Host)
+	if u.Scheme == "https" {
+		host = strings.TrimSuffix(host, ":443")
+	} else {
+		host = strings.TrimSuffix(host, ":80")
+	}
+	return u.Scheme + "://" + host, true
+}
+
+// returnOrigins are the origins a sign-in may return to besides the
+// service: SIGNIN_RETURN_ORIGINS, else the http(s) origins of
+// CORS_ALLOWED_ORIGINS ("*" is never one).
+func (c *Config) returnOrigins() []string {
+	if c.SignInReturnOrigins != nil {
+		return c.SignInReturnOrigins
+	}
+	out := []string{}
+	for _, o := range c.CORSOrigins {
+		if canon, ok := returnOrigin(o); ok {
+			out = append(out, canon)
+		}
+	}
+	return out
 }
 
 // parseGOGC notes that the runtime read GOGC itself: the service then leaves

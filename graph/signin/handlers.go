@@ -101,22 +101,51 @@ func (s *Service) Handler() http.Handler {
 	})
 }
 
-// maxReturnTo bounds returnTo: it is stored with the pending sign-in.
+// maxReturnTo bounds returnTo: it is sealed in the pending sign-in's cookie,
+// which must stay under the browsers' 4 KiB.
 const maxReturnTo = 2 << 10
 
-// safeReturn keeps returnTo only when it is a path on this service: not an
-// absolute URL, not //host, no backslash (browsers read \ as /), no control
-// characters.
-func safeReturn(returnTo string) string {
-	if returnTo == "" || len(returnTo) > maxReturnTo || returnTo[0] != '/' || strings.HasPrefix(returnTo, "//") ||
-		strings.ContainsAny(returnTo, "\\") || strings.ContainsFunc(returnTo, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+// maxPendingCookie bounds a pending sign-in's sealed value, within the 4,096
+// bytes browsers keep of a cookie's name, value and attributes.
+const maxPendingCookie = 3800
+
+// safeReturn keeps returnTo when it is a path on this service, or a URL on
+// an origin sign-in may return to (SIGNIN_RETURN_ORIGINS), written exactly
+// as the allowed origin followed by nothing, a path, a query or a fragment;
+// never with a backslash (browsers read \ as /) or a control character.
+// Anything else becomes "/".
+func (s *Service) safeReturn(returnTo string) string {
+	if returnTo == "" || len(returnTo) > maxReturnTo || strings.ContainsAny(returnTo, "\\") ||
+		strings.ContainsFunc(returnTo, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/"
 	}
-	u, err := url.Parse(returnTo)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
-		return "/"
+	if returnTo[0] == '/' && !strings.HasPrefix(returnTo, "//") {
+		if u, err := url.Parse(returnTo); err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+			return "/"
+		}
+		return returnTo
 	}
-	return returnTo
+	if s.onReturnOrigin(returnTo) {
+		return returnTo
+	}
+	return "/"
+}
+
+// onReturnOrigin reports whether returnTo starts with an allowed origin,
+// character for character, that ends there: app.example.org.evil.com,
+// app.example.org@evil.com, another port or scheme, upper case, a trailing
+// dot or percent-encoding are other strings, so they are refused. The URL
+// as parsed must name that origin too, with no user info.
+func (s *Service) onReturnOrigin(returnTo string) bool {
+	for _, o := range s.cfg.ReturnOrigins {
+		rest, ok := strings.CutPrefix(returnTo, o)
+		if !ok || rest != "" && !strings.ContainsRune("/?#", rune(rest[0])) {
+			continue
+		}
+		u, err := url.Parse(returnTo)
+		return err == nil && u.User == nil && u.Opaque == "" && u.Scheme+"://"+u.Host == o
+	}
+	return false
 }
 
 func (s *Service) login(w http.ResponseWriter, r *http.Request) {
@@ -145,9 +174,16 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	state, nonce, verifier := randomHex(), randomHex(), oauth2.GenerateVerifier()
 	s.dropOldPending(w, r)
 	name := pendingName(state)
-	s.setCookie(w, name, s.sealPending(s.cookieName(name), pending{Verifier: verifier, Nonce: nonce,
-		ReturnTo: safeReturn(r.URL.Query().Get("returnTo")), State: idHash(state),
-		Expires: s.cfg.Now().Add(stateTTL).Unix()}), stateTTL)
+	pend := pending{Verifier: verifier, Nonce: nonce, ReturnTo: s.safeReturn(r.URL.Query().Get("returnTo")),
+		State: idHash(state), Expires: s.cfg.Now().Add(stateTTL).Unix()}
+	sealed := s.sealPending(s.cookieName(name), pend)
+	if len(sealed) > maxPendingCookie {
+		// A returnTo that JSON writes long (escaped characters): a browser
+		// would drop the cookie, and the sign-in with it.
+		pend.ReturnTo = "/"
+		sealed = s.sealPending(s.cookieName(name), pend)
+	}
+	s.setCookie(w, name, sealed, stateTTL)
 	s.cfg.Observer.SignInStep("login", "ok")
 	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
 }
@@ -360,14 +396,17 @@ func (s *Service) revoke(ctx context.Context, refresh string) {
 func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 	id := s.cookie(r, sessionCookie)
 	if id == "" {
-		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
+		signedOut(w, noCookie)
 		return
 	}
 	sess, err := s.sessions.Current(r.Context(), id)
 	switch {
-	case errors.Is(err, ErrNoSession) || errors.Is(err, ErrSignedOut):
+	case errors.Is(err, ErrNoSession):
 		s.setCookie(w, sessionCookie, "", -1)
-		writeJSON(w, http.StatusOK, map[string]any{"signedIn": false})
+		signedOut(w, unknownSession)
+	case errors.Is(err, ErrSignedOut):
+		s.setCookie(w, sessionCookie, "", -1)
+		signedOut(w, sessionEnded)
 	case err != nil:
 		s.cfg.Logger.WarnContext(r.Context(), "signin: /auth/session cannot use the session", "session", Handle(id), "err", err.Error())
 		code, msg, _ := errcode.Classify(err)
@@ -378,17 +417,55 @@ func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// SessionHeader names, on the answer to a request that meant to be signed in
+// by cookie but runs without a session, why: one of the reasons below. A
+// request means to be when it carries the session cookie, or X-CSRF or
+// Apollo-Require-Preflight (what a web app's fetch sends); /auth/session
+// says the same in its answer's "reason".
+const SessionHeader = "Reflect-Session"
+
+// Why a request runs without a session.
+const (
+	// noCookie: no session cookie came. Never signed in or signed out, or
+	// the app is on another site than the service: the browser keeps the
+	// cookie (SameSite=Lax, host-only) but never sends it there.
+	noCookie = "no-cookie"
+	// unknownSession: the cookie names no session here (it expired, or
+	// was signed out elsewhere); it is cleared.
+	unknownSession = "unknown"
+	// sessionEnded: the session can no longer work (the provider stopped
+	// refreshing it, or its access token expired with no refresh token);
+	// it is ended and the cookie cleared.
+	sessionEnded = "ended"
+)
+
+// signedOut is /auth/session's answer without a session, and why.
+func signedOut(w http.ResponseWriter, why string) {
+	w.Header().Set(SessionHeader, why)
+	writeJSON(w, http.StatusOK, map[string]any{"signedIn": false, "reason": why})
+}
+
+// wantsSession reports whether a request carries what a web app's fetch
+// sends to be signed in by cookie.
+func wantsSession(r *http.Request) bool {
+	return r.Header.Get("X-CSRF") != "" || r.Header.Get("Apollo-Require-Preflight") != ""
+}
+
 // Authenticate makes a request without a token of its own but with a session
 // cookie run as the session's user, once it has shown it is not a cross-site
 // forgery. A token in a header wins over the cookie. A cookie naming no
 // session is cleared and the request runs anonymously; a session the provider
-// ended is UNAUTHENTICATED.
+// ended is UNAUTHENTICATED. Either way, and when a web app's request came
+// without the cookie, the answer says why (SessionHeader).
 func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error) {
 	if !v.Anonymous() {
 		return 0, nil // a token in a header: its cookies are not even read
 	}
 	id := s.cookie(r, sessionCookie)
 	if id == "" {
+		if wantsSession(r) {
+			w.Header().Set(SessionHeader, noCookie)
+		}
 		return 0, nil
 	}
 	if !s.CrossSiteSafe(r) {
@@ -399,9 +476,11 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 	switch {
 	case errors.Is(serr, ErrNoSession):
 		s.setCookie(w, sessionCookie, "", -1)
+		w.Header().Set(SessionHeader, unknownSession)
 		return 0, nil
 	case errors.Is(serr, ErrSignedOut):
 		s.setCookie(w, sessionCookie, "", -1)
+		w.Header().Set(SessionHeader, sessionEnded)
 		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
 	case serr != nil:
 		s.cfg.Logger.WarnContext(r.Context(), "signin: a cookie request cannot use its session", "session", Handle(id), "err", serr.Error())

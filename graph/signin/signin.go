@@ -54,6 +54,10 @@ type Config struct {
 	// the right-most untrusted X-Forwarded-For hop): sign-ins started are
 	// budgeted per address.
 	ClientAddr func(*http.Request) string
+
+	// ReturnOrigins are the origins (exact, as browsers write them) whose
+	// URLs a sign-in's returnTo may be, besides paths on this service.
+	ReturnOrigins []string
 }
 
 // Observer is told of what sign-in does, for metrics. Results are short fixed
