@@ -41,6 +41,13 @@ func main() {
 // then shuts down gracefully: /readyz turns not-ready first, then, after
 // SHUTDOWN_DELAY, the listener closes and in-flight requests drain.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWatched(ctx, getenv, stdout, stderr, nil)
+}
+
+// runWatched is run with watch (when not nil) told of every state change of
+// the public port's connections, after the service's own bookkeeping: tests
+// synchronise on it.
+func runWatched(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, watch func(net.Conn, http.ConnState)) error {
 	cfg, err := service.Load(getenv)
 	if err != nil {
 		return err
@@ -104,6 +111,9 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	conns := httpapi.NewConns(cfg.MaxConnections * 3 / 4)
 	srv.ConnState = conns.ConnState
+	if watch != nil {
+		srv.ConnState = func(c net.Conn, s http.ConnState) { conns.ConnState(c, s); watch(c, s) }
+	}
 	errc := make(chan error, 2)
 	var admin *http.Server
 	if cfg.MetricsAddr != "" {
