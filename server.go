@@ -41,6 +41,13 @@ func main() {
 // then shuts down gracefully: /readyz turns not-ready first, then, after
 // SHUTDOWN_DELAY, the listener closes and in-flight requests drain.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWatched(ctx, getenv, stdout, stderr, nil)
+}
+
+// runWatched is run with watch (when not nil) told of every state change of
+// the public port's connections, before the service acts on it (it may close
+// a connection that goes idle): tests synchronise on it.
+func runWatched(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, watch func(net.Conn, http.ConnState)) error {
 	cfg, err := service.Load(getenv)
 	if err != nil {
 		return err
@@ -64,7 +71,10 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	// At most MaxConnections open: beyond it, new connections wait in the
 	// listen queue. From three quarters of it on, idle keep-alive connections
 	// are closed at once instead of after IdleTimeout, so waiting clients get in.
-	ln, err := httpapi.Listen(cfg.Addr(), cfg.MaxConnections)
+	// One address (but a trusted proxy's) holds at most its share of them,
+	// MaxConnectionsPerAddress; more are refused as they are accepted.
+	ln, conns, err := httpapi.Listen(cfg.Addr(), httpapi.Limits{Max: cfg.MaxConnections,
+		PerAddress: cfg.MaxConnectionsPerAddress, Proxies: cfg.TrustedProxies, Logger: logger})
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
@@ -95,15 +105,17 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	var draining atomic.Bool
 	srv := &http.Server{
 		Handler:           httpapi.CloseWhenDraining(svc.Handler, &draining),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		ReadTimeout:       cfg.HeaderTimeout + cfg.BodyTimeout, // backs each body's own deadline, set as its handler starts (httpapi)
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second, // a late request still gets its answer
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(handler, slog.LevelWarn),
 	}
-	conns := httpapi.NewConns(cfg.MaxConnections * 3 / 4)
 	srv.ConnState = conns.ConnState
+	if watch != nil {
+		srv.ConnState = func(c net.Conn, s http.ConnState) { watch(c, s); conns.ConnState(c, s) }
+	}
 	errc := make(chan error, 2)
 	var admin *http.Server
 	if cfg.MetricsAddr != "" {

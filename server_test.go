@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -36,13 +37,20 @@ type started struct {
 // waits for its start line.
 func startRun(t *testing.T, vars map[string]string, logs io.Writer) started {
 	t.Helper()
+	return startWatched(t, vars, logs, nil)
+}
+
+// startWatched is startRun with watch told of every state change of the
+// public port's connections.
+func startWatched(t *testing.T, vars map[string]string, logs io.Writer, watch func(net.Conn, http.ConnState)) started {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	vars["HOST"], vars["PORT"] = "127.0.0.1", "0"
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, env(vars), w, logs)
+		done <- runWatched(ctx, env(vars), w, logs, watch)
 		w.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')

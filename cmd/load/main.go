@@ -363,11 +363,13 @@ func run(d time.Duration, rounds, max int, connsFlag, server string, latency tim
 
 // serviceEnv is the service's environment against the fake at upstream: the
 // demo client, quiet logs, the per-caller limits lifted (one token drives all
-// the load), and extra.
+// the load) and the per-address share of connections too (one address opens
+// up to 1,024), and extra.
 func serviceEnv(upstream string, extra ...string) []string {
 	return append([]string{"HOST=127.0.0.1", "PORT=0", "QF_CLIENT_ID=" + fake.DemoClientID, "QF_CLIENT_SECRET=" + fake.DemoClientSecret,
 		"QF_API_BASE_URL=" + upstream, "QF_AUTH_BASE_URL=" + upstream, "LOG_LEVEL=warn",
-		"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "GRAPHIQL=false"}, extra...)
+		"CALLER_RATE=1000000", "CALLER_BURST=1000000", "CALLER_MAX_IN_FLIGHT=1000000", "MAX_CONNECTIONS_PER_ADDRESS=4096",
+		"GRAPHIQL=false"}, extra...)
 }
 
 // withFake builds the binaries, starts the fake upstream answering in

@@ -2,11 +2,15 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -114,4 +118,125 @@ func withViewer(proxies viewer.Proxies, cookies func(http.ResponseWriter, *http.
 		}
 		next.ServeHTTP(w, r.WithContext(viewer.With(r.Context(), v)))
 	})
+}
+
+// A BodyTimeoutError is what reading a request's body returns once its
+// deadline has passed: the body did not arrive in full within After of the
+// request's headers.
+type BodyTimeoutError struct{ After time.Duration }
+
+func (e *BodyTimeoutError) Error() string {
+	return fmt.Sprintf("the request body did not arrive in full within %s of its headers", e.After)
+}
+
+// bodies bounds how request bodies are read: each must arrive in full within
+// timeout of its headers (0: no deadline of its own), and one client address
+// (viewer.Proxies.ClientIP, so behind a trusted proxy the client's own) may
+// have at most perAddress bodies being read at once (0: any); more are
+// answered 429 RATE_LIMITED at once, their connection closed. A client that
+// connects directly is bounded by its connections already; this is what
+// bounds a client behind a proxy, whose connections are the proxy's: there,
+// holding a body back is the one way a client holds a connection for long (a
+// proxy reads a request's headers whole, and its idle connections are its own).
+func bodies(timeout time.Duration, perAddress int, proxies viewer.Proxies, logger *slog.Logger, next http.Handler) http.Handler {
+	if timeout <= 0 && perAddress <= 0 {
+		return next
+	}
+	var (
+		mu      sync.Mutex
+		reading = map[string]int{}
+	)
+	warn := newWarner(logger, "requests refused: their client address has MAX_CONNECTIONS_PER_ADDRESS request bodies being read already")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		leave := func() {}
+		if perAddress > 0 {
+			ip := proxies.ClientIP(r)
+			mu.Lock()
+			full := reading[ip] >= perAddress
+			if !full {
+				reading[ip]++
+			}
+			mu.Unlock()
+			if full {
+				warn.note(ip)
+				// The body is not waited for (the server would read it
+				// after the answer, to reuse the connection): the
+				// connection closes after the answer instead.
+				_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+				h := w.Header()
+				h.Set("Connection", "close")
+				h.Set("Retry-After", "1")
+				h.Set("Content-Type", mediaJSON+"; charset=utf-8")
+				e := errcode.New(errcode.RateLimited, "too many requests from this address are sending their bodies at once; retry later")
+				e.Extensions["retryAfter"] = 1
+				writeRequestError(w, http.StatusTooManyRequests, e)
+				return
+			}
+			leave = func() {
+				mu.Lock()
+				if reading[ip]--; reading[ip] <= 0 {
+					delete(reading, ip)
+				}
+				mu.Unlock()
+			}
+		}
+		rc := http.NewResponseController(w)
+		if timeout > 0 {
+			_ = rc.SetReadDeadline(time.Now().Add(timeout))
+		}
+		b := &body{r: r.Body, leave: leave, timeout: timeout}
+		defer b.done()
+		r = r.WithContext(r.Context()) // a copy: the server's request keeps the server's body
+		r.Body = b
+		next.ServeHTTP(w, r)
+		if !b.sawEOF {
+			// What has not arrived of the body is not waited for (the
+			// server would read it, to reuse the connection): the
+			// connection closes after the answer instead.
+			_ = rc.SetReadDeadline(time.Now())
+		}
+	})
+}
+
+// body is a request body being read: its place among its address's bodies
+// is given back when it ends (its end, an error, Close or the handler's
+// return, whichever comes first). Close does not close the server's body:
+// the server does, after the handler, and closing it would read the rest.
+type body struct {
+	r       io.ReadCloser
+	leave   func()
+	timeout time.Duration
+	once    sync.Once
+	sawEOF  bool
+	closed  bool
+}
+
+func (b *body) done() { b.once.Do(b.leave) }
+
+func (b *body) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	n, err := b.r.Read(p)
+	switch {
+	case err == io.EOF:
+		b.sawEOF = true
+		b.done()
+	case errors.Is(err, os.ErrDeadlineExceeded) && b.timeout > 0:
+		b.done()
+		err = &BodyTimeoutError{After: b.timeout}
+	case err != nil:
+		b.done()
+	}
+	return n, err
+}
+
+func (b *body) Close() error {
+	b.closed = true
+	b.done()
+	return nil
 }

@@ -53,6 +53,12 @@ type Options struct {
 	// user, or refuses it (a status and an error); nil: cookies mean nothing.
 	SignIn  http.Handler
 	Cookies func(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error)
+	// BodyTimeout is how long a request's body has to arrive in full after
+	// its headers (slower: 408 BAD_REQUEST); BodiesPerAddress is how many
+	// bodies one client address may have being read at once (more: 429
+	// RATE_LIMITED). 0: no bound.
+	BodyTimeout      time.Duration
+	BodiesPerAddress int
 }
 
 // Routes returns the handlers of both ports. The admin port (metrics and
@@ -123,5 +129,6 @@ func Routes(o Options, separateAdmin bool) (public, admin http.Handler) {
 	default:
 		outer.Handle("/metrics", http.NotFoundHandler())
 	}
-	return recoverHTTP(logger, compress(outer)), adminMux
+	public = bodies(o.BodyTimeout, o.BodiesPerAddress, o.TrustedProxies, logger, recoverHTTP(logger, compress(outer)))
+	return public, adminMux
 }

@@ -243,6 +243,10 @@ func (t Transport) readPOST(w http.ResponseWriter, r *http.Request, params *grap
 		if errors.As(err, &tooBig) {
 			return http.StatusRequestEntityTooLarge, errcode.New(errcode.RequestTooLarge, "the request body is larger than this server accepts")
 		}
+		var slow *BodyTimeoutError
+		if errors.As(err, &slow) {
+			return http.StatusRequestTimeout, errcode.New(errcode.BadRequest, slow.Error())
+		}
 		return http.StatusBadRequest, errcode.New(errcode.BadRequest, "the request body could not be read")
 	}
 	if err := decodeStrict(body, params); err != nil {

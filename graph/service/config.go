@@ -51,6 +51,14 @@ type Config struct {
 	ShutdownDelay   time.Duration
 	ShutdownTimeout time.Duration
 
+	// MaxConnectionsPerAddress is one client address's share of the
+	// connections (a trusted proxy's excepted), and behind a trusted proxy
+	// the bodies one client may have being read at once. HeaderTimeout and
+	// BodyTimeout are how long a request's headers, then its body, have to
+	// arrive in full.
+	MaxConnectionsPerAddress   int
+	HeaderTimeout, BodyTimeout time.Duration
+
 	Introspection  bool
 	GraphiQL       bool
 	GraphiQLAssets string
@@ -139,6 +147,14 @@ func Defaults() Config {
 		GCPercent: 400,
 		LogFormat: "text",
 		LogLevel:  slog.LevelInfo,
+
+		// A sixteenth of MaxConnections: a browser opens at most 6 per host,
+		// which leaves room for a NAT of many users or a server's pool.
+		MaxConnectionsPerAddress: 256,
+		HeaderTimeout:            5 * time.Second,
+		// 64 KiB (MAX_BODY_BYTES) at 6.5 KB/s; a typical 2 KiB body at
+		// 200 bytes a second.
+		BodyTimeout: 10 * time.Second,
 	}
 }
 

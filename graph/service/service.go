@@ -141,6 +141,9 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		GraphiQLAssets: cfg.GraphiQLAssets,
 		SignIn:         signIn.Handler(),
 		Cookies:        cookies,
+		// Behind a trusted proxy, a client's share is counted in bodies.
+		BodyTimeout:      cfg.BodyTimeout,
+		BodiesPerAddress: cfg.MaxConnectionsPerAddress,
 	}, cfg.MetricsAddr != "")
 	return svc, nil
 }
