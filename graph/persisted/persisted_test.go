@@ -129,19 +129,21 @@ func jsonString(s string) string {
 }
 
 // TestRedisSharedByTwoServers: a document registered through one server is
-// served by hash through another, both on one real redis-server.
+// served by hash through another, both on one Redis: a redis-server, a
+// cluster, or a primary found through Sentinel.
 func TestRedisSharedByTwoServers(t *testing.T) {
-	redisURL := servicetest.StartRedis(t)
-	a := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
-	b := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
-	q := `query Shared { room(id: "6") { id } }`
-	if r := b.APQ(t, http.MethodGet, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
-		t.Fatalf("b before registration: %s", r.Raw)
-	}
-	if r := a.APQ(t, http.MethodPost, q, true); servicetest.At(r.Data, "room", "id") != "6" {
-		t.Fatalf("registration on a: %s", r.Raw)
-	}
-	if r := b.APQ(t, http.MethodGet, q, false); servicetest.At(r.Data, "room", "id") != "6" {
-		t.Fatalf("b by hash: %s", r.Raw)
-	}
+	servicetest.EachRedis(t, func(t *testing.T, redisURL string) {
+		a := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
+		b := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
+		q := `query Shared { room(id: "6") { id } }`
+		if r := b.APQ(t, http.MethodGet, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
+			t.Fatalf("b before registration: %s", r.Raw)
+		}
+		if r := a.APQ(t, http.MethodPost, q, true); servicetest.At(r.Data, "room", "id") != "6" {
+			t.Fatalf("registration on a: %s", r.Raw)
+		}
+		if r := b.APQ(t, http.MethodGet, q, false); servicetest.At(r.Data, "room", "id") != "6" {
+			t.Fatalf("b by hash: %s", r.Raw)
+		}
+	})
 }

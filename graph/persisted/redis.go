@@ -11,7 +11,7 @@ import (
 // RedisStore is a Store in Redis, so that replicas share persisted queries:
 // a document registered through one is found by hash through any other.
 type RedisStore struct {
-	client  *redis.Client
+	client  redis.UniversalClient
 	ttl     time.Duration
 	timeout time.Duration
 }
@@ -19,8 +19,9 @@ type RedisStore struct {
 // NewRedisStore keeps persisted queries in the Redis of client (shared with the
 // loaders' cache: one connection pool). Entries live for ttl after their last
 // registration; each Redis call gives up after timeout (a slow Redis makes a
-// lookup a miss, never a slow request).
-func NewRedisStore(client *redis.Client, ttl, timeout time.Duration) *RedisStore {
+// lookup a miss, never a slow request). Each call touches one key: it works
+// as well on a Redis Cluster.
+func NewRedisStore(client redis.UniversalClient, ttl, timeout time.Duration) *RedisStore {
 	return &RedisStore{client: client, ttl: ttl, timeout: timeout}
 }
 

@@ -148,12 +148,14 @@ func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (f
 	return renew, release, true, nil
 }
 
-// NewRedisStore is a Store in Redis (6.2 or later, for GETDEL). cleanup
+// NewRedisStore is a Store in Redis (6.2 or later, for GETDEL): one server,
+// a cluster or a Sentinel-managed primary. Each call touches one key, so no
+// key needs a hash tag on a cluster. cleanup
 // marks the context of the calls that undo state (Delete, a lease's release)
 // so that they reach Redis even while the client pauses it after failures: a
 // session left behind would keep a spent refresh token, a lease left behind
 // would hold up the next refresh. nil: the calls go as they are.
-func NewRedisStore(c *redis.Client, cleanup func(context.Context) context.Context) Store {
+func NewRedisStore(c redis.UniversalClient, cleanup func(context.Context) context.Context) Store {
 	if cleanup == nil {
 		cleanup = func(ctx context.Context) context.Context { return ctx }
 	}
@@ -161,7 +163,7 @@ func NewRedisStore(c *redis.Client, cleanup func(context.Context) context.Contex
 }
 
 type redisStore struct {
-	c       *redis.Client
+	c       redis.UniversalClient
 	cleanup func(context.Context) context.Context
 }
 
