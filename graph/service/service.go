@@ -49,6 +49,9 @@ type Deps struct {
 	// WrapSessions, for tests, wraps the store of sign-ins and sessions
 	// (nil: as is).
 	WrapSessions func(signin.Store) signin.Store
+	// PersistedLimits bound the store of persisted queries (nil:
+	// persisted.DefaultLimits(cfg.APQTTL)).
+	PersistedLimits *persisted.Limits
 	// BadTokenLimit is the per-IP budget of tokens the upstream refuses (nil:
 	// guard.DefaultBadTokenLimit()); RefusalLimit the per-IP budget of
 	// refused documents (nil: guard.DefaultRefusalLimit()).
@@ -115,12 +118,16 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		svc.Close()
 		return nil, err
 	}
-	store, manifest, err := newStores(cfg, logger, metrics, redisClient)
+	limits := persisted.DefaultLimits(cfg.APQTTL)
+	if d.PersistedLimits != nil {
+		limits = *d.PersistedLimits
+	}
+	store, manifest, err := newStores(cfg, d, limits, logger, metrics, redisClient)
 	if err != nil {
 		svc.Close()
 		return nil, err
 	}
-	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, manifest, redisClient))
+	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, limits, manifest, redisClient))
 	signIn, err := newSignIn(cfg, d, logger, sessionRedis)
 	if err != nil {
 		svc.Close()
@@ -205,7 +212,8 @@ func newRedises(cfg Config) (redisClient, sessionRedis redis.UniversalClient, er
 
 // newStores are the store of persisted queries (in Redis when there is one)
 // and the trusted documents.
-func newStores(cfg Config, logger *slog.Logger, metrics *telemetry.Metrics, redisClient redis.UniversalClient) (persisted.Store, persisted.Manifest, error) {
+func newStores(cfg Config, d Deps, limits persisted.Limits, logger *slog.Logger, metrics *telemetry.Metrics,
+	redisClient redis.UniversalClient) (persisted.Store, persisted.Manifest, error) {
 	var manifest persisted.Manifest
 	if cfg.PersistedDocuments != "" {
 		var err error
@@ -216,15 +224,15 @@ func newStores(cfg Config, logger *slog.Logger, metrics *telemetry.Metrics, redi
 		metrics.ReserveOperationNames(manifest.OperationNames())
 	}
 	if redisClient != nil {
-		return persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond), manifest, nil
+		return persisted.NewRedisStore(redisClient, limits, 300*time.Millisecond), manifest, nil
 	}
-	return persisted.NewMemoryStore(2000), manifest, nil
+	return persisted.NewMemoryStore(limits, d.Now), manifest, nil
 }
 
 // newPipeline is what the GraphQL handler is built from: the resolver, with
 // its sharing, and the per-caller limits.
 func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, client *upstream.Client,
-	store persisted.Store, manifest persisted.Manifest, redisClient redis.UniversalClient) pipeline {
+	store persisted.Store, limits persisted.Limits, manifest persisted.Manifest, redisClient redis.UniversalClient) pipeline {
 	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
 	if d.BadTokenLimit != nil {
 		badTokens = *d.BadTokenLimit
@@ -242,6 +250,7 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 		metrics:   metrics,
 		tracer:    d.Tracer.Tracer("graphql"),
 		store:     store,
+		limits:    limits,
 		manifest:  manifest,
 		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
 		badTokens: guard.NewCallerLimits(badTokens, d.Now),

@@ -111,7 +111,7 @@ func (c *Config) settings() []setting {
 		{name: "SESSION_REDIS_URL", shown: "`REDIS_URL`", parse: c.parseRedisURL(&c.SessionRedisURL), value: redisShown(&c.SessionRedisURL),
 			doc: "a Redis for sign-in alone (sessions, refresh leases), in the same forms: run it with `maxmemory-policy noeviction`, and `REDIS_URL`'s with `allkeys-lru`, so that nothing a caller stores can evict a session"},
 		durSetting("APQ_TTL", &c.APQTTL, "",
-			"how long a persisted query stays in Redis after its last registration"),
+			"how long a persisted query registered by a proven caller stays after its registration or last use (others': 10 minutes)"),
 		strSetting("PERSISTED_DOCUMENTS", &c.PersistedDocuments, "—",
 			"a manifest of trusted documents: Apollo's `apollo-persisted-query-manifest` JSON or a plain `{\"sha256\": \"query\"}` object"),
 		boolSetting("TRUSTED_DOCUMENTS_ONLY", &c.TrustedOnly, "",
