@@ -39,8 +39,9 @@ func (m *MemoryCache[V]) DeletePrefix(_ context.Context, prefix string) {
 }
 
 // RedisCache is a Cache in Redis, shared by replicas, holding items as JSON.
+// Each call touches one key, so it works as well on a Redis Cluster.
 type RedisCache[V any] struct {
-	client  *redis.Client
+	client  redis.UniversalClient
 	prefix  string
 	ttl     time.Duration
 	timeout time.Duration
@@ -53,7 +54,7 @@ type RedisCache[V any] struct {
 // other's entries). Each Redis call gives up after timeout: a slow Redis is a
 // miss, never a slow request. keep, if set, decides which items may be written:
 // Redis holds them in the clear.
-func NewRedisCache[V any](client *redis.Client, prefix string, ttl, timeout time.Duration, keep func(V) bool) *RedisCache[V] {
+func NewRedisCache[V any](client redis.UniversalClient, prefix string, ttl, timeout time.Duration, keep func(V) bool) *RedisCache[V] {
 	return &RedisCache[V]{client: client, prefix: prefix, ttl: ttl, timeout: timeout, keep: keep}
 }
 
@@ -81,21 +82,41 @@ func (r *RedisCache[V]) Delete(ctx context.Context, key string) {
 // rare) and deletes each batch as it is found, each step within the timeout. A
 // scan that runs out of time leaves the rest to expire with their TTL: SCAN
 // walks the whole keyspace, so in a large Redis a shared list had better be
-// keyed so that one DEL drops it (no list is shared yet).
+// keyed so that one DEL drops it (no list is shared yet). On a cluster, SCAN
+// walks one node: every primary is scanned, at once, and each key found is
+// deleted by itself (keys of one node may lie in different slots, and a DEL
+// of several must not span slots), in one pipeline per batch.
 func (r *RedisCache[V]) DeletePrefix(ctx context.Context, prefix string) {
 	match := globEscape(r.prefix+prefix) + "*"
-	for cursor := uint64(0); ; {
-		sctx, cancel := context.WithTimeout(ctx, r.timeout)
-		keys, next, err := r.client.Scan(sctx, cursor, match, 1000).Result()
-		if err == nil && len(keys) > 0 {
-			err = r.client.Del(sctx, keys...).Err()
+	scan := func(c redis.Cmdable) error {
+		for cursor := uint64(0); ; {
+			sctx, cancel := context.WithTimeout(ctx, r.timeout)
+			keys, next, err := c.Scan(sctx, cursor, match, 1000).Result()
+			if err == nil && len(keys) > 0 {
+				_, err = c.Pipelined(sctx, func(p redis.Pipeliner) error {
+					for _, k := range keys {
+						p.Del(sctx, k)
+					}
+					return nil
+				})
+			}
+			cancel()
+			if err != nil || next == 0 {
+				return err
+			}
+			cursor = next
 		}
-		cancel()
-		if err != nil || next == 0 {
-			return
-		}
-		cursor = next
 	}
+	if cc, ok := r.client.(*redis.ClusterClient); ok {
+		// The primaries as the client knows them (what a failover since
+		// hides is left to the keys' TTL); each scan's steps have their own
+		// deadlines.
+		sctx, cancel := context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+		_ = cc.ForEachMaster(sctx, func(_ context.Context, node *redis.Client) error { return scan(node) })
+		return
+	}
+	_ = scan(r.client)
 }
 
 // Set implements Cache.

@@ -211,7 +211,7 @@ type Sharing struct {
 	// Size of them) or, with Redis set, in Redis, shared by replicas.
 	TTL   time.Duration
 	Size  int
-	Redis *redis.Client
+	Redis redis.UniversalClient
 	// Host is the upstream's host, part of every Redis key: two environments
 	// never read each other's entries.
 	Host string

@@ -3,6 +3,7 @@ package loader_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -199,9 +200,13 @@ func headerList(h string) []string {
 }
 
 // roomRedisCache is the room cache the service builds on Redis, on a real
-// redis-server.
-func roomRedisCache(t *testing.T) loader.Cache[*upstream.Room] {
-	return loader.NewRedisCache(servicetest.RedisClient(t, servicetest.StartRedis(t)), "test:", time.Minute, time.Second, func(r *upstream.Room) bool { return r.PrivateToken == nil })
+// redis-server (or on the Redis at redisURL, when given).
+func roomRedisCache(t *testing.T, redisURL ...string) loader.Cache[*upstream.Room] {
+	url := servicetest.StartRedis
+	if len(redisURL) > 0 {
+		url = func(*testing.T) string { return redisURL[0] }
+	}
+	return loader.NewRedisCache(servicetest.RedisClient(t, url(t)), "test:", time.Minute, time.Second, func(r *upstream.Room) bool { return r.PrivateToken == nil })
 }
 
 // TestRedisCacheNeverHoldsPrivateTokens: the owner's view is not written.
@@ -239,15 +244,24 @@ func TestErrorsAreNotCached(t *testing.T) {
 }
 
 // TestRedisCacheDeletesOneViewersKeys: a write that changes a list drops the
-// writer's keys from Redis (found with SCAN), and only theirs.
+// writer's keys from Redis (found with SCAN: on a cluster, on every primary),
+// and only theirs.
 func TestRedisCacheDeletesOneViewersKeys(t *testing.T) {
-	c := roomRedisCache(t)
+	servicetest.EachRedis(t, testRedisCacheDeletesOneViewersKeys)
+}
+
+func testRedisCacheDeletesOneViewersKeys(t *testing.T, redisURL string) {
+	c := roomRedisCache(t, redisURL)
 	ctx := context.Background()
-	for _, k := range []string{"alice:1", "alice:2", "alicia:1", "bob:1", "[a]:1"} {
+	keep := map[string]bool{"alicia:1": true, "bob:1": true, "[a]:1": true}
+	for i := range 20 { // in every node's slots of a cluster
+		keep[fmt.Sprintf("alice:%d", i)] = false
+	}
+	for k := range keep {
 		c.Set(ctx, k, &upstream.Room{ID: "1", Name: k})
 	}
 	c.DeletePrefix(ctx, "alice:")
-	for k, want := range map[string]bool{"alice:1": false, "alice:2": false, "alicia:1": true, "bob:1": true, "[a]:1": true} {
+	for k, want := range keep {
 		if _, ok := c.Get(ctx, k); ok != want {
 			t.Errorf("%s cached = %v after deleting alice's keys, want %v", k, ok, want)
 		}

@@ -15,9 +15,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -28,34 +29,133 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
 
-// Store keeps automatic persisted queries by their sha256 hash.
+// Store keeps automatic persisted queries by their sha256 hash, within its
+// Limits: a share for callers whose token is proven (the upstream accepted it,
+// or it is a session's) and a smaller one for everyone else.
 type Store interface {
+	// Get is the document kept under hash; a hit extends its life.
 	Get(ctx context.Context, hash string) (query string, ok bool, err error)
-	Add(ctx context.Context, hash, query string) error
+	// Add keeps query under hash in the proven or the open share; ErrFull when
+	// that share holds all it may. Nothing is evicted to make room.
+	Add(ctx context.Context, hash, query string, proven bool) error
 }
 
-// maxPersistedQuery is the largest document kept for automatic persisted queries.
-const maxPersistedQuery = 16 << 10
+// ErrFull refuses a document whose share of the store is full.
+var ErrFull = errors.New("persisted: the store is full")
 
-// MemoryStore is an in-memory LRU Store: the default, for one replica.
-type MemoryStore struct{ cache *lru.Cache[string, string] }
+// Limit bounds one share of the store.
+type Limit struct {
+	// Documents is how many the share holds at once; past it, new ones are
+	// refused (they still run, sent in full) until some expire.
+	Documents int
+	// MaxBytes is the largest document the share keeps.
+	MaxBytes int
+	// TTL is a document's life after its registration or its last use.
+	TTL time.Duration
+}
 
-// NewMemoryStore keeps up to size queries.
-func NewMemoryStore(size int) *MemoryStore {
-	c, _ := lru.New[string, string](max(size, 1))
-	return &MemoryStore{cache: c}
+// Limits are the store's two shares. An anonymous caller, or one whose token
+// nobody has accepted yet, registers for free (any document, no upstream
+// call), so its share is small and short-lived; a full share refuses rather
+// than evicts, so a flood can keep new documents out of it for a while, never
+// push out the documents in use, and never reach the other share.
+type Limits struct{ Proven, Open Limit }
+
+// DefaultLimits are the shares the service keeps, the proven documents for
+// ttl (APQ_TTL): at most 2,000 × 16 KiB (32 MiB) from proven callers and
+// 500 × 4 KiB (2 MiB) from the rest, whose documents live ten minutes unless
+// used again.
+func DefaultLimits(ttl time.Duration) Limits {
+	return Limits{
+		Proven: Limit{Documents: 2000, MaxBytes: 16 << 10, TTL: ttl},
+		Open:   Limit{Documents: 500, MaxBytes: 4 << 10, TTL: 10 * time.Minute},
+	}
+}
+
+func (l Limits) of(proven bool) Limit {
+	if proven {
+		return l.Proven
+	}
+	return l.Open
+}
+
+// MemoryStore is a Store in this process's memory: the default, for one
+// replica.
+type MemoryStore struct {
+	limits Limits
+	now    func() time.Time
+
+	mu    sync.Mutex
+	docs  map[string]memoryDoc
+	count [2]int // by share: open, proven
+}
+
+type memoryDoc struct {
+	query   string
+	proven  bool
+	expires time.Time
+}
+
+func share(proven bool) int {
+	if proven {
+		return 1
+	}
+	return 0
+}
+
+// NewMemoryStore keeps documents within limits; now is the clock.
+func NewMemoryStore(limits Limits, now func() time.Time) *MemoryStore {
+	return &MemoryStore{limits: limits, now: now, docs: map[string]memoryDoc{}}
 }
 
 // Get implements Store.
 func (m *MemoryStore) Get(_ context.Context, hash string) (string, bool, error) {
-	q, ok := m.cache.Get(hash)
-	return q, ok, nil
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.docs[hash]
+	if !ok {
+		return "", false, nil
+	}
+	now := m.now()
+	if !now.Before(d.expires) {
+		m.deleteLocked(hash, d)
+		return "", false, nil
+	}
+	d.expires = now.Add(m.limits.of(d.proven).TTL)
+	m.docs[hash] = d
+	return d.query, true, nil
 }
 
 // Add implements Store.
-func (m *MemoryStore) Add(_ context.Context, hash, query string) error {
-	m.cache.Add(hash, query)
+func (m *MemoryStore) Add(_ context.Context, hash, query string, proven bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if d, ok := m.docs[hash]; ok && now.Before(d.expires) {
+		return nil // registered again (two tabs at once): it lives on as it is
+	} else if ok {
+		m.deleteLocked(hash, d)
+	}
+	limit := m.limits.of(proven)
+	if m.count[share(proven)] >= limit.Documents {
+		// Full: expired documents make room, never live ones.
+		for h, d := range m.docs {
+			if !now.Before(d.expires) {
+				m.deleteLocked(h, d)
+			}
+		}
+		if m.count[share(proven)] >= limit.Documents {
+			return ErrFull
+		}
+	}
+	m.docs[hash] = memoryDoc{query: query, proven: proven, expires: now.Add(limit.TTL)}
+	m.count[share(proven)]++
 	return nil
+}
+
+func (m *MemoryStore) deleteLocked(hash string, d memoryDoc) {
+	delete(m.docs, hash)
+	m.count[share(d.proven)]--
 }
 
 // Manifest is a list of trusted documents by sha256 hash.
@@ -134,7 +234,10 @@ func hashOf(q string) string {
 // once it has passed the guard and validation, so the store never holds a
 // document the service would refuse.
 type Queries struct {
-	Store       Store
+	Store Store
+	// Limits are the Store's: a document larger than its registrant's share
+	// takes is run, not registered.
+	Limits      Limits
 	Manifest    Manifest
 	OnlyTrusted bool
 	Metrics     *telemetry.Metrics
@@ -158,8 +261,12 @@ var _ interface {
 func (Queries) ExtensionName() string                   { return "PersistedQueries" }
 func (Queries) Validate(graphql.ExecutableSchema) error { return nil }
 
-// toStore is a document to add to the store once it has validated.
-type toStore struct{ hash, query string }
+// toStore is a document to add to the store once it has validated, and
+// whether its registrant is proven.
+type toStore struct {
+	hash, query string
+	proven      bool
+}
 
 func (p Queries) MutateOperationParameters(ctx context.Context, params *graphql.RawParams) *gqlerror.Error {
 	raw, ok := params.Extensions["persistedQuery"]
@@ -208,11 +315,12 @@ func (p Queries) MutateOperationParameters(ctx context.Context, params *graphql.
 	if hashOf(params.Query) != hash {
 		return errcode.New(errcode.BadRequest, "the query does not match its sha256Hash")
 	}
-	if len(params.Query) <= maxPersistedQuery {
+	v := viewer.From(ctx)
+	proven := p.Proofs.Proven(v)
+	if len(params.Query) <= p.Limits.of(proven).MaxBytes {
 		// Each registration costs the caller one call of its budget, and its
 		// address one registration: the store (shared Redis) must not be
 		// filled for free.
-		v := viewer.From(ctx)
 		if p.Addresses != nil {
 			if err := p.Addresses.Take(v.IP); err != nil {
 				return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this address; retry later")
@@ -222,7 +330,7 @@ func (p Queries) MutateOperationParameters(ctx context.Context, params *graphql.
 			return errcode.New(errcode.RateLimited, "too many persisted-query registrations from this caller; retry later")
 		}
 		// Stored in Register, once it has validated.
-		graphql.GetOperationContext(ctx).Stats.SetExtension("persistedQueryToStore", toStore{hash, params.Query})
+		graphql.GetOperationContext(ctx).Stats.SetExtension("persistedQueryToStore", toStore{hash, params.Query, proven})
 	}
 	return nil
 }
@@ -246,9 +354,12 @@ func (Register) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (r Register) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	if s, ok := opCtx.Stats.GetExtension("persistedQueryToStore").(toStore); ok {
-		if err := r.Store.Add(ctx, s.hash, s.query); err != nil {
+		switch err := r.Store.Add(ctx, s.hash, s.query, s.proven); {
+		case errors.Is(err, ErrFull):
+			r.Metrics.Persisted("full") // counted, not logged: a flood would fill the log
+		case err != nil:
 			r.Logger.WarnContext(ctx, "graphql: persisted query store", "err", err.Error())
-		} else {
+		default:
 			r.Metrics.Persisted("register")
 		}
 	}

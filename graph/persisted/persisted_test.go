@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
@@ -129,19 +130,75 @@ func jsonString(s string) string {
 }
 
 // TestRedisSharedByTwoServers: a document registered through one server is
-// served by hash through another, both on one real redis-server.
+// served by hash through another, both on one Redis: a redis-server, a
+// cluster, or a primary found through Sentinel.
 func TestRedisSharedByTwoServers(t *testing.T) {
-	redisURL := servicetest.StartRedis(t)
-	a := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
-	b := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
-	q := `query Shared { room(id: "6") { id } }`
-	if r := b.APQ(t, http.MethodGet, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
-		t.Fatalf("b before registration: %s", r.Raw)
+	servicetest.EachRedis(t, func(t *testing.T, redisURL string) {
+		a := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
+		b := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
+		q := `query Shared { room(id: "6") { id } }`
+		if r := b.APQ(t, http.MethodGet, q, false); len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.PersistedNotFound {
+			t.Fatalf("b before registration: %s", r.Raw)
+		}
+		if r := a.APQ(t, http.MethodPost, q, true); servicetest.At(r.Data, "room", "id") != "6" {
+			t.Fatalf("registration on a: %s", r.Raw)
+		}
+		if r := b.APQ(t, http.MethodGet, q, false); servicetest.At(r.Data, "room", "id") != "6" {
+			t.Fatalf("b by hash: %s", r.Raw)
+		}
+	})
+}
+
+// TestCallersNotProvenHaveASmallShare: a caller whose token is not proven
+// (anonymous, or a token no upstream call has accepted yet) registers into
+// the open share: small documents only, and once it is full a registration
+// runs but is not kept, and the documents already there are still served. A
+// proven caller's registrations go on into its own share. In memory and in
+// Redis.
+func TestCallersNotProvenHaveASmallShare(t *testing.T) {
+	limits := persisted.Limits{
+		Open:   persisted.Limit{Documents: 3, MaxBytes: 200, TTL: 10 * time.Minute},
+		Proven: persisted.Limit{Documents: 10, MaxBytes: 16 << 10, TTL: 24 * time.Hour},
 	}
-	if r := a.APQ(t, http.MethodPost, q, true); servicetest.At(r.Data, "room", "id") != "6" {
-		t.Fatalf("registration on a: %s", r.Raw)
+	check := func(t *testing.T, redisURL string) {
+		env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL },
+			Deps: service.Deps{PersistedLimits: &limits}})
+		registered := func(q string, headers ...string) bool {
+			t.Helper()
+			if r := env.APQ(t, http.MethodPost, q, true, headers...); len(r.Errors) > 0 {
+				t.Fatalf("registering %.30q: %s", q, r.Raw)
+			}
+			return len(env.APQ(t, http.MethodPost, q, false, headers...).Errors) == 0
+		}
+		large := "# " + strings.Repeat("x", 300) + "\n{ __typename }"
+		if registered(large) {
+			t.Error("an anonymous caller registered a document over the open share's 200 bytes")
+		}
+		for i := range 3 {
+			if !registered(fmt.Sprintf("query Open%d { __typename }", i)) {
+				t.Errorf("anonymous registration %d was not kept", i)
+			}
+		}
+		if registered("query Open3 { __typename }") {
+			t.Error("a fourth anonymous registration was kept in a share of three")
+		}
+		if registered("query Invented { __typename }", "Authorization: Bearer invented") {
+			t.Error("a token nobody accepted registered beyond the open share")
+		}
+		for i := range 3 {
+			if r := env.APQ(t, http.MethodGet, fmt.Sprintf("query Open%d { __typename }", i), false); len(r.Errors) > 0 {
+				t.Errorf("open document %d after the share filled: %s", i, r.Raw)
+			}
+		}
+		// A token proven by an upstream call registers into its own share.
+		proven := "Authorization: Bearer demo-aisha"
+		if r := env.Post(t, `{ viewer { user { username } } }`, nil, proven); servicetest.At(r.Data, "viewer", "user", "username") != "aisha" {
+			t.Fatalf("proving the token: %s", r.Raw)
+		}
+		if !registered("query Proven { __typename }", proven) || !registered(large, proven) {
+			t.Error("a proven caller's registrations were not kept beside a full open share")
+		}
 	}
-	if r := b.APQ(t, http.MethodGet, q, false); servicetest.At(r.Data, "room", "id") != "6" {
-		t.Fatalf("b by hash: %s", r.Raw)
-	}
+	t.Run("memory", func(t *testing.T) { check(t, "") })
+	servicetest.EachRedis(t, check)
 }

@@ -67,6 +67,8 @@ type Config struct {
 	PublicMaxAge   time.Duration
 
 	RedisURL string
+	// SessionRedisURL is sign-in's Redis ("": RedisURL's).
+	SessionRedisURL string
 	// Sign-in: the service's external origin ("": http://localhost:$PORT, or
 	// the address it listens on), the scopes a browser's sign-in asks for,
 	// how long a session lasts, where signing out lands ("": PublicURL/).

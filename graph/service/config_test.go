@@ -2,10 +2,13 @@ package service
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func env(m map[string]string) func(string) string {
@@ -33,6 +36,8 @@ func TestLoadRefusesBadValues(t *testing.T) {
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
 		{map[string]string{"REDIS_URL": "http://x"}, "REDIS_URL"},
+		{map[string]string{"REDIS_URL": "redis://h1:6379?addr=h2:6379&shards=3"}, "REDIS_URL"},
+		{map[string]string{"SESSION_REDIS_URL": "redis://s1:26379?master_name=m&addr=s2"}, "SESSION_REDIS_URL"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "app.example.org"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "https://app.example.org, http://*.example"}, "CORS_ALLOWED_ORIGINS"},
 		{map[string]string{"CORS_ALLOWED_ORIGINS": "*, https://app.example.org"}, "CORS_ALLOWED_ORIGINS"},
@@ -126,9 +131,13 @@ func TestReturnOrigins(t *testing.T) {
 
 func TestSecretNeverLogged(t *testing.T) {
 	c, err := Load(env(map[string]string{"QF_CLIENT_ID": "id", "QF_CLIENT_SECRET": "s3cret-value",
-		"REDIS_URL": "redis://:s3cret-value@redis.internal:6379/0"}))
+		"REDIS_URL":         "redis://:s3cret-value@redis.internal:6379/0",
+		"SESSION_REDIS_URL": "redis://:s3cret-value@s1:26379?master_name=sessions&password=s3cret-value&addr=s2:26379"}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := Load(env(map[string]string{"REDIS_URL": "redis://:s3cret-value@redis.internal:port"})); err == nil || strings.Contains(err.Error(), "s3cret-value") {
+		t.Errorf("a bad REDIS_URL: %v, want an error without the password", err)
 	}
 	attrs := c.LogAttrs()
 	for i := 0; i < len(attrs); i += 2 {
@@ -178,5 +187,48 @@ func TestREADMEConfigurationTable(t *testing.T) {
 	}
 	for _, r := range rows[min(len(rows), len(settings)):] {
 		t.Errorf("README lists %s, which is not a setting", r[0])
+	}
+}
+
+// TestRedisURLForms: REDIS_URL and SESSION_REDIS_URL name one server, a
+// cluster (go-redis's cluster URL: more seed nodes as addr=) or a
+// Sentinel-managed primary (go-redis's failover URL: master_name=).
+func TestRedisURLForms(t *testing.T) {
+	tests := []struct {
+		url, want string
+	}{
+		{"redis://redis.internal:6379/0", "one server at redis.internal:6379"},
+		{"unix:///run/redis.sock", "one server at /run/redis.sock"},
+		{"redis://h1:7000?addr=h2:7001&addr=h3:7002", "a cluster seeded by [h1:7000 h2:7001 h3:7002]"},
+		{"rediss://cfg.example:6379?addr=cfg.example:6379", "a cluster seeded by [cfg.example:6379 cfg.example:6379]"},
+		{"redis://s1:26379?master_name=sessions&addr=s2:26379&password=p", "sessions, from the Sentinels [s1:26379 s2:26379]"},
+	}
+	for _, tt := range tests {
+		r, err := redisURL(tt.url)
+		if err != nil {
+			t.Errorf("%s: %v", tt.url, err)
+			continue
+		}
+		var got string
+		switch {
+		case r.cluster != nil:
+			got = fmt.Sprintf("a cluster seeded by %v", r.cluster.Addrs)
+		case r.failover != nil:
+			got = fmt.Sprintf("%s, from the Sentinels %v", r.failover.MasterName, r.failover.SentinelAddrs)
+		default:
+			got = "one server at " + r.single.Addr
+		}
+		if got != tt.want {
+			t.Errorf("%s is %s, want %s", tt.url, got, tt.want)
+		}
+		c, err := NewRedis(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, isCluster := c.(*redis.ClusterClient)
+		if isCluster != (r.cluster != nil) {
+			t.Errorf("%s: the client is %T", tt.url, c)
+		}
+		c.Close()
 	}
 }

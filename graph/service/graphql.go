@@ -30,6 +30,7 @@ type pipeline struct {
 	metrics            *telemetry.Metrics
 	tracer             trace.Tracer
 	store              persisted.Store
+	limits             persisted.Limits
 	manifest           persisted.Manifest
 	callers, badTokens *guard.CallerLimits
 	refusals           *guard.CallerLimits
@@ -75,7 +76,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetErrorPresenter(errcode.Presenter(p.logger))
 	srv.SetRecoverFunc(errcode.Recover(p.logger))
-	srv.Use(persisted.Queries{Store: p.store, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
+	srv.Use(persisted.Queries{Store: p.store, Limits: p.limits, Manifest: p.manifest, OnlyTrusted: cfg.TrustedOnly,
 		Metrics: p.metrics, Logger: p.logger, Callers: p.callers, Addresses: p.registrations, Proofs: p.proofs})
 	srv.Use(guard.Guard{Limits: cfg.Limits, Lookups: p.resolver.Lookups(), Validated: validated})
 	srv.Use(newComplexityOnce(cfg.Limits.Complexity))

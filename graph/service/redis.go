@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"net/url"
 	"sync/atomic"
 	"time"
 
@@ -29,19 +30,80 @@ const (
 // errRedisPaused answers a Redis call made while Redis is left alone.
 var errRedisPaused = errors.New("redis: paused after a failure")
 
-// newRedis is the one Redis client, with hard deadlines and a gate that skips
-// Redis for redisPause after a failure.
-func newRedis(url string) (*redis.Client, error) {
-	opts, err := redis.ParseURL(url)
+// NewRedis is a Redis client for url, with hard deadlines and a gate that
+// skips Redis for redisPause after a failure. url names one server, a Redis
+// Cluster or a Sentinel-managed primary, in go-redis's URL forms (redisURL);
+// each node of a cluster has a gate of its own, so that one frozen node does
+// not pause the others' slots.
+func NewRedis(url string) (redis.UniversalClient, error) {
+	t, err := redisURL(url)
 	if err != nil {
 		return nil, err
 	}
-	opts.ContextTimeoutEnabled = true
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = redisTimeout, redisTimeout, redisTimeout, redisTimeout
-	opts.MaxRetries = -1 // a miss now beats a retry later
-	c := redis.NewClient(opts)
+	switch {
+	case t.cluster != nil:
+		o := t.cluster
+		o.ContextTimeoutEnabled = true
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = redisTimeout, redisTimeout, redisTimeout, redisTimeout
+		o.MaxRetries = -1 // on a node; MOVED and ASK still redirect, within the call's deadline
+		c := redis.NewClusterClient(o)
+		c.OnNewNode(func(node *redis.Client) { node.AddHook(&redisGate{}) })
+		return c, nil
+	case t.failover != nil:
+		o := t.failover
+		o.ContextTimeoutEnabled = true
+		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = redisTimeout, redisTimeout, redisTimeout, redisTimeout
+		o.MaxRetries = -1
+		c := redis.NewFailoverClient(o)
+		c.AddHook(&redisGate{})
+		return c, nil
+	}
+	o := t.single
+	o.ContextTimeoutEnabled = true
+	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = redisTimeout, redisTimeout, redisTimeout, redisTimeout
+	o.MaxRetries = -1 // a miss now beats a retry later
+	c := redis.NewClient(o)
 	c.AddHook(&redisGate{})
 	return c, nil
+}
+
+// redisTarget is what a Redis URL names: one of the three is set.
+type redisTarget struct {
+	single   *redis.Options
+	cluster  *redis.ClusterOptions
+	failover *redis.FailoverOptions
+}
+
+// redisURL reads a Redis URL in go-redis's forms: with master_name, the
+// Sentinels of a managed primary (go-redis's ParseFailoverURL:
+// redis://sentinel1:26379?master_name=mymaster&addr=sentinel2:26379, the
+// primary's password as password=); else with addr, a cluster's seed nodes
+// (ParseClusterURL: redis://h1:p1?addr=h2:p2&addr=h3:p3); else one server
+// (ParseURL: redis://, rediss://, unix://).
+func redisURL(raw string) (redisTarget, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redisTarget{}, err
+	}
+	var t redisTarget
+	switch q := u.Query(); {
+	case q.Has("master_name"):
+		t.failover, err = redis.ParseFailoverURL(raw)
+	case q.Has("addr"):
+		t.cluster, err = redis.ParseClusterURL(raw)
+	default:
+		t.single, err = redis.ParseURL(raw)
+	}
+	return t, err
+}
+
+// pingRedis asks Redis whether it answers: every primary of a cluster, since
+// each holds its own share of the keys.
+func pingRedis(ctx context.Context, c redis.UniversalClient) error {
+	if cc, ok := c.(*redis.ClusterClient); ok {
+		return cc.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error { return node.Ping(ctx).Err() })
+	}
+	return c.Ping(ctx).Err()
 }
 
 // redisGate is a small circuit around Redis: after redisFailures calls in a

@@ -3,11 +3,14 @@ package service_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
@@ -125,5 +128,64 @@ func TestAFrozenRedisCannotHoldAWrite(t *testing.T) {
 	cache.DeletePrefix(ctx, "alice:")
 	if err := r.Thaw(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAFrozenClusterNodeIsLeftAloneByItself: on a Redis Cluster each node has
+// a gate of its own. With one primary frozen (SIGSTOP), calls for its slots
+// fail at once after the first few timeouts, the other primaries' keys are
+// served as usual, and /readyz (which pings every primary) says not ready.
+func TestAFrozenClusterNodeIsLeftAloneByItself(t *testing.T) {
+	cl := servicetest.StartRedisClusterServers(t)
+	c, err := service.NewRedis(cl.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cc := c.(*redis.ClusterClient)
+	ctx := context.Background()
+	// A key on the node to freeze, and one on another.
+	frozen := strings.TrimPrefix(cl.Nodes[0].URL, "redis://")
+	var on, off string
+	for i := 0; on == "" || off == ""; i++ {
+		k := fmt.Sprintf("k%d", i)
+		node, err := cc.MasterForKey(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if node.Options().Addr == frozen {
+			on = k
+		} else {
+			off = k
+		}
+	}
+	for _, k := range []string{on, off} {
+		if err := c.Set(ctx, k, "v", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = cl.URL }})
+	if err := cl.Nodes[0].Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Nodes[0].Thaw()
+	for range service.RedisFailures {
+		if err := c.Get(ctx, on).Err(); err == nil {
+			t.Fatal("a read from the frozen node succeeded")
+		}
+	}
+	if err := c.Get(ctx, on).Err(); !errors.Is(err, service.ErrRedisPaused) {
+		t.Errorf("a read from the frozen node after its failures: %v, want %v", err, service.ErrRedisPaused)
+	}
+	if v, err := c.Get(ctx, off).Result(); err != nil || v != "v" {
+		t.Errorf("a read from another node while one is frozen: %q %v", v, err)
+	}
+	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get(env.Base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with a cluster node frozen = %d, want 503", resp.StatusCode)
 	}
 }

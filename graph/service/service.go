@@ -49,6 +49,9 @@ type Deps struct {
 	// WrapSessions, for tests, wraps the store of sign-ins and sessions
 	// (nil: as is).
 	WrapSessions func(signin.Store) signin.Store
+	// PersistedLimits bound the store of persisted queries (nil:
+	// persisted.DefaultLimits(cfg.APQTTL)).
+	PersistedLimits *persisted.Limits
 	// BadTokenLimit is the per-IP budget of tokens the upstream refuses (nil:
 	// guard.DefaultBadTokenLimit()); RefusalLimit the per-IP budget of
 	// refused documents (nil: guard.DefaultRefusalLimit()).
@@ -79,7 +82,7 @@ func (s *Service) Warm(ctx context.Context) error {
 	return err
 }
 
-// Close releases what New opened (the Redis pool).
+// Close releases what New opened (the Redis pools).
 func (s *Service) Close() {
 	for _, c := range s.closers {
 		c()
@@ -105,16 +108,29 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 
 	client, tokens := newUpstream(ctx, cfg, d, logger, metrics)
 	svc.tokens = tokens
-	store, manifest, redisClient, err := newStores(cfg, logger, metrics)
+	redisClient, sessionRedis, err := newRedises(cfg)
+	for i, c := range []redis.UniversalClient{redisClient, sessionRedis} {
+		if c != nil && (i == 0 || c != redisClient) {
+			svc.closers = append(svc.closers, func() { _ = c.Close() })
+		}
+	}
 	if err != nil {
+		svc.Close()
 		return nil, err
 	}
-	if redisClient != nil {
-		svc.closers = append(svc.closers, func() { _ = redisClient.Close() })
+	limits := persisted.DefaultLimits(cfg.APQTTL)
+	if d.PersistedLimits != nil {
+		limits = *d.PersistedLimits
 	}
-	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, manifest, redisClient))
-	signIn, err := newSignIn(cfg, d, logger, metrics, redisClient)
+	store, manifest, err := newStores(cfg, d, limits, logger, metrics, redisClient)
 	if err != nil {
+		svc.Close()
+		return nil, err
+	}
+	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, limits, manifest, redisClient))
+	signIn, err := newSignIn(cfg, d, logger, metrics, sessionRedis)
+	if err != nil {
+		svc.Close()
 		return nil, err
 	}
 	var cookies func(http.ResponseWriter, *http.Request, *viewer.Viewer) (int, *gqlerror.Error)
@@ -124,7 +140,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 
 	var shuttingDown atomic.Bool
 	svc.Shutdown = func() { shuttingDown.Store(true) }
-	ready := readiness(&shuttingDown, redisClient, tokens)
+	ready := readiness(&shuttingDown, tokens, namedRedis{"REDIS_URL", redisClient}, namedRedis{"SESSION_REDIS_URL", sessionRedis})
 	svc.Handler, svc.Admin = httpapi.Routes(httpapi.Options{
 		Logger:         logger,
 		GraphQL:        gql,
@@ -178,34 +194,48 @@ func newUpstream(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, m
 	return client, tokens
 }
 
-// newStores are the store of persisted queries (in Redis when there is one, and
-// that one Redis pool, which the caller closes) and the trusted documents.
-func newStores(cfg Config, logger *slog.Logger, metrics *telemetry.Metrics) (persisted.Store, persisted.Manifest, *redis.Client, error) {
+// newRedises are the Redis clients: for persisted queries and caches
+// (REDIS_URL), and for sign-in (SESSION_REDIS_URL, by default the same one:
+// then one client, one pool). Either may be nil: no such Redis.
+func newRedises(cfg Config) (redisClient, sessionRedis redis.UniversalClient, err error) {
+	if cfg.RedisURL != "" {
+		if redisClient, err = NewRedis(cfg.RedisURL); err != nil {
+			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+	}
+	switch cfg.SessionRedisURL {
+	case "", cfg.RedisURL:
+		return redisClient, redisClient, nil
+	}
+	if sessionRedis, err = NewRedis(cfg.SessionRedisURL); err != nil {
+		return redisClient, nil, fmt.Errorf("SESSION_REDIS_URL: %w", err)
+	}
+	return redisClient, sessionRedis, nil
+}
+
+// newStores are the store of persisted queries (in Redis when there is one)
+// and the trusted documents.
+func newStores(cfg Config, d Deps, limits persisted.Limits, logger *slog.Logger, metrics *telemetry.Metrics,
+	redisClient redis.UniversalClient) (persisted.Store, persisted.Manifest, error) {
 	var manifest persisted.Manifest
 	if cfg.PersistedDocuments != "" {
 		var err error
 		if manifest, err = persisted.LoadManifest(cfg.PersistedDocuments); err != nil {
-			return nil, nil, nil, fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
+			return nil, nil, fmt.Errorf("PERSISTED_DOCUMENTS: %w", err)
 		}
 		logger.Info("trusted documents loaded", "count", len(manifest), "only", cfg.TrustedOnly)
 		metrics.ReserveOperationNames(manifest.OperationNames())
 	}
-	var store persisted.Store = persisted.NewMemoryStore(2000)
-	var redisClient *redis.Client // one pool for every store in Redis
-	if cfg.RedisURL != "" {
-		var err error
-		if redisClient, err = newRedis(cfg.RedisURL); err != nil {
-			return nil, nil, nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		store = persisted.NewRedisStore(redisClient, cfg.APQTTL, 300*time.Millisecond)
+	if redisClient != nil {
+		return persisted.NewRedisStore(redisClient, limits, 300*time.Millisecond), manifest, nil
 	}
-	return store, manifest, redisClient, nil
+	return persisted.NewMemoryStore(limits, d.Now), manifest, nil
 }
 
 // newPipeline is what the GraphQL handler is built from: the resolver, with
 // its sharing, and the per-caller limits.
 func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, client *upstream.Client,
-	store persisted.Store, manifest persisted.Manifest, redisClient *redis.Client) pipeline {
+	store persisted.Store, limits persisted.Limits, manifest persisted.Manifest, redisClient redis.UniversalClient) pipeline {
 	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
 	if d.BadTokenLimit != nil {
 		badTokens = *d.BadTokenLimit
@@ -223,6 +253,7 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 		metrics:   metrics,
 		tracer:    d.Tracer.Tracer("graphql"),
 		store:     store,
+		limits:    limits,
 		manifest:  manifest,
 		callers:   guard.NewCallerLimits(cfg.CallerLimit, d.Now),
 		badTokens: guard.NewCallerLimits(badTokens, d.Now),
@@ -236,7 +267,7 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 }
 
 // newSignIn is the browser sign-in, its sessions in Redis when there is one.
-func newSignIn(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, redisClient *redis.Client) (*signin.Service, error) {
+func newSignIn(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, redisClient redis.UniversalClient) (*signin.Service, error) {
 	cfg.ResolvePublicURL("localhost:" + cfg.Port)
 	publicURL, err := url.Parse(cfg.PublicURL)
 	if err != nil {
@@ -263,7 +294,7 @@ func newSignIn(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metri
 // sharing is what the settings say of sharing lookups across requests: rooms
 // by id (ROOM_COALESCE, ROOM_CACHE_TTL, ROOM_CACHE_SIZE), in Redis when there is
 // one; nothing else.
-func sharing(cfg Config, redisClient *redis.Client, host string, metrics *telemetry.Metrics) func(upstream.Endpoint) loader.Sharing {
+func sharing(cfg Config, redisClient redis.UniversalClient, host string, metrics *telemetry.Metrics) func(upstream.Endpoint) loader.Sharing {
 	room := loader.Sharing{Coalesce: cfg.RoomCoalesce, TTL: cfg.RoomCacheTTL, Size: cfg.RoomCacheSize,
 		Redis: redisClient, Host: host, OnShare: metrics.Shared}
 	return func(ep upstream.Endpoint) loader.Sharing {
@@ -274,9 +305,16 @@ func sharing(cfg Config, redisClient *redis.Client, host string, metrics *teleme
 	}
 }
 
-// readiness is /readyz's check: not while shutting down, nor while Redis (when
-// used) does not answer, nor while there is no service token (when one is used).
-func readiness(shuttingDown *atomic.Bool, redisClient *redis.Client, tokens *upstream.ServiceTokens) func(context.Context) error {
+// namedRedis is a Redis client (nil: none) and the setting that names it.
+type namedRedis struct {
+	setting string
+	client  redis.UniversalClient
+}
+
+// readiness is /readyz's check: not while shutting down, nor while a Redis
+// (when used) does not answer, nor while there is no service token (when one is
+// used).
+func readiness(shuttingDown *atomic.Bool, tokens *upstream.ServiceTokens, redises ...namedRedis) func(context.Context) error {
 	var redisOK struct {
 		sync.Mutex
 		at  time.Time
@@ -286,19 +324,27 @@ func readiness(shuttingDown *atomic.Bool, redisClient *redis.Client, tokens *ups
 		if shuttingDown.Load() {
 			return errors.New("shutting down")
 		}
-		if redisClient != nil {
-			// Probes come often; one PING a second is enough to know.
-			redisOK.Lock()
-			if time.Since(redisOK.at) > time.Second {
+		// Probes come often; one PING a second is enough to know.
+		redisOK.Lock()
+		if time.Since(redisOK.at) > time.Second {
+			redisOK.at, redisOK.err = time.Now(), nil
+			for i, r := range redises {
+				if r.client == nil || (i > 0 && r.client == redises[0].client) {
+					continue
+				}
 				pctx, cancel := context.WithTimeout(ungated(ctx), 300*time.Millisecond)
-				redisOK.at, redisOK.err = time.Now(), redisClient.Ping(pctx).Err()
+				err := pingRedis(pctx, r.client)
 				cancel()
+				if err != nil {
+					redisOK.err = fmt.Errorf("redis (%s) does not answer: %w", r.setting, err)
+					break
+				}
 			}
-			err := redisOK.err
-			redisOK.Unlock()
-			if err != nil {
-				return fmt.Errorf("redis does not answer: %w", err)
-			}
+		}
+		err := redisOK.err
+		redisOK.Unlock()
+		if err != nil {
+			return err
 		}
 		if tokens != nil {
 			return tokens.Ready()

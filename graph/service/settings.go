@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // setting is one environment variable: its name, how the README shows its
@@ -114,10 +112,12 @@ func (c *Config) settings() []setting {
 			"the standard OTLP settings (endpoint, headers, `PROTOCOL` `http/protobuf` or `grpc`); `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_TRACES_SAMPLER` too"),
 		durSetting("DEMO_LATENCY", &c.DemoLatency, "none",
 			"demo mode only: the embedded fake answers every call this much later (e.g. `200ms`)"),
-		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL, value: c.redisShown,
-			doc: "`redis://`, `rediss://` or `unix://` URL: persisted queries (and the room cache, when on) shared by all replicas (default: in memory)"},
+		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL(&c.RedisURL), value: redisShown(&c.RedisURL),
+			doc: "`redis://`, `rediss://` or `unix://` URL, or a Redis Cluster's or a Sentinel's (see Deploying): persisted queries and the room cache (when on) shared by all replicas, and sign-in's sessions unless `SESSION_REDIS_URL` names another (default: in memory)"},
+		{name: "SESSION_REDIS_URL", shown: "`REDIS_URL`", parse: c.parseRedisURL(&c.SessionRedisURL), value: redisShown(&c.SessionRedisURL),
+			doc: "a Redis for sign-in alone (sessions, refresh leases), in the same forms: run it with `maxmemory-policy noeviction`, and `REDIS_URL`'s with `allkeys-lru`, so that nothing a caller stores can evict a session"},
 		durSetting("APQ_TTL", &c.APQTTL, "",
-			"how long a persisted query stays in Redis after its last registration"),
+			"how long a persisted query registered by a proven caller stays after its registration or last use (others': 10 minutes)"),
 		strSetting("PERSISTED_DOCUMENTS", &c.PersistedDocuments, "—",
 			"a manifest of trusted documents: Apollo's `apollo-persisted-query-manifest` JSON or a plain `{\"sha256\": \"query\"}` object"),
 		boolSetting("TRUSTED_DOCUMENTS_ONLY", &c.TrustedOnly, "",
@@ -370,20 +370,31 @@ func (c *Config) parseMetricsAddr(v string) error {
 	return nil
 }
 
-// redisShown is REDIS_URL for the log: its password, if any, redacted.
-func (c *Config) redisShown() any {
-	if u, err := url.Parse(c.RedisURL); err == nil && c.RedisURL != "" {
+// redisShown is a Redis URL for the log: its passwords, if any, redacted
+// (a Sentinel URL may carry the primary's as password=).
+func redisShown(p *string) func() any {
+	return func() any {
+		u, err := url.Parse(*p)
+		if err != nil || *p == "" {
+			return *p
+		}
+		if q := u.Query(); q.Has("password") {
+			q.Set("password", "xxxxx")
+			u.RawQuery = q.Encode()
+		}
 		return u.Redacted()
 	}
-	return c.RedisURL
 }
 
-func (c *Config) parseRedisURL(v string) error {
-	if _, err := redis.ParseURL(v); err != nil {
-		return errors.New("not a redis:// , rediss:// or unix:// URL")
+func (c *Config) parseRedisURL(p *string) func(string) error {
+	return func(v string) error {
+		if _, err := redisURL(v); err != nil {
+			// err may quote the URL, password and all: not repeated here.
+			return errors.New("not a redis://, rediss:// or unix:// URL (a cluster: ?addr= for each other node; Sentinel: ?master_name=)")
+		}
+		*p = v
+		return nil
 	}
-	c.RedisURL = v
-	return nil
 }
 
 func (c *Config) parseProxies(v string) error {

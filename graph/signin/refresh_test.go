@@ -19,9 +19,14 @@ import (
 // TestOneRefreshAcrossReplicas: two servers share one Redis; a session's
 // access token expires at the provider; 20 concurrent requests on each server
 // all succeed, with exactly one refresh at the provider, and no spent refresh
-// token is ever sent again (the provider would take it for theft).
+// token is ever sent again (the provider would take it for theft). In each
+// layout of Redis.
 func TestOneRefreshAcrossReplicas(t *testing.T) {
-	_, a, b := twoReplicas(t)
+	servicetest.EachRedis(t, testOneRefreshAcrossReplicas)
+}
+
+func testOneRefreshAcrossReplicas(t *testing.T, redisURL string) {
+	a, b := twoReplicas(t, redisURL)
 	br := newBrowser(t, a)
 	br.signIn("aisha", "/")
 	cookie := "Cookie: reflect_session=" + br.cookie()
@@ -82,19 +87,17 @@ func TestOneRefreshAcrossReplicas(t *testing.T) {
 // TestSessionsLiveInRedis: a session made through one replica is served by
 // another, and signing out through either ends it for both. In Redis a
 // session is stored under its id's hash, its tokens sealed: neither the
-// cookie's value nor a token is there in the clear.
+// cookie's value nor a token is there in the clear. In each layout of Redis.
 func TestSessionsLiveInRedis(t *testing.T) {
-	redisURL, a, b := twoReplicas(t)
+	servicetest.EachRedis(t, testSessionsLiveInRedis)
+}
+
+func testSessionsLiveInRedis(t *testing.T, redisURL string) {
+	a, b := twoReplicas(t, redisURL)
 	br := newBrowser(t, a)
 	br.signIn("bilal", "/")
 	id := br.cookie()
-	rc := servicetest.RedisClient(t, redisURL)
-	keys, err := rc.Keys(t.Context(), "*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range keys {
-		v, _ := rc.Get(t.Context(), k).Result()
+	for k, v := range servicetest.RedisKeys(t, servicetest.RedisClient(t, redisURL)) {
 		if containsAny(k+v, id, "demo-", "eyJ") {
 			t.Errorf("Redis holds the session id or a token in the clear under %q", k)
 		}
@@ -143,14 +146,13 @@ func TestAFrozenRedisFailsOnlyCookieRequests(t *testing.T) {
 	}
 }
 
-// twoReplicas are two services sharing one real Redis, at redisURL.
-func twoReplicas(t *testing.T) (redisURL string, a, b *servicetest.Env) {
+// twoReplicas are two services sharing the real Redis at redisURL.
+func twoReplicas(t *testing.T, redisURL string) (a, b *servicetest.Env) {
 	t.Helper()
-	redisURL = servicetest.StartRedis(t)
 	withRedis := func(c *service.Config) { c.RedisURL = redisURL }
 	a = servicetest.New(t, servicetest.Options{Config: withRedis})
 	b = servicetest.New(t, servicetest.Options{Config: withRedis, Beside: a})
-	return redisURL, a, b
+	return a, b
 }
 
 // TestAFailingProviderGetsOneRefreshPerBackoff: while the token endpoint fails,
@@ -159,7 +161,7 @@ func twoReplicas(t *testing.T) (redisURL string, a, b *servicetest.Env) {
 // answered at once with a coded error and its retryAfter); a Retry-After from
 // the provider is honoured; once the provider is back, the session works.
 func TestAFailingProviderGetsOneRefreshPerBackoff(t *testing.T) {
-	_, a, b := twoReplicas(t)
+	a, b := twoReplicas(t, servicetest.StartRedis(t))
 	br := newBrowser(t, a)
 	br.signIn("aisha", "/")
 	cookie := "Cookie: reflect_session=" + br.cookie()

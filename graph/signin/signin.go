@@ -104,11 +104,6 @@ func (o observedStore) Replace(ctx context.Context, key string, val []byte, ttl 
 	return ok, o.note("write", err)
 }
 
-func (o observedStore) Take(ctx context.Context, key string) ([]byte, bool, error) {
-	v, ok, err := o.Store.Take(ctx, key)
-	return v, ok, o.note("read", err)
-}
-
 func (o observedStore) Delete(ctx context.Context, key string) error {
 	return o.note("delete", o.Store.Delete(ctx, key))
 }
@@ -119,7 +114,8 @@ func (o observedStore) Lease(ctx context.Context, key string, ttl time.Duration)
 }
 
 // loginLimit is the budget of sign-ins started per client address: each
-// stores a pending sign-in for ten minutes, so a loop must not fill the store.
+// costs nothing to hold (it is in the browser's cookie), but sends a browser
+// to the provider, whose own limits are not ours to spend.
 func loginLimit() guard.CallerLimit { return guard.CallerLimit{PerSecond: 0.5, Burst: 30} }
 
 // Service is sign-in: its HTTP endpoints under /auth/ and the cookie

@@ -7,15 +7,22 @@ import (
 	"testing"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
 // TestSignInFlow: sign in, query as the user with the cookie, read the
 // session, sign out (the refresh token revoked, the provider's logout URL
-// given), and be anonymous again. No token is ever in an answer.
+// given), and be anonymous again. No token is ever in an answer. With the
+// sessions in memory, and in each layout of Redis.
 func TestSignInFlow(t *testing.T) {
-	env := servicetest.New(t, servicetest.Options{})
+	t.Run("memory", func(t *testing.T) { testSignInFlow(t, "") })
+	servicetest.EachRedis(t, testSignInFlow)
+}
+
+func testSignInFlow(t *testing.T, redisURL string) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redisURL }})
 	b := newBrowser(t, env)
 	if got := b.signIn("aisha", "/rooms?first=5"); got != "/rooms?first=5" {
 		t.Errorf("the callback sent the browser to %q, want the returnTo", got)

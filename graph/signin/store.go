@@ -11,8 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Store keeps sign-in state: pending sign-ins (single use), sessions, and the
-// leases that serialise a session's refreshes. In Redis every replica sees the
+// Store keeps sign-in state: sessions, and the leases that serialise a
+// session's refreshes (sign-ins under way are in the browsers' cookies). In Redis every replica sees the
 // same state; in memory, one process does.
 type Store interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
@@ -21,8 +21,6 @@ type Store interface {
 	// store that is full: a session's refreshed tokens must be saved once its
 	// refresh token is spent, and a session replaced by itself grows nothing.
 	Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (ok bool, err error)
-	// Take gets and deletes key in one step: only one caller ever gets it.
-	Take(ctx context.Context, key string) ([]byte, bool, error)
 	Delete(ctx context.Context, key string) error
 	// Lease takes key for ttl if nobody holds it, even in a full store (a
 	// lease is a few bytes, and without one no session could be refreshed).
@@ -65,7 +63,7 @@ func (m *memoryStore) Get(_ context.Context, key string) ([]byte, bool, error) {
 }
 
 // maxMemoryItems bounds the memory store: past it (expired items swept),
-// new keys are refused; sessions and sign-ins under way keep theirs.
+// new keys (new sessions) are refused; sessions there keep theirs.
 const maxMemoryItems = 100_000
 
 // ErrStoreFull refuses a new key in a full memory store.
@@ -109,14 +107,6 @@ func (m *memoryStore) Replace(_ context.Context, key string, val []byte, ttl tim
 	return true, nil
 }
 
-func (m *memoryStore) Take(_ context.Context, key string) ([]byte, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	v, ok := m.getLocked(key)
-	delete(m.items, key)
-	return v, ok, nil
-}
-
 func (m *memoryStore) Delete(_ context.Context, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -152,14 +142,16 @@ func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (f
 	return renew, release, true, nil
 }
 
-// NewRedisStore is a Store in Redis (7.0 or later: GETDEL, and scripts
-// flagged allow-oom, with which a session's refresh is saved and its lease
-// taken in a Redis that is full under noeviction). cleanup
+// NewRedisStore is a Store in Redis (7.0 or later: scripts flagged
+// allow-oom, with which a session's refresh is saved and its lease
+// taken in a Redis that is full under noeviction): one server, a cluster or
+// a Sentinel-managed primary. Each call touches one key, so no key needs a
+// hash tag on a cluster. cleanup
 // marks the context of the calls that undo state (Delete, a lease's release)
 // so that they reach Redis even while the client pauses it after failures: a
 // session left behind would keep a spent refresh token, a lease left behind
 // would hold up the next refresh. nil: the calls go as they are.
-func NewRedisStore(c *redis.Client, cleanup func(context.Context) context.Context) Store {
+func NewRedisStore(c redis.UniversalClient, cleanup func(context.Context) context.Context) Store {
 	if cleanup == nil {
 		cleanup = func(ctx context.Context) context.Context { return ctx }
 	}
@@ -167,7 +159,7 @@ func NewRedisStore(c *redis.Client, cleanup func(context.Context) context.Contex
 }
 
 type redisStore struct {
-	c       *redis.Client
+	c       redis.UniversalClient
 	cleanup func(context.Context) context.Context
 }
 
@@ -186,14 +178,6 @@ func (r redisStore) Set(ctx context.Context, key string, val []byte, ttl time.Du
 func (r redisStore) Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
 	n, err := replaceEvenIfFull.Run(ctx, r.c, []string{key}, val, ttl.Milliseconds()).Int()
 	return n == 1, err
-}
-
-func (r redisStore) Take(ctx context.Context, key string) ([]byte, bool, error) {
-	v, err := r.c.GetDel(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil, false, nil
-	}
-	return v, err == nil, err
 }
 
 func (r redisStore) Delete(ctx context.Context, key string) error {

@@ -1,8 +1,9 @@
 // Package servicetest holds what tests of the whole service share: the service,
 // built by service.New and served through its real HTTP handler, in front of the
 // fake upstream, both on loopback; a client for it that decodes GraphQL answers;
-// a real redis-server for the tests that need one; and a log buffer safe for the
-// many goroutines that write to it.
+// real Redis for the tests that need one (a redis-server, a cluster, a primary
+// behind Sentinel: redislayouts.go); and a log buffer safe for the many
+// goroutines that write to it.
 package servicetest
 
 import (
@@ -24,8 +25,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
@@ -267,21 +266,6 @@ func (e *Env) APQ(t *testing.T, method, query string, withQuery bool, headers ..
 	return Do(t, req)
 }
 
-// RedisClient connects to url for the test.
-func RedisClient(t *testing.T, url string) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	if err := c.Ping(context.Background()).Err(); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // StartRedis runs a redis-server on a unix socket for the test and returns its
 // URL. ./e2e/test installs it when missing and sets REQUIRE_REDIS=1, so CI never
 // skips.
@@ -303,11 +287,23 @@ func (r Redis) Freeze() error { return r.process.Signal(syscall.SIGSTOP) }
 // Thaw resumes a frozen server.
 func (r Redis) Thaw() error { return r.process.Signal(syscall.SIGCONT) }
 
-// StartRedisServer is StartRedis, with a handle on the process.
-func StartRedisServer(t *testing.T) Redis {
+// StartRedisServer is StartRedis, with a handle on the process; args are
+// more of redis-server's options (such as "--maxmemory", "8mb").
+func StartRedisServer(t *testing.T, args ...string) Redis {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
+	dir := redisDir(t)
+	sock := filepath.Join(dir, "redis.sock")
+	cmd := startRedisProcess(t, dir, "ready to accept connections",
+		append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir}, args...)...)
+	return Redis{URL: "unix://" + sock, process: cmd.Process}
+}
+
+// redisDir is a directory for the test's Redis processes, removed at its end
+// (after them: cleanups run last in, first out). Without redis-server the
+// test is skipped, or fails with REQUIRE_REDIS set.
+func redisDir(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("REQUIRE_REDIS") != "" {
 			t.Fatal("redis-server is not installed")
 		}
@@ -317,22 +313,30 @@ func StartRedisServer(t *testing.T) Redis {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sock := filepath.Join(dir, "redis.sock")
-	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// startRedisProcess runs redis-server with args for the test, and returns
+// once its output says ready (case aside); it is killed at the test's end.
+func startRedisProcess(t *testing.T, dir, ready string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("redis-server", args...)
+	cmd.Dir = dir
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGCONT); cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) })
-	ready := make(chan struct{})
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGCONT); cmd.Process.Kill(); cmd.Wait() })
+	started := make(chan struct{})
 	go func() {
 		buf := make([]byte, 4096)
 		var seen strings.Builder
 		for {
 			n, err := stdout.Read(buf)
 			seen.Write(buf[:n])
-			if strings.Contains(strings.ToLower(seen.String()), "ready to accept connections") {
-				close(ready)
+			if strings.Contains(strings.ToLower(seen.String()), ready) {
+				close(started)
 				io.Copy(io.Discard, stdout)
 				return
 			}
@@ -342,11 +346,11 @@ func StartRedisServer(t *testing.T) Redis {
 		}
 	}()
 	select {
-	case <-ready:
+	case <-started:
 	case <-time.After(10 * time.Second): // a guard, not a synchronisation
-		t.Fatal("redis-server did not start")
+		t.Fatalf("redis-server %s did not start", strings.Join(args, " "))
 	}
-	return Redis{URL: "unix://" + sock, process: cmd.Process}
+	return cmd
 }
 
 // Must is v, or a panic: for set-up that cannot fail.
