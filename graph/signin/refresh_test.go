@@ -2,18 +2,21 @@ package signin_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+	"github.com/quranfoundation/reflect-graphql/graph/signin"
 )
 
 // TestOneRefreshAcrossReplicas: two servers share one Redis; a session's
@@ -269,4 +272,47 @@ func TestAFullStoreKeepsSessionsAndTheirRefreshTokens(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, errcode.SessionUnavailable) {
 		t.Errorf("a new sign-in with Redis full: %d %s, want 503 %s", resp.StatusCode, body, errcode.SessionUnavailable)
 	}
+}
+
+// TestAStoreThatRefusesWritesSpendsNoRefreshToken: a session store that
+// answers reads but refuses writes (a Redis replica after a failover, say):
+// the refresh token is never sent, the request gets SESSION_UNAVAILABLE, and
+// once the store takes writes again the session refreshes as usual.
+func TestAStoreThatRefusesWritesSpendsNoRefreshToken(t *testing.T) {
+	var readOnly atomic.Bool
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{
+		WrapSessions: func(s signin.Store) signin.Store { return readOnlyStore{s, &readOnly} }}})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	env.Fake.ResetStats()
+	readOnly.Store(true)
+	if r := b.query(viewerQuery); r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.SessionUnavailable {
+		t.Errorf("with the store refusing writes: %d %s, want 503 SESSION_UNAVAILABLE", r.Status, r.Raw)
+	}
+	if n := env.Fake.Stats().TokenRequests; n != 0 {
+		t.Errorf("%d requests at the token endpoint while the store refuses writes, want 0", n)
+	}
+	readOnly.Store(false)
+	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
+		t.Errorf("once the store takes writes: %s", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.Refreshes != 1 || st.RefreshReuses != 0 {
+		t.Errorf("%d refreshes and %d spent refresh tokens sent again, want 1 and 0", st.Refreshes, st.RefreshReuses)
+	}
+}
+
+// readOnlyStore refuses writes (Replace: the lease is a store of its own
+// kind) while readOnly is set.
+type readOnlyStore struct {
+	signin.Store
+	readOnly *atomic.Bool
+}
+
+func (s readOnlyStore) Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
+	if s.readOnly.Load() {
+		return false, errors.New("READONLY You can't write against a read only replica")
+	}
+	return s.Store.Replace(ctx, key, val, ttl)
 }
