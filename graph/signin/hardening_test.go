@@ -427,3 +427,34 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	return out
 }
+
+// TestAHugeRetryAfterHoldsTheLongest: a token endpoint's Retry-After too large
+// for a duration (here, seconds that overflow nanoseconds) holds refreshes for
+// the longest backoff, 5 minutes, as any Retry-After over it does; it is not
+// read as a few hundred milliseconds, or as none.
+func TestAHugeRetryAfterHoldsTheLongest(t *testing.T) {
+	for _, ra := range []string{"18446744074", "9223372036854775807", "99999999999999999999"} {
+		t.Run(ra, func(t *testing.T) {
+			env := servicetest.New(t, servicetest.Options{})
+			b := newBrowser(t, env)
+			b.signIn("aisha", "/")
+			env.Fake.ExpireUserTokens()
+			env.Clock.Add(2 * time.Hour)
+			env.Fake.FailTokensRetryAfter(http.StatusTooManyRequests, ra)
+			env.Fake.ResetStats()
+			r := b.query(viewerQuery)
+			secs := -1
+			if len(r.Errors) == 1 {
+				secs, _ = strconv.Atoi(fmt.Sprint(r.Errors[0].Extensions["retryAfter"]))
+			}
+			if secs < 300 || secs > 375 { // 5 minutes, plus up to a quarter
+				t.Errorf("Retry-After: %s → %s, want retryAfter 300 to 375", ra, r.Raw)
+			}
+			env.Clock.Add(4 * time.Minute)
+			b.query(viewerQuery)
+			if got := env.Fake.Stats().TokenRequests; got != 1 {
+				t.Errorf("Retry-After: %s: %d requests at the token endpoint in 4 minutes, want 1", ra, got)
+			}
+		})
+	}
+}
