@@ -24,6 +24,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/graph/signin"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
 // TestSignInsAreBudgeted: each /auth/login sends the browser to the provider
@@ -457,4 +458,45 @@ func TestAHugeRetryAfterHoldsTheLongest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failingSets is a session store that refuses every new key, as a full Redis
+// under noeviction does.
+type failingSets struct{ signin.Store }
+
+func (failingSets) Set(context.Context, string, []byte, time.Duration) error {
+	return errors.New("OOM command not allowed when used memory > 'maxmemory'")
+}
+
+// TestACallbackThatFailsRevokesItsTokens: a callback that exchanged the code
+// but then makes no session (the session store refuses it, or the ID token is
+// not this sign-in's) revokes the refresh token it got: nothing holds it, and
+// it would stay live at the provider for its whole life.
+func TestACallbackThatFailsRevokesItsTokens(t *testing.T) {
+	t.Run("the store refuses the session", func(t *testing.T) {
+		env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store { return failingSets{s} }}})
+		b := newBrowser(t, env)
+		callback := b.authorize("/", "aisha")
+		env.Fake.ResetStats()
+		resp, body := b.do(http.MethodGet, callback.String(), nil, "Accept: application/json")
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, errcode.SessionUnavailable) {
+			t.Errorf("callback with the store refusing: %d %s, want 503 %s", resp.StatusCode, body, errcode.SessionUnavailable)
+		}
+		if st := env.Fake.Stats(); st.CodeExchanges != 1 || st.Revocations != 1 {
+			t.Errorf("%d code exchanges and %d revocations, want 1 and 1", st.CodeExchanges, st.Revocations)
+		}
+	})
+	t.Run("the ID token is not this sign-in's", func(t *testing.T) {
+		env := servicetest.New(t, servicetest.Options{})
+		env.Fake.SetIDTokenFault(fake.IDTokenFault{Nonce: "another"})
+		b := newBrowser(t, env)
+		callback := b.authorize("/", "aisha")
+		env.Fake.ResetStats()
+		if resp, _ := b.do(http.MethodGet, callback.String(), nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("callback with another nonce: %d, want 400", resp.StatusCode)
+		}
+		if st := env.Fake.Stats(); st.CodeExchanges != 1 || st.Revocations != 1 {
+			t.Errorf("%d code exchanges and %d revocations, want 1 and 1", st.CodeExchanges, st.Revocations)
+		}
+	})
 }
