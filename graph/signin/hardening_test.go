@@ -500,3 +500,46 @@ func TestACallbackThatFailsRevokesItsTokens(t *testing.T) {
 		}
 	})
 }
+
+// heldElsewhere is a session store in which, while armed, another replica
+// holds every session's lease and, after the first read, reads fail.
+type heldElsewhere struct {
+	signin.Store
+	armed *atomic.Bool
+	reads *atomic.Int64
+}
+
+func (h heldElsewhere) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if h.armed.Load() && h.reads.Add(1) > 1 {
+		return nil, false, errBroken
+	}
+	return h.Store.Get(ctx, key)
+}
+
+func (h heldElsewhere) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	if h.armed.Load() {
+		return nil, nil, false, nil
+	}
+	return h.Store.Lease(ctx, key, ttl)
+}
+
+// TestAStoreFailingWhileWaitingForARefreshIsSessionUnavailable: a request
+// waiting for another replica's refresh of its session, whose store then
+// fails, is SESSION_UNAVAILABLE like any other failing read, not an internal
+// error.
+func TestAStoreFailingWhileWaitingForARefreshIsSessionUnavailable(t *testing.T) {
+	var armed atomic.Bool
+	var reads atomic.Int64
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store {
+		return heldElsewhere{s, &armed, &reads}
+	}}})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	armed.Store(true)
+	r := b.query(viewerQuery)
+	if r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.SessionUnavailable {
+		t.Errorf("the store failing while a refresh elsewhere is awaited: %d %s, want 503 %s", r.Status, r.Raw, errcode.SessionUnavailable)
+	}
+}

@@ -343,7 +343,7 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 		case <-time.After(25 * time.Millisecond):
 		}
 		if cur, err := s.load(ctx, id); err != nil || cur.Version > seen.Version {
-			return cur, err
+			return cur, storeError(err)
 		}
 	}
 	defer release()
