@@ -268,3 +268,42 @@ func TestAFullStoreKeepsSessionsAndTheirRefreshTokens(t *testing.T) {
 		t.Errorf("a new sign-in with Redis full: %d %s, want 503 %s", resp.StatusCode, body, errcode.SessionUnavailable)
 	}
 }
+
+// TestARefreshSavedThroughThePausedGate: Redis stalls while a session's
+// refresh is at the provider, long enough for the service to leave Redis
+// alone for a while (three timeouts in a row), and is back when the new
+// tokens come: they are saved (Redis answers), not refused by that pause
+// with the session then deleted and its user signed out.
+func TestARefreshSavedThroughThePausedGate(t *testing.T) {
+	redis := servicetest.StartRedisServer(t)
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redis.URL }})
+	b, other := newBrowser(t, env), newBrowser(t, env)
+	b.signIn("aisha", "/")
+	other.signIn("bilal", "/")
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	env.Fake.ResetStats()
+	reached, release := env.Fake.HoldRefreshes()
+	defer release()
+	answer := make(chan servicetest.Response, 1)
+	go func() { answer <- b.query(viewerQuery) }()
+	<-reached // the refresh token is at the provider
+	if err := redis.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // each times out reading its session: the service pauses Redis
+		if r := other.query(viewerQuery); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != errcode.SessionUnavailable {
+			t.Fatalf("a cookie request with Redis frozen: %s", r.Raw)
+		}
+	}
+	if err := redis.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if r := <-answer; viewerName(r) != "aisha" {
+		t.Errorf("the request whose refresh came back with Redis answering again: %s, want aisha", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.Refreshes != 1 || st.RefreshReuses != 0 {
+		t.Errorf("%d refreshes and %d spent refresh tokens sent again, want 1 and 0", st.Refreshes, st.RefreshReuses)
+	}
+}
