@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -502,10 +503,22 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	v.Token = upstream.UserToken(sess.AccessToken())
 	v.Key = Handle(id)
+	// A session found ended by a renewal (the upstream refused its token, and
+	// the provider its refresh) is answered as one found ended before: the
+	// cookie cleared, and why. Renewals may run at once, from several fields.
+	var gone sync.Once
 	v.Renew = func(ctx context.Context, failed upstream.UserToken) (upstream.UserToken, error) {
 		sess, err := s.sessions.Renew(ctx, id, string(failed))
 		switch {
 		case errors.Is(err, ErrSignedOut) || errors.Is(err, ErrNoSession):
+			why := sessionEnded
+			if errors.Is(err, ErrNoSession) {
+				why = unknownSession
+			}
+			gone.Do(func() {
+				s.setCookie(w, sessionCookie, "", -1)
+				w.Header().Set(SessionHeader, why)
+			})
 			return "", ErrSignedOut
 		case err != nil:
 			return "", err // a *viewer.SessionError, or the caller left
