@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -301,16 +302,22 @@ func (s *Service) complete(ctx context.Context, code string, pend pending) (User
 	if err != nil {
 		return User{}, "", errors.New("the code exchange failed: " + refreshFailure(err))
 	}
+	// From here on, a failure makes no session: the refresh token just
+	// issued is revoked, or it would stay live with nothing to use or end it.
+	fail := func(err error) (User, string, error) {
+		s.revoke(context.WithoutCancel(ctx), tok.RefreshToken)
+		return User{}, "", err
+	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
-		return User{}, "", errors.New("no ID token (is openid among SIGNIN_SCOPES?)")
+		return fail(errors.New("no ID token (is openid among SIGNIN_SCOPES?)"))
 	}
 	idt, err := p.verifier.Verify(ctx, rawID)
 	if err != nil {
-		return User{}, "", err
+		return fail(err)
 	}
 	if idt.Nonce != pend.Nonce {
-		return User{}, "", errors.New("the ID token's nonce is not this sign-in's")
+		return fail(errors.New("the ID token's nonce is not this sign-in's"))
 	}
 	var claims struct {
 		Username string `json:"preferred_username"`
@@ -321,7 +328,7 @@ func (s *Service) complete(ctx context.Context, code string, pend pending) (User
 	scopes := strings.Fields(fmtScope(tok.Extra("scope")))
 	id, err := s.sessions.create(ctx, user, scopes, tok, rawID, s.cfg.SessionTTL)
 	if err != nil {
-		return user, "", fmt.Errorf("%w: %w", errSessionStore, err)
+		return fail(fmt.Errorf("%w: %w", errSessionStore, err))
 	}
 	return user, id, nil
 }
@@ -496,10 +503,22 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 	}
 	v.Token = upstream.UserToken(sess.AccessToken())
 	v.Key = Handle(id)
+	// A session found ended by a renewal (the upstream refused its token, and
+	// the provider its refresh) is answered as one found ended before: the
+	// cookie cleared, and why. Renewals may run at once, from several fields.
+	var gone sync.Once
 	v.Renew = func(ctx context.Context, failed upstream.UserToken) (upstream.UserToken, error) {
 		sess, err := s.sessions.Renew(ctx, id, string(failed))
 		switch {
 		case errors.Is(err, ErrSignedOut) || errors.Is(err, ErrNoSession):
+			why := sessionEnded
+			if errors.Is(err, ErrNoSession) {
+				why = unknownSession
+			}
+			gone.Do(func() {
+				s.setCookie(w, sessionCookie, "", -1)
+				w.Header().Set(SessionHeader, why)
+			})
 			return "", ErrSignedOut
 		case err != nil:
 			return "", err // a *viewer.SessionError, or the caller left

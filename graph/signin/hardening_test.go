@@ -24,6 +24,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/graph/signin"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
 )
 
 // TestSignInsAreBudgeted: each /auth/login sends the browser to the provider
@@ -426,4 +427,119 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// TestAHugeRetryAfterHoldsTheLongest: a token endpoint's Retry-After too large
+// for a duration (here, seconds that overflow nanoseconds) holds refreshes for
+// the longest backoff, 5 minutes, as any Retry-After over it does; it is not
+// read as a few hundred milliseconds, or as none.
+func TestAHugeRetryAfterHoldsTheLongest(t *testing.T) {
+	for _, ra := range []string{"18446744074", "9223372036854775807", "99999999999999999999"} {
+		t.Run(ra, func(t *testing.T) {
+			env := servicetest.New(t, servicetest.Options{})
+			b := newBrowser(t, env)
+			b.signIn("aisha", "/")
+			env.Fake.ExpireUserTokens()
+			env.Clock.Add(2 * time.Hour)
+			env.Fake.FailTokensRetryAfter(http.StatusTooManyRequests, ra)
+			env.Fake.ResetStats()
+			r := b.query(viewerQuery)
+			secs := -1
+			if len(r.Errors) == 1 {
+				secs, _ = strconv.Atoi(fmt.Sprint(r.Errors[0].Extensions["retryAfter"]))
+			}
+			if secs < 300 || secs > 375 { // 5 minutes, plus up to a quarter
+				t.Errorf("Retry-After: %s → %s, want retryAfter 300 to 375", ra, r.Raw)
+			}
+			env.Clock.Add(4 * time.Minute)
+			b.query(viewerQuery)
+			if got := env.Fake.Stats().TokenRequests; got != 1 {
+				t.Errorf("Retry-After: %s: %d requests at the token endpoint in 4 minutes, want 1", ra, got)
+			}
+		})
+	}
+}
+
+// failingSets is a session store that refuses every new key, as a full Redis
+// under noeviction does.
+type failingSets struct{ signin.Store }
+
+func (failingSets) Set(context.Context, string, []byte, time.Duration) error {
+	return errors.New("OOM command not allowed when used memory > 'maxmemory'")
+}
+
+// TestACallbackThatFailsRevokesItsTokens: a callback that exchanged the code
+// but then makes no session (the session store refuses it, or the ID token is
+// not this sign-in's) revokes the refresh token it got: nothing holds it, and
+// it would stay live at the provider for its whole life.
+func TestACallbackThatFailsRevokesItsTokens(t *testing.T) {
+	t.Run("the store refuses the session", func(t *testing.T) {
+		env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store { return failingSets{s} }}})
+		b := newBrowser(t, env)
+		callback := b.authorize("/", "aisha")
+		env.Fake.ResetStats()
+		resp, body := b.do(http.MethodGet, callback.String(), nil, "Accept: application/json")
+		if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, errcode.SessionUnavailable) {
+			t.Errorf("callback with the store refusing: %d %s, want 503 %s", resp.StatusCode, body, errcode.SessionUnavailable)
+		}
+		if st := env.Fake.Stats(); st.CodeExchanges != 1 || st.Revocations != 1 {
+			t.Errorf("%d code exchanges and %d revocations, want 1 and 1", st.CodeExchanges, st.Revocations)
+		}
+	})
+	t.Run("the ID token is not this sign-in's", func(t *testing.T) {
+		env := servicetest.New(t, servicetest.Options{})
+		env.Fake.SetIDTokenFault(fake.IDTokenFault{Nonce: "another"})
+		b := newBrowser(t, env)
+		callback := b.authorize("/", "aisha")
+		env.Fake.ResetStats()
+		if resp, _ := b.do(http.MethodGet, callback.String(), nil); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("callback with another nonce: %d, want 400", resp.StatusCode)
+		}
+		if st := env.Fake.Stats(); st.CodeExchanges != 1 || st.Revocations != 1 {
+			t.Errorf("%d code exchanges and %d revocations, want 1 and 1", st.CodeExchanges, st.Revocations)
+		}
+	})
+}
+
+// heldElsewhere is a session store in which, while armed, another replica
+// holds every session's lease and, after the first read, reads fail.
+type heldElsewhere struct {
+	signin.Store
+	armed *atomic.Bool
+	reads *atomic.Int64
+}
+
+func (h heldElsewhere) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if h.armed.Load() && h.reads.Add(1) > 1 {
+		return nil, false, errBroken
+	}
+	return h.Store.Get(ctx, key)
+}
+
+func (h heldElsewhere) Lease(ctx context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
+	if h.armed.Load() {
+		return nil, nil, false, nil
+	}
+	return h.Store.Lease(ctx, key, ttl)
+}
+
+// TestAStoreFailingWhileWaitingForARefreshIsSessionUnavailable: a request
+// waiting for another replica's refresh of its session, whose store then
+// fails, is SESSION_UNAVAILABLE like any other failing read, not an internal
+// error.
+func TestAStoreFailingWhileWaitingForARefreshIsSessionUnavailable(t *testing.T) {
+	var armed atomic.Bool
+	var reads atomic.Int64
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{WrapSessions: func(s signin.Store) signin.Store {
+		return heldElsewhere{s, &armed, &reads}
+	}}})
+	b := newBrowser(t, env)
+	b.signIn("aisha", "/")
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	armed.Store(true)
+	r := b.query(viewerQuery)
+	if r.Status != http.StatusServiceUnavailable || len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != errcode.SessionUnavailable {
+		t.Errorf("the store failing while a refresh elsewhere is awaited: %d %s, want 503 %s", r.Status, r.Raw, errcode.SessionUnavailable)
+	}
 }

@@ -2,6 +2,8 @@ package signin_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -101,6 +103,20 @@ func testSessionsLiveInRedis(t *testing.T, redisURL string) {
 	br.signIn("bilal", "/")
 	id := br.cookie()
 	for k, v := range servicetest.RedisKeys(t, servicetest.RedisClient(t, redisURL)) {
+		// The sealed tokens are read as the bytes they are: as base64, a
+		// ciphertext this long holds "eyJ" by chance in one session of 200.
+		var stored map[string]any
+		if json.Unmarshal([]byte(v), &stored) == nil {
+			if sealed, ok := stored["sealed"].(string); ok {
+				raw, err := base64.StdEncoding.DecodeString(sealed)
+				if err != nil {
+					t.Fatalf("the sealed tokens under %q: %v", k, err)
+				}
+				delete(stored, "sealed")
+				rest, _ := json.Marshal(stored)
+				v = string(rest) + string(raw)
+			}
+		}
 		if containsAny(k+v, id, "demo-", "eyJ") {
 			t.Errorf("Redis holds the session id or a token in the clear under %q", k)
 		}
@@ -297,6 +313,45 @@ func TestAStoreThatRefusesWritesSpendsNoRefreshToken(t *testing.T) {
 	readOnly.Store(false)
 	if r := b.query(viewerQuery); viewerName(r) != "aisha" {
 		t.Errorf("once the store takes writes: %s", r.Raw)
+	}
+	if st := env.Fake.Stats(); st.Refreshes != 1 || st.RefreshReuses != 0 {
+		t.Errorf("%d refreshes and %d spent refresh tokens sent again, want 1 and 0", st.Refreshes, st.RefreshReuses)
+	}
+}
+
+// TestARefreshSavedThroughThePausedGate: Redis stalls while a session's
+// refresh is at the provider, long enough for the service to leave Redis
+// alone for a while (three timeouts in a row), and is back when the new
+// tokens come: they are saved (Redis answers), not refused by that pause
+// with the session then deleted and its user signed out.
+func TestARefreshSavedThroughThePausedGate(t *testing.T) {
+	redis := servicetest.StartRedisServer(t)
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RedisURL = redis.URL }})
+	b, other := newBrowser(t, env), newBrowser(t, env)
+	b.signIn("aisha", "/")
+	other.signIn("bilal", "/")
+	env.Fake.ExpireUserTokens()
+	env.Clock.Add(2 * time.Hour)
+	env.Fake.ResetStats()
+	reached, release := env.Fake.HoldRefreshes()
+	defer release()
+	answer := make(chan servicetest.Response, 1)
+	go func() { answer <- b.query(viewerQuery) }()
+	<-reached // the refresh token is at the provider
+	if err := redis.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 { // each times out reading its session: the service pauses Redis
+		if r := other.query(viewerQuery); len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != errcode.SessionUnavailable {
+			t.Fatalf("a cookie request with Redis frozen: %s", r.Raw)
+		}
+	}
+	if err := redis.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if r := <-answer; viewerName(r) != "aisha" {
+		t.Errorf("the request whose refresh came back with Redis answering again: %s, want aisha", r.Raw)
 	}
 	if st := env.Fake.Stats(); st.Refreshes != 1 || st.RefreshReuses != 0 {
 		t.Errorf("%d refreshes and %d spent refresh tokens sent again, want 1 and 0", st.Refreshes, st.RefreshReuses)

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
@@ -342,7 +343,7 @@ func (s *Sessions) refreshLeased(ctx context.Context, id string, seen *Session) 
 		case <-time.After(25 * time.Millisecond):
 		}
 		if cur, err := s.load(ctx, id); err != nil || cur.Version > seen.Version {
-			return cur, err
+			return cur, storeError(err)
 		}
 	}
 	defer release()
@@ -455,8 +456,10 @@ func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		return time.Duration(max(n, 0)) * time.Second
+	// Seconds too many for a Duration (ParseInt gives the nearest bound on
+	// ErrRange) are the longest one: the caller caps it.
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		return time.Duration(min(max(n, 0), math.MaxInt64/int64(time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0)

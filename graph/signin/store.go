@@ -148,9 +148,11 @@ func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (f
 // a Sentinel-managed primary. Each call touches one key, so no key needs a
 // hash tag on a cluster. cleanup
 // marks the context of the calls that undo state (Delete, a lease's release)
-// so that they reach Redis even while the client pauses it after failures: a
-// session left behind would keep a spent refresh token, a lease left behind
-// would hold up the next refresh. nil: the calls go as they are.
+// or must not be lost (Replace, which saves a refreshed session) so that they
+// reach Redis even while the client pauses it after failures: a session left
+// behind would keep a spent refresh token, a lease left behind would hold up
+// the next refresh, and a refreshed session not saved is ended. (Replace only
+// follows a read that reached Redis.) nil: the calls go as they are.
 func NewRedisStore(c redis.UniversalClient, cleanup func(context.Context) context.Context) Store {
 	if cleanup == nil {
 		cleanup = func(ctx context.Context) context.Context { return ctx }
@@ -176,7 +178,7 @@ func (r redisStore) Set(ctx context.Context, key string, val []byte, ttl time.Du
 }
 
 func (r redisStore) Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (bool, error) {
-	n, err := replaceEvenIfFull.Run(ctx, r.c, []string{key}, val, ttl.Milliseconds()).Int()
+	n, err := replaceEvenIfFull.Run(r.cleanup(ctx), r.c, []string{key}, val, ttl.Milliseconds()).Int()
 	return n == 1, err
 }
 

@@ -177,3 +177,26 @@ func TestAWebAppIsToldWhyItIsNotSignedIn(t *testing.T) {
 		}
 	}
 }
+
+// TestASessionEndedMidRequestSaysSo: a session the provider ended, found when
+// the upstream refuses its access token before it expires (revoked there) and
+// the refresh is refused too, answers as one found ended before the call:
+// UNAUTHENTICATED, Reflect-Session: ended, and the cookie cleared; not a bare
+// error, then "unknown" on the next request.
+func TestASessionEndedMidRequestSaysSo(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	b := newBrowser(t, env)
+	b.signIn("fatima", "/")
+	env.Fake.RevokeSignIns() // the access token is refused, and so is the refresh token
+	r := b.query(viewerQuery)
+	if len(r.Errors) == 0 || r.Errors[0].Extensions["code"] != errcode.Unauthenticated || r.Header.Get("Reflect-Session") != "ended" {
+		t.Errorf("a query whose session the provider ended: %s, Reflect-Session %q; want UNAUTHENTICATED, ended", r.Raw, r.Header.Get("Reflect-Session"))
+	}
+	cleared := false
+	for _, c := range r.Header.Values("Set-Cookie") {
+		cleared = cleared || strings.HasPrefix(c, "reflect_session=;") && strings.Contains(c, "Max-Age=0")
+	}
+	if !cleared {
+		t.Errorf("the session cookie is not cleared: Set-Cookie %q", r.Header.Values("Set-Cookie"))
+	}
+}
