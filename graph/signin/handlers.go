@@ -55,6 +55,9 @@ const maxPending = 4
 // the name is a short hash of its state.
 const pendingPrefix = "reflect_signin_"
 
+// claimKey marks a sign-in's state used, once its callback came.
+func claimKey(stateHash string) string { return "reflect-graphql:signin:used:" + stateHash }
+
 func pendingName(state string) string { return pendingPrefix + idHash(state)[:16] }
 
 func pendingKey(clientSecret string) []byte {
@@ -248,6 +251,22 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 		}
 		s.cfg.Observer.SignInStep("callback", "not_completed")
 		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, msg)
+		return
+	}
+	// The code is exchanged once per sign-in, on whichever replica: a
+	// callback sent again with its cookie (a retried navigation, a copy)
+	// would have the provider take the code for stolen and revoke what it
+	// issued, ending the session the first callback made.
+	first, err := s.cfg.Store.Claim(ctx, claimKey(pend.State), time.Unix(pend.Expires, 0).Sub(s.cfg.Now())+time.Minute)
+	if err != nil {
+		s.cfg.Logger.ErrorContext(ctx, "signin: the session store cannot mark a sign-in used", "err", err.Error())
+		s.cfg.Observer.SignInStep("callback", "session_store")
+		s.fail(w, r, http.StatusServiceUnavailable, errcode.SessionUnavailable, "sign-in cannot complete right now (the session store is failing or full); sign in again later")
+		return
+	}
+	if !first {
+		s.cfg.Observer.SignInStep("callback", "unknown_state")
+		s.fail(w, r, http.StatusBadRequest, errcode.SignInFailed, "this sign-in was already completed; sign in again")
 		return
 	}
 	sess, id, err := s.complete(ctx, q.Get("code"), pend)

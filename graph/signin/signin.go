@@ -104,6 +104,11 @@ func (o observedStore) Replace(ctx context.Context, key string, val []byte, ttl 
 	return ok, o.note("write", err)
 }
 
+func (o observedStore) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	first, err := o.Store.Claim(ctx, key, ttl)
+	return first, o.note("write", err)
+}
+
 func (o observedStore) Delete(ctx context.Context, key string) error {
 	return o.note("delete", o.Store.Delete(ctx, key))
 }

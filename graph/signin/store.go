@@ -22,6 +22,10 @@ type Store interface {
 	// refresh token is spent, and a session replaced by itself grows nothing.
 	Replace(ctx context.Context, key string, val []byte, ttl time.Duration) (ok bool, err error)
 	Delete(ctx context.Context, key string) error
+	// Claim marks key for ttl and reports whether this call was the first to
+	// (a sign-in's state, so that its code is exchanged once). A memory store
+	// keeps a bounded number of claims, forgetting the oldest first.
+	Claim(ctx context.Context, key string, ttl time.Duration) (first bool, err error)
 	// Lease takes key for ttl if nobody holds it, even in a full store (a
 	// lease is a few bytes, and without one no session could be refreshed).
 	// While held, renew extends it by ttl (false: it was lost); release gives
@@ -31,7 +35,7 @@ type Store interface {
 
 // NewMemoryStore is a Store in this process's memory; now is the clock.
 func NewMemoryStore(now func() time.Time) Store {
-	return &memoryStore{now: now, items: map[string]memoryItem{}}
+	return &memoryStore{now: now, items: map[string]memoryItem{}, claims: map[string]time.Time{}}
 }
 
 type memoryItem struct {
@@ -44,6 +48,11 @@ type memoryStore struct {
 	mu    sync.Mutex
 	items map[string]memoryItem
 	sets  int // since the last sweep of expired items
+	// claims are apart from items, so that claims (one per sign-in
+	// completed, which anyone may start) never take a session's room; past
+	// maxClaims the oldest is forgotten.
+	claims     map[string]time.Time // key: until
+	claimOrder []string
 }
 
 func (m *memoryStore) getLocked(key string) ([]byte, bool) {
@@ -112,6 +121,27 @@ func (m *memoryStore) Delete(_ context.Context, key string) error {
 	defer m.mu.Unlock()
 	delete(m.items, key)
 	return nil
+}
+
+// maxClaims bounds the memory store's claims. Forgetting one only lets its
+// sign-in's callback be sent twice, which the provider answers by refusing
+// the code (and revoking what it issued for it).
+const maxClaims = 100_000
+
+func (m *memoryStore) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	if until, ok := m.claims[key]; ok && now.Before(until) {
+		return false, nil
+	}
+	for len(m.claimOrder) > 0 && (len(m.claims) >= maxClaims || !now.Before(m.claims[m.claimOrder[0]])) {
+		delete(m.claims, m.claimOrder[0])
+		m.claimOrder = m.claimOrder[1:]
+	}
+	m.claims[key] = now.Add(ttl)
+	m.claimOrder = append(m.claimOrder, key)
+	return true, nil
 }
 
 func (m *memoryStore) Lease(_ context.Context, key string, ttl time.Duration) (func(context.Context) bool, func(), bool, error) {
@@ -184,6 +214,10 @@ func (r redisStore) Replace(ctx context.Context, key string, val []byte, ttl tim
 
 func (r redisStore) Delete(ctx context.Context, key string) error {
 	return r.c.Del(r.cleanup(ctx), key).Err()
+}
+
+func (r redisStore) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	return r.c.SetNX(ctx, key, "1", ttl).Result()
 }
 
 // Renewing and releasing check the owner first, in one step: a lease that
