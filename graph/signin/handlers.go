@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -46,10 +47,13 @@ type pending struct {
 	Expires  int64  `json:"e"` // unix seconds
 }
 
-// maxPending bounds the sign-ins one browser may have under way at once (tabs,
-// abandoned attempts): past it the oldest are dropped, so that the cookies
-// stay a small part of every request's headers.
-const maxPending = 4
+// maxPending and maxPendingBytes bound the sign-ins one browser may have under
+// way at once (tabs, abandoned attempts): past them the oldest are dropped,
+// so that the cookies stay a small part of every request's headers.
+const (
+	maxPending      = 4
+	maxPendingBytes = 6000
+)
 
 // pendingPrefix starts the name of every pending sign-in's cookie; the rest of
 // the name is a short hash of its state.
@@ -176,7 +180,6 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state, nonce, verifier := randomHex(), randomHex(), oauth2.GenerateVerifier()
-	s.dropOldPending(w, r)
 	name := pendingName(state)
 	pend := pending{Verifier: verifier, Nonce: nonce, ReturnTo: s.safeReturn(r.URL.Query().Get("returnTo")),
 		State: idHash(state), Expires: s.cfg.Now().Add(stateTTL).Unix()}
@@ -187,17 +190,21 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 		pend.ReturnTo = "/"
 		sealed = s.sealPending(s.cookieName(name), pend)
 	}
+	s.dropOldPending(w, r, len(s.cookieName(name))+len(sealed))
 	s.setCookie(w, name, sealed, stateTTL)
 	s.cfg.Observer.SignInStep("login", "ok")
 	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
 }
 
-// dropOldPending clears the browser's pending sign-ins beyond maxPending-1
-// (the oldest first, and any that is expired or not this service's), making
-// room for the one being started.
-func (s *Service) dropOldPending(w http.ResponseWriter, r *http.Request) {
+// dropOldPending clears the oldest of the browser's pending sign-ins, so that
+// with the one being started (of newSize bytes) there are at most maxPending,
+// of at most maxPendingBytes in all: proxies refuse requests whose headers
+// are long (nginx's default line is 8 KiB). Cookies this service cannot open
+// (another service's on the same host, or expired) are left alone.
+func (s *Service) dropOldPending(w http.ResponseWriter, r *http.Request, newSize int) {
 	type held struct {
 		base    string
+		size    int
 		expires int64
 	}
 	var all []held
@@ -206,19 +213,20 @@ func (s *Service) dropOldPending(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(c.Name, prefix) {
 			continue
 		}
-		base := strings.TrimPrefix(c.Name, s.cookieName(""))
-		p, ok := s.openPending(c.Name, c.Value)
-		if !ok {
-			s.setCookie(w, base, "", -1)
+		if p, ok := s.openPending(c.Name, c.Value); ok {
+			all = append(all, held{strings.TrimPrefix(c.Name, s.cookieName("")), len(c.Name) + len(c.Value), p.Expires})
+		}
+	}
+	// Newest first: by expiry, then by the order browsers send cookies in
+	// (oldest created first, RFC 6265 5.4).
+	slices.Reverse(all)
+	slices.SortStableFunc(all, func(a, b held) int { return cmp.Compare(b.expires, a.expires) })
+	kept, bytes := 1, newSize
+	for _, h := range all {
+		if kept < maxPending && bytes+h.size <= maxPendingBytes {
+			kept, bytes = kept+1, bytes+h.size
 			continue
 		}
-		all = append(all, held{base, p.Expires})
-	}
-	if len(all) < maxPending {
-		return
-	}
-	slices.SortFunc(all, func(a, b held) int { return cmp.Compare(a.expires, b.expires) })
-	for _, h := range all[:len(all)-(maxPending-1)] {
 		s.setCookie(w, h.base, "", -1)
 	}
 }
@@ -434,8 +442,9 @@ func (s *Service) session(w http.ResponseWriter, r *http.Request) {
 		s.setCookie(w, sessionCookie, "", -1)
 		signedOut(w, sessionEnded)
 	case err != nil:
-		s.cfg.Logger.WarnContext(r.Context(), "signin: /auth/session cannot use the session", "session", Handle(id), "err", err.Error())
+		s.cfg.Logger.Log(r.Context(), sessionLogLevel(err), "signin: /auth/session cannot use the session", "session", Handle(id), "err", err.Error())
 		code, msg, _ := errcode.Classify(err)
+		setRetryAfter(w, err)
 		s.fail(w, r, http.StatusServiceUnavailable, code, msg)
 	default:
 		writeJSON(w, http.StatusOK, map[string]any{"signedIn": true, "user": sess.User, "scopes": sess.Scopes,
@@ -509,14 +518,11 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 		w.Header().Set(SessionHeader, sessionEnded)
 		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
 	case serr != nil:
-		s.cfg.Logger.WarnContext(r.Context(), "signin: a cookie request cannot use its session", "session", Handle(id), "err", serr.Error())
+		s.cfg.Logger.Log(r.Context(), sessionLogLevel(serr), "signin: a cookie request cannot use its session", "session", Handle(id), "err", serr.Error())
 		code, msg, _ := errcode.Classify(serr)
 		e := errcode.New(code, msg)
-		var se *viewer.SessionError
-		if errors.As(serr, &se) && se.RetryAfter > 0 {
-			secs := int(math.Ceil(se.RetryAfter.Seconds()))
+		if secs := setRetryAfter(w, serr); secs > 0 {
 			e.Extensions["retryAfter"] = secs
-			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 		return http.StatusServiceUnavailable, e
 	}
@@ -545,6 +551,27 @@ func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer
 		return upstream.UserToken(sess.AccessToken()), nil
 	}
 	return 0, nil
+}
+
+// setRetryAfter sets Retry-After from a session's error that says when to
+// retry, and returns its seconds (0: none).
+func setRetryAfter(w http.ResponseWriter, err error) int {
+	var se *viewer.SessionError
+	if !errors.As(err, &se) || se.RetryAfter <= 0 {
+		return 0
+	}
+	secs := int(math.Ceil(se.RetryAfter.Seconds()))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
+}
+
+// sessionLogLevel: a warning, but a debug record for a request of a session
+// backing off (the failure that started it was warned of).
+func sessionLogLevel(err error) slog.Level {
+	if errors.Is(err, errBackingOff) {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
 }
 
 var failPage = template.Must(template.New("fail").Parse(`<!doctype html>

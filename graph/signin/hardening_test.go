@@ -306,6 +306,32 @@ func TestPendingSignInsAreTheBrowsers(t *testing.T) {
 	if resp, _ := b.do(http.MethodGet, callbacks[5].String(), nil); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the newest sign-in: %d, want 303", resp.StatusCode)
 	}
+
+	// Long returnTo values: the pending cookies stay within 6,000 bytes in
+	// all (a proxy's header line is often 8 KiB), the newest kept; a cookie
+	// of the same prefix that this service cannot open is left alone.
+	long := newBrowser(t, env)
+	foreign := &http.Cookie{Name: "reflect_signin_0123456789abcdef", Value: "another-service"}
+	long.c.Jar.SetCookies(u, []*http.Cookie{foreign})
+	var last *url.URL
+	for i := range 4 {
+		last = long.authorize(fmt.Sprintf("/%d/%s", i, strings.Repeat("p", 1900)), "aisha")
+	}
+	total, kept, foreignKept := 0, 0, false
+	for _, c := range long.c.Jar.Cookies(u) {
+		switch {
+		case c.Name == foreign.Name:
+			foreignKept = true
+		case strings.HasPrefix(c.Name, "reflect_signin_"):
+			total, kept = total+len(c.Name)+len(c.Value), kept+1
+		}
+	}
+	if total > 6000 || kept < 1 || !foreignKept {
+		t.Errorf("%d pending cookies of %d bytes in all (want at most 6,000), another service's kept: %v", kept, total, foreignKept)
+	}
+	if resp, _ := long.do(http.MethodGet, last.String(), nil); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/3/") {
+		t.Errorf("the newest of the long sign-ins: %d %s, want 303 to /3/…", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
 
 // TestAuthRoutesShowInLogsAndMetrics: every /auth/* request writes an access-log

@@ -211,6 +211,11 @@ func TestAFailingProviderGetsOneRefreshPerBackoff(t *testing.T) {
 		t.Errorf("the answers' retryAfter: %v, want one on each", ra)
 	}
 	refreshes(1, "40 requests on two replicas")
+	session := servicetest.Do(t, newRequest(t, http.MethodGet, b.Base+"/auth/session", "", cookie))
+	if session.Status != http.StatusServiceUnavailable || session.Header.Get("Retry-After") == "" {
+		t.Errorf("/auth/session while backing off: %d, Retry-After %q, want 503 with one", session.Status, session.Header.Get("Retry-After"))
+	}
+	refreshes(1, "and /auth/session")
 	a.Clock.Add(3 * time.Second) // past the first backoff: 2 s, plus up to a quarter
 	herd(40)
 	refreshes(2, "40 more after the first backoff")

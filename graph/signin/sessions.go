@@ -232,8 +232,12 @@ func (s *Sessions) backingOff(sess *Session) error {
 		return nil
 	}
 	s.obs.SessionRefresh("backoff")
-	return &viewer.SessionError{RetryAfter: wait, Err: fmt.Errorf("the token endpoint failed %d time(s) in a row; next try in %s", sess.Failures, wait.Round(time.Second))}
+	return &viewer.SessionError{RetryAfter: wait, Err: fmt.Errorf("%w: the token endpoint failed %d time(s) in a row; next try in %s", errBackingOff, sess.Failures, wait.Round(time.Second))}
 }
+
+// errBackingOff: a request of a session left alone after a failed refresh
+// (logged as a debug record: a herd of them is what the backoff answers).
+var errBackingOff = errors.New("backing off")
 
 // Renew returns the session with another access token than failed, which the
 // upstream refused: the one another request already got, or a refreshed one.
