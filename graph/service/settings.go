@@ -115,7 +115,7 @@ func (c *Config) settings() []setting {
 		{name: "REDIS_URL", shown: "—", parse: c.parseRedisURL(&c.RedisURL), value: redisShown(&c.RedisURL),
 			doc: "`redis://`, `rediss://` or `unix://` URL, or a Redis Cluster's or a Sentinel's (see Deploying): persisted queries and the room cache (when on) shared by all replicas, and sign-in's sessions unless `SESSION_REDIS_URL` names another (default: in memory)"},
 		{name: "SESSION_REDIS_URL", shown: "`REDIS_URL`", parse: c.parseRedisURL(&c.SessionRedisURL), value: redisShown(&c.SessionRedisURL),
-			doc: "a Redis for sign-in alone (sessions, refresh leases), in the same forms: run it with `maxmemory-policy noeviction`, and `REDIS_URL`'s with `allkeys-lru`, so that nothing a caller stores can evict a session"},
+			doc: "a Redis (7.0 or later: a refresh is saved by a script flagged `allow-oom`) for sign-in alone (sessions, refresh leases, the states of completed sign-ins), in the same forms: run it with `maxmemory-policy noeviction`, and `REDIS_URL`'s with `allkeys-lru`, so that nothing a caller stores can evict a session"},
 		durSetting("APQ_TTL", &c.APQTTL, "",
 			"how long a persisted query registered by a proven caller stays after its registration or last use (others': 10 minutes)"),
 		strSetting("PERSISTED_DOCUMENTS", &c.PersistedDocuments, "—",
