@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/quranfoundation/reflect-graphql/graph/model"
 	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
@@ -25,10 +27,20 @@ func roomConnection(r paging.Result[upstream.Room], info *model.PageInfo) *model
 	return &model.RoomConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
-func memberConnection(r paging.Result[upstream.Member], info *model.PageInfo) *model.RoomMemberConnection {
-	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.Member) *model.RoomMemberEdge {
-		return &model.RoomMemberEdge{Cursor: c, Node: n}
+// memberConnection puts each member's person on the node and their role in
+// the room on the edge.
+func (rs *Resolver) memberConnection(ctx context.Context, r paging.Result[upstream.Member], info *model.PageInfo) *model.RoomMemberConnection {
+	members, edges := nodesAndEdges(r, func(c string, n *upstream.Member) *model.RoomMemberEdge {
+		e := &model.RoomMemberEdge{Cursor: c}
+		if n != nil {
+			e.Node, e.IsAdmin, e.IsOwner, e.IsActive = rs.person(ctx, n.AsUser()), n.IsAdmin, n.IsOwner, n.IsActive
+		}
+		return e
 	})
+	nodes := make([]*model.Person, len(members))
+	for i, e := range edges {
+		nodes[i] = e.Node
+	}
 	return &model.RoomMemberConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
@@ -44,7 +56,17 @@ func commentConnection(r paging.Result[upstream.Comment], info *model.PageInfo) 
 	return &model.CommentConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }
 
-func userConnection(r paging.Result[upstream.User], info *model.PageInfo) *model.UserConnection {
-	nodes, edges := nodesAndEdges(r, func(c string, n *upstream.User) *model.UserEdge { return &model.UserEdge{Cursor: c, Node: n} })
+func (rs *Resolver) userConnection(ctx context.Context, r paging.Result[upstream.User], info *model.PageInfo) *model.UserConnection {
+	_, edges := nodesAndEdges(r, func(c string, n *upstream.User) *model.UserEdge {
+		e := &model.UserEdge{Cursor: c}
+		if n != nil {
+			e.Node = rs.person(ctx, *n)
+		}
+		return e
+	})
+	nodes := make([]*model.Person, len(edges))
+	for i, e := range edges {
+		nodes[i] = e.Node
+	}
 	return &model.UserConnection{Nodes: nodes, Edges: edges, PageInfo: info, TotalCount: r.Total}
 }

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -30,13 +31,13 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Comment() CommentResolver
 	Mutation() MutationResolver
 	Post() PostResolver
 	Query() QueryResolver
 	Room() RoomResolver
-	RoomMember() RoomMemberResolver
+	Tag() TagResolver
 	User() UserResolver
-	UserSummary() UserSummaryResolver
 	Viewer() ViewerResolver
 }
 
@@ -53,12 +54,13 @@ type ComplexityRoot struct {
 	}
 
 	Comment struct {
-		AuthorSummary func(childComplexity int) int
-		Body          func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		ID            func(childComplexity int) int
-		IsPrivate     func(childComplexity int) int
-		RepliesCount  func(childComplexity int) int
+		Author       func(childComplexity int) int
+		Body         func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		IsPrivate    func(childComplexity int) int
+		NodeID       func(childComplexity int) int
+		RepliesCount func(childComplexity int) int
 	}
 
 	CommentConnection struct {
@@ -90,7 +92,7 @@ type ComplexityRoot struct {
 	}
 
 	Post struct {
-		AuthorSummary func(childComplexity int) int
+		Author        func(childComplexity int) int
 		Body          func(childComplexity int) int
 		Comments      func(childComplexity int, first *int, after *string) int
 		CommentsCount func(childComplexity int) int
@@ -99,6 +101,7 @@ type ComplexityRoot struct {
 		IsLiked       func(childComplexity int) int
 		IsSaved       func(childComplexity int) int
 		LikesCount    func(childComplexity int) int
+		NodeID        func(childComplexity int) int
 		PublishedAt   func(childComplexity int) int
 		References    func(childComplexity int) int
 		Room          func(childComplexity int) int
@@ -121,6 +124,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Node        func(childComplexity int, nodeID string) int
+		Nodes       func(childComplexity int, nodeIds []string) int
 		Post        func(childComplexity int, id string) int
 		Room        func(childComplexity int, id *string, url *string, subdomain *string) int
 		Rooms       func(childComplexity int, ids []string) int
@@ -147,6 +152,7 @@ type ComplexityRoot struct {
 		MutualFollowers      func(childComplexity int) int
 		MutualFollowersCount func(childComplexity int) int
 		Name                 func(childComplexity int) int
+		NodeID               func(childComplexity int) int
 		OwnerID              func(childComplexity int) int
 		Posts                func(childComplexity int, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) int
 		PostsCount           func(childComplexity int) int
@@ -168,21 +174,6 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
-	RoomMember struct {
-		AvatarURLs     func(childComplexity int) int
-		FirstName      func(childComplexity int) int
-		FollowersCount func(childComplexity int) int
-		ID             func(childComplexity int) int
-		IsActive       func(childComplexity int) int
-		IsAdmin        func(childComplexity int) int
-		IsFollowed     func(childComplexity int) int
-		IsOwner        func(childComplexity int) int
-		LastName       func(childComplexity int) int
-		Profile        func(childComplexity int) int
-		Username       func(childComplexity int) int
-		Verified       func(childComplexity int) int
-	}
-
 	RoomMemberConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -191,17 +182,22 @@ type ComplexityRoot struct {
 	}
 
 	RoomMemberEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
+		Cursor   func(childComplexity int) int
+		IsActive func(childComplexity int) int
+		IsAdmin  func(childComplexity int) int
+		IsOwner  func(childComplexity int) int
+		Node     func(childComplexity int) int
 	}
 
 	RoomPayload struct {
-		Room func(childComplexity int) int
+		Room   func(childComplexity int) int
+		Viewer func(childComplexity int) int
 	}
 
 	Tag struct {
-		ID   func(childComplexity int) int
-		Name func(childComplexity int) int
+		ID     func(childComplexity int) int
+		Name   func(childComplexity int) int
+		NodeID func(childComplexity int) int
 	}
 
 	User struct {
@@ -217,13 +213,17 @@ type ComplexityRoot struct {
 		ID                   func(childComplexity int) int
 		IsAdmin              func(childComplexity int) int
 		JoiningYear          func(childComplexity int) int
+		LanguageID           func(childComplexity int) int
 		LanguageIsoCode      func(childComplexity int) int
 		LastName             func(childComplexity int) int
 		LikesCount           func(childComplexity int) int
 		MutualFollowers      func(childComplexity int) int
 		MutualFollowersCount func(childComplexity int) int
+		NodeID               func(childComplexity int) int
+		PostAs               func(childComplexity int) int
 		Posts                func(childComplexity int, first *int, after *string, sortBy *upstream.PostSort) int
 		PostsCount           func(childComplexity int) int
+		Profile              func(childComplexity int) int
 		Settings             func(childComplexity int) int
 		Username             func(childComplexity int) int
 		Verified             func(childComplexity int) int
@@ -242,7 +242,8 @@ type ComplexityRoot struct {
 	}
 
 	UserPayload struct {
-		User func(childComplexity int) int
+		User   func(childComplexity int) int
+		Viewer func(childComplexity int) int
 	}
 
 	UserSettings struct {
@@ -251,29 +252,6 @@ type ComplexityRoot struct {
 		HideFollowSuggestion         func(childComplexity int) int
 		ReflectionLanguages          func(childComplexity int) int
 		ShowFollowFeaturedSuggestion func(childComplexity int) int
-	}
-
-	UserSummary struct {
-		AvatarURLs       func(childComplexity int) int
-		Bio              func(childComplexity int) int
-		Country          func(childComplexity int) int
-		FirstName        func(childComplexity int) int
-		Followed         func(childComplexity int) int
-		FollowersCount   func(childComplexity int) int
-		ID               func(childComplexity int) int
-		IsAdmin          func(childComplexity int) int
-		KnownCreatedAt   func(childComplexity int) int
-		KnownJoiningYear func(childComplexity int) int
-		LanguageID       func(childComplexity int) int
-		LanguageIsoCode  func(childComplexity int) int
-		LastName         func(childComplexity int) int
-		LikesCount       func(childComplexity int) int
-		PostAs           func(childComplexity int) int
-		PostsCount       func(childComplexity int) int
-		Profile          func(childComplexity int) int
-		Settings         func(childComplexity int) int
-		Username         func(childComplexity int) int
-		Verified         func(childComplexity int) int
 	}
 
 	VerseRange struct {
@@ -293,6 +271,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CommentResolver interface {
+	NodeID(ctx context.Context, obj *upstream.Comment) (string, error)
+
+	Author(ctx context.Context, obj *upstream.Comment) (*model.Person, error)
+}
 type MutationResolver interface {
 	JoinRoom(ctx context.Context, id string) (*model.RoomPayload, error)
 	LeaveRoom(ctx context.Context, id string) (*model.RoomPayload, error)
@@ -302,6 +285,9 @@ type MutationResolver interface {
 	UnfollowUser(ctx context.Context, id string) (*model.UserPayload, error)
 }
 type PostResolver interface {
+	NodeID(ctx context.Context, obj *upstream.Post) (string, error)
+
+	Author(ctx context.Context, obj *upstream.Post) (*model.Person, error)
 	Room(ctx context.Context, obj *upstream.Post) (*upstream.Room, error)
 	Visibility(ctx context.Context, obj *upstream.Post) (*model.PostVisibility, error)
 
@@ -312,26 +298,30 @@ type QueryResolver interface {
 	Rooms(ctx context.Context, ids []string) ([]*upstream.Room, error)
 	SearchRooms(ctx context.Context, query string, typeArg *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error)
 	Post(ctx context.Context, id string) (*upstream.Post, error)
-	User(ctx context.Context, id *string, username *string) (*upstream.Profile, error)
+	Node(ctx context.Context, nodeID string) (model.Node, error)
+	Nodes(ctx context.Context, nodeIds []string) ([]model.Node, error)
+	User(ctx context.Context, id *string, username *string) (*model.Person, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 }
 type RoomResolver interface {
+	NodeID(ctx context.Context, obj *upstream.Room) (string, error)
+
+	MutualFollowers(ctx context.Context, obj *upstream.Room) ([]*model.Person, error)
 	Members(ctx context.Context, obj *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error)
 	Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error)
 }
-type RoomMemberResolver interface {
-	Profile(ctx context.Context, obj *upstream.Member) (*upstream.Profile, error)
+type TagResolver interface {
+	NodeID(ctx context.Context, obj *upstream.Tag) (string, error)
 }
 type UserResolver interface {
-	Followers(ctx context.Context, obj *upstream.Profile, first *int, after *string) (*model.UserConnection, error)
-	Following(ctx context.Context, obj *upstream.Profile, first *int, after *string) (*model.UserConnection, error)
-	Posts(ctx context.Context, obj *upstream.Profile, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error)
-}
-type UserSummaryResolver interface {
-	Profile(ctx context.Context, obj *upstream.User) (*upstream.Profile, error)
+	MutualFollowers(ctx context.Context, obj *model.Person) ([]*model.Person, error)
+
+	Followers(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error)
+	Following(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error)
+	Posts(ctx context.Context, obj *model.Person, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error)
 }
 type ViewerResolver interface {
-	User(ctx context.Context, obj *model.Viewer) (*upstream.Profile, error)
+	User(ctx context.Context, obj *model.Viewer) (*model.Person, error)
 	JoinedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error)
 	ManagedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error)
 }
@@ -386,11 +376,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.AvatarUrls.Thumb(childComplexity), true
 
 	case "Comment.author":
-		if e.ComplexityRoot.Comment.AuthorSummary == nil {
+		if e.ComplexityRoot.Comment.Author == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Comment.AuthorSummary(childComplexity), true
+		return e.ComplexityRoot.Comment.Author(childComplexity), true
 	case "Comment.body":
 		if e.ComplexityRoot.Comment.Body == nil {
 			break
@@ -415,6 +405,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Comment.IsPrivate(childComplexity), true
+	case "Comment.nodeId":
+		if e.ComplexityRoot.Comment.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comment.NodeID(childComplexity), true
 	case "Comment.repliesCount":
 		if e.ComplexityRoot.Comment.RepliesCount == nil {
 			break
@@ -553,11 +549,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
 	case "Post.author":
-		if e.ComplexityRoot.Post.AuthorSummary == nil {
+		if e.ComplexityRoot.Post.Author == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Post.AuthorSummary(childComplexity), true
+		return e.ComplexityRoot.Post.Author(childComplexity), true
 	case "Post.body":
 		if e.ComplexityRoot.Post.Body == nil {
 			break
@@ -611,6 +607,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Post.LikesCount(childComplexity), true
+	case "Post.nodeId":
+		if e.ComplexityRoot.Post.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Post.NodeID(childComplexity), true
 	case "Post.publishedAt":
 		if e.ComplexityRoot.Post.PublishedAt == nil {
 			break
@@ -692,6 +694,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostEdge.Node(childComplexity), true
 
+	case "Query.node":
+		if e.ComplexityRoot.Query.Node == nil {
+			break
+		}
+
+		args, err := ec.field_Query_node_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Node(childComplexity, args["nodeId"].(string)), true
+	case "Query.nodes":
+		if e.ComplexityRoot.Query.Nodes == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Nodes(childComplexity, args["nodeIds"].([]string)), true
 	case "Query.post":
 		if e.ComplexityRoot.Query.Post == nil {
 			break
@@ -861,6 +885,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Room.Name(childComplexity), true
+	case "Room.nodeId":
+		if e.ComplexityRoot.Room.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Room.NodeID(childComplexity), true
 	case "Room.ownerId":
 		if e.ComplexityRoot.Room.OwnerID == nil {
 			break
@@ -947,79 +977,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomEdge.Node(childComplexity), true
 
-	case "RoomMember.avatarUrls":
-		if e.ComplexityRoot.RoomMember.AvatarURLs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.AvatarURLs(childComplexity), true
-	case "RoomMember.firstName":
-		if e.ComplexityRoot.RoomMember.FirstName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.FirstName(childComplexity), true
-	case "RoomMember.followersCount":
-		if e.ComplexityRoot.RoomMember.FollowersCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.FollowersCount(childComplexity), true
-	case "RoomMember.id":
-		if e.ComplexityRoot.RoomMember.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.ID(childComplexity), true
-	case "RoomMember.isActive":
-		if e.ComplexityRoot.RoomMember.IsActive == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.IsActive(childComplexity), true
-	case "RoomMember.isAdmin":
-		if e.ComplexityRoot.RoomMember.IsAdmin == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.IsAdmin(childComplexity), true
-	case "RoomMember.isFollowed":
-		if e.ComplexityRoot.RoomMember.IsFollowed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.IsFollowed(childComplexity), true
-	case "RoomMember.isOwner":
-		if e.ComplexityRoot.RoomMember.IsOwner == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.IsOwner(childComplexity), true
-	case "RoomMember.lastName":
-		if e.ComplexityRoot.RoomMember.LastName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.LastName(childComplexity), true
-	case "RoomMember.profile":
-		if e.ComplexityRoot.RoomMember.Profile == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.Profile(childComplexity), true
-	case "RoomMember.username":
-		if e.ComplexityRoot.RoomMember.Username == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.Username(childComplexity), true
-	case "RoomMember.verified":
-		if e.ComplexityRoot.RoomMember.Verified == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomMember.Verified(childComplexity), true
-
 	case "RoomMemberConnection.edges":
 		if e.ComplexityRoot.RoomMemberConnection.Edges == nil {
 			break
@@ -1051,6 +1008,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomMemberEdge.Cursor(childComplexity), true
+	case "RoomMemberEdge.isActive":
+		if e.ComplexityRoot.RoomMemberEdge.IsActive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomMemberEdge.IsActive(childComplexity), true
+	case "RoomMemberEdge.isAdmin":
+		if e.ComplexityRoot.RoomMemberEdge.IsAdmin == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomMemberEdge.IsAdmin(childComplexity), true
+	case "RoomMemberEdge.isOwner":
+		if e.ComplexityRoot.RoomMemberEdge.IsOwner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomMemberEdge.IsOwner(childComplexity), true
 	case "RoomMemberEdge.node":
 		if e.ComplexityRoot.RoomMemberEdge.Node == nil {
 			break
@@ -1064,6 +1039,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomPayload.Room(childComplexity), true
+	case "RoomPayload.viewer":
+		if e.ComplexityRoot.RoomPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomPayload.Viewer(childComplexity), true
 
 	case "Tag.id":
 		if e.ComplexityRoot.Tag.ID == nil {
@@ -1077,6 +1058,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tag.Name(childComplexity), true
+	case "Tag.nodeId":
+		if e.ComplexityRoot.Tag.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tag.NodeID(childComplexity), true
 
 	case "User.avatarUrls":
 		if e.ComplexityRoot.User.AvatarURLs == nil {
@@ -1160,6 +1147,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.JoiningYear(childComplexity), true
+	case "User.languageId":
+		if e.ComplexityRoot.User.LanguageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.LanguageID(childComplexity), true
 	case "User.languageIsoCode":
 		if e.ComplexityRoot.User.LanguageIsoCode == nil {
 			break
@@ -1190,6 +1183,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.MutualFollowersCount(childComplexity), true
+	case "User.nodeId":
+		if e.ComplexityRoot.User.NodeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.NodeID(childComplexity), true
+	case "User.postAs":
+		if e.ComplexityRoot.User.PostAs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.PostAs(childComplexity), true
 	case "User.posts":
 		if e.ComplexityRoot.User.Posts == nil {
 			break
@@ -1207,6 +1212,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.PostsCount(childComplexity), true
+	case "User.profile":
+		if e.ComplexityRoot.User.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Profile(childComplexity), true
 	case "User.settings":
 		if e.ComplexityRoot.User.Settings == nil {
 			break
@@ -1270,6 +1281,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserPayload.User(childComplexity), true
+	case "UserPayload.viewer":
+		if e.ComplexityRoot.UserPayload.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserPayload.Viewer(childComplexity), true
 
 	case "UserSettings.ayahLanguages":
 		if e.ComplexityRoot.UserSettings.AyahLanguages == nil {
@@ -1301,127 +1318,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserSettings.ShowFollowFeaturedSuggestion(childComplexity), true
-
-	case "UserSummary.avatarUrls":
-		if e.ComplexityRoot.UserSummary.AvatarURLs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.AvatarURLs(childComplexity), true
-	case "UserSummary.bio":
-		if e.ComplexityRoot.UserSummary.Bio == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Bio(childComplexity), true
-	case "UserSummary.country":
-		if e.ComplexityRoot.UserSummary.Country == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Country(childComplexity), true
-	case "UserSummary.firstName":
-		if e.ComplexityRoot.UserSummary.FirstName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.FirstName(childComplexity), true
-	case "UserSummary.followed":
-		if e.ComplexityRoot.UserSummary.Followed == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Followed(childComplexity), true
-	case "UserSummary.followersCount":
-		if e.ComplexityRoot.UserSummary.FollowersCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.FollowersCount(childComplexity), true
-	case "UserSummary.id":
-		if e.ComplexityRoot.UserSummary.ID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.ID(childComplexity), true
-	case "UserSummary.isAdmin":
-		if e.ComplexityRoot.UserSummary.IsAdmin == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.IsAdmin(childComplexity), true
-	case "UserSummary.createdAt":
-		if e.ComplexityRoot.UserSummary.KnownCreatedAt == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.KnownCreatedAt(childComplexity), true
-	case "UserSummary.joiningYear":
-		if e.ComplexityRoot.UserSummary.KnownJoiningYear == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.KnownJoiningYear(childComplexity), true
-	case "UserSummary.languageId":
-		if e.ComplexityRoot.UserSummary.LanguageID == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.LanguageID(childComplexity), true
-	case "UserSummary.languageIsoCode":
-		if e.ComplexityRoot.UserSummary.LanguageIsoCode == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.LanguageIsoCode(childComplexity), true
-	case "UserSummary.lastName":
-		if e.ComplexityRoot.UserSummary.LastName == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.LastName(childComplexity), true
-	case "UserSummary.likesCount":
-		if e.ComplexityRoot.UserSummary.LikesCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.LikesCount(childComplexity), true
-	case "UserSummary.postAs":
-		if e.ComplexityRoot.UserSummary.PostAs == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.PostAs(childComplexity), true
-	case "UserSummary.postsCount":
-		if e.ComplexityRoot.UserSummary.PostsCount == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.PostsCount(childComplexity), true
-	case "UserSummary.profile":
-		if e.ComplexityRoot.UserSummary.Profile == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Profile(childComplexity), true
-	case "UserSummary.settings":
-		if e.ComplexityRoot.UserSummary.Settings == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Settings(childComplexity), true
-	case "UserSummary.username":
-		if e.ComplexityRoot.UserSummary.Username == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Username(childComplexity), true
-	case "UserSummary.verified":
-		if e.ComplexityRoot.UserSummary.Verified == nil {
-			break
-		}
-
-		return e.ComplexityRoot.UserSummary.Verified(childComplexity), true
 
 	case "VerseRange.chapterId":
 		if e.ComplexityRoot.VerseRange.ChapterID == nil {
@@ -1595,6 +1491,8 @@ func (ec *executionContext) childFields_AvatarUrls(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodeId":
+		return ec.fieldContext_Comment_nodeId(ctx, field)
 	case "id":
 		return ec.fieldContext_Comment_id(ctx, field)
 	case "body":
@@ -1651,6 +1549,8 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_Post(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodeId":
+		return ec.fieldContext_Post_nodeId(ctx, field)
 	case "id":
 		return ec.fieldContext_Post_id(ctx, field)
 	case "body":
@@ -1713,6 +1613,8 @@ func (ec *executionContext) childFields_PostEdge(ctx context.Context, field grap
 
 func (ec *executionContext) childFields_Room(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodeId":
+		return ec.fieldContext_Room_nodeId(ctx, field)
 	case "id":
 		return ec.fieldContext_Room_id(ctx, field)
 	case "name":
@@ -1789,36 +1691,6 @@ func (ec *executionContext) childFields_RoomEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type RoomEdge", field.Name)
 }
 
-func (ec *executionContext) childFields_RoomMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "id":
-		return ec.fieldContext_RoomMember_id(ctx, field)
-	case "username":
-		return ec.fieldContext_RoomMember_username(ctx, field)
-	case "firstName":
-		return ec.fieldContext_RoomMember_firstName(ctx, field)
-	case "lastName":
-		return ec.fieldContext_RoomMember_lastName(ctx, field)
-	case "verified":
-		return ec.fieldContext_RoomMember_verified(ctx, field)
-	case "avatarUrls":
-		return ec.fieldContext_RoomMember_avatarUrls(ctx, field)
-	case "isAdmin":
-		return ec.fieldContext_RoomMember_isAdmin(ctx, field)
-	case "isOwner":
-		return ec.fieldContext_RoomMember_isOwner(ctx, field)
-	case "isFollowed":
-		return ec.fieldContext_RoomMember_isFollowed(ctx, field)
-	case "isActive":
-		return ec.fieldContext_RoomMember_isActive(ctx, field)
-	case "followersCount":
-		return ec.fieldContext_RoomMember_followersCount(ctx, field)
-	case "profile":
-		return ec.fieldContext_RoomMember_profile(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type RoomMember", field.Name)
-}
-
 func (ec *executionContext) childFields_RoomMemberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -1839,6 +1711,12 @@ func (ec *executionContext) childFields_RoomMemberEdge(ctx context.Context, fiel
 		return ec.fieldContext_RoomMemberEdge_cursor(ctx, field)
 	case "node":
 		return ec.fieldContext_RoomMemberEdge_node(ctx, field)
+	case "isAdmin":
+		return ec.fieldContext_RoomMemberEdge_isAdmin(ctx, field)
+	case "isOwner":
+		return ec.fieldContext_RoomMemberEdge_isOwner(ctx, field)
+	case "isActive":
+		return ec.fieldContext_RoomMemberEdge_isActive(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoomMemberEdge", field.Name)
 }
@@ -1847,12 +1725,16 @@ func (ec *executionContext) childFields_RoomPayload(ctx context.Context, field g
 	switch field.Name {
 	case "room":
 		return ec.fieldContext_RoomPayload_room(ctx, field)
+	case "viewer":
+		return ec.fieldContext_RoomPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoomPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodeId":
+		return ec.fieldContext_Tag_nodeId(ctx, field)
 	case "id":
 		return ec.fieldContext_Tag_id(ctx, field)
 	case "name":
@@ -1863,6 +1745,8 @@ func (ec *executionContext) childFields_Tag(ctx context.Context, field graphql.C
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "nodeId":
+		return ec.fieldContext_User_nodeId(ctx, field)
 	case "id":
 		return ec.fieldContext_User_id(ctx, field)
 	case "username":
@@ -1893,6 +1777,10 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_likesCount(ctx, field)
 	case "followed":
 		return ec.fieldContext_User_followed(ctx, field)
+	case "languageId":
+		return ec.fieldContext_User_languageId(ctx, field)
+	case "postAs":
+		return ec.fieldContext_User_postAs(ctx, field)
 	case "languageIsoCode":
 		return ec.fieldContext_User_languageIsoCode(ctx, field)
 	case "settings":
@@ -1907,6 +1795,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_following(ctx, field)
 	case "posts":
 		return ec.fieldContext_User_posts(ctx, field)
+	case "profile":
+		return ec.fieldContext_User_profile(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
 }
@@ -1939,6 +1829,8 @@ func (ec *executionContext) childFields_UserPayload(ctx context.Context, field g
 	switch field.Name {
 	case "user":
 		return ec.fieldContext_UserPayload_user(ctx, field)
+	case "viewer":
+		return ec.fieldContext_UserPayload_viewer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserPayload", field.Name)
 }
@@ -1957,52 +1849,6 @@ func (ec *executionContext) childFields_UserSettings(ctx context.Context, field 
 		return ec.fieldContext_UserSettings_showFollowFeaturedSuggestion(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserSettings", field.Name)
-}
-
-func (ec *executionContext) childFields_UserSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-	switch field.Name {
-	case "id":
-		return ec.fieldContext_UserSummary_id(ctx, field)
-	case "avatarUrls":
-		return ec.fieldContext_UserSummary_avatarUrls(ctx, field)
-	case "createdAt":
-		return ec.fieldContext_UserSummary_createdAt(ctx, field)
-	case "joiningYear":
-		return ec.fieldContext_UserSummary_joiningYear(ctx, field)
-	case "profile":
-		return ec.fieldContext_UserSummary_profile(ctx, field)
-	case "settings":
-		return ec.fieldContext_UserSummary_settings(ctx, field)
-	case "username":
-		return ec.fieldContext_UserSummary_username(ctx, field)
-	case "firstName":
-		return ec.fieldContext_UserSummary_firstName(ctx, field)
-	case "lastName":
-		return ec.fieldContext_UserSummary_lastName(ctx, field)
-	case "bio":
-		return ec.fieldContext_UserSummary_bio(ctx, field)
-	case "country":
-		return ec.fieldContext_UserSummary_country(ctx, field)
-	case "followed":
-		return ec.fieldContext_UserSummary_followed(ctx, field)
-	case "languageId":
-		return ec.fieldContext_UserSummary_languageId(ctx, field)
-	case "verified":
-		return ec.fieldContext_UserSummary_verified(ctx, field)
-	case "postAs":
-		return ec.fieldContext_UserSummary_postAs(ctx, field)
-	case "isAdmin":
-		return ec.fieldContext_UserSummary_isAdmin(ctx, field)
-	case "postsCount":
-		return ec.fieldContext_UserSummary_postsCount(ctx, field)
-	case "followersCount":
-		return ec.fieldContext_UserSummary_followersCount(ctx, field)
-	case "likesCount":
-		return ec.fieldContext_UserSummary_likesCount(ctx, field)
-	case "languageIsoCode":
-		return ec.fieldContext_UserSummary_languageIsoCode(ctx, field)
-	}
-	return nil, fmt.Errorf("no field named %q was found under type UserSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_VerseRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2262,6 +2108,34 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "nodeId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_nodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "nodeIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["nodeIds"] = arg0
 	return args, nil
 }
 
@@ -2782,6 +2656,29 @@ func (ec *executionContext) fieldContext_AvatarUrls_large(_ context.Context, fie
 	return graphql.NewScalarFieldContext("AvatarUrls", field, false, false, "String")
 }
 
+func (ec *executionContext) _Comment_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.Comment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comment_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Comment().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comment_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Comment", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Comment_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Comment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2883,11 +2780,11 @@ func (ec *executionContext) _Comment_author(ctx context.Context, field graphql.C
 			return ec.fieldContext_Comment_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AuthorSummary(), nil
+			return ec.Resolvers.Comment().Author(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.User) graphql.Marshaler {
-			return ec.marshalOUserSummary2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -2898,9 +2795,9 @@ func (ec *executionContext) fieldContext_Comment_author(_ context.Context, field
 		Object:     "Comment",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSummary(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3459,6 +3356,29 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Post_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.Post) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Post_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Post().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Post_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Post", field, true, true, "ID")
+}
+
 func (ec *executionContext) _Post_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Post) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3583,11 +3503,11 @@ func (ec *executionContext) _Post_author(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Post_author(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AuthorSummary(), nil
+			return ec.Resolvers.Post().Author(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.User) graphql.Marshaler {
-			return ec.marshalOUserSummary2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3598,9 +3518,9 @@ func (ec *executionContext) fieldContext_Post_author(_ context.Context, field gr
 		Object:     "Post",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: false,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSummary(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -4234,6 +4154,94 @@ func (ec *executionContext) fieldContext_Query_post(ctx context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Node(ctx, fc.Args["nodeId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Node) graphql.Marshaler {
+			return ec.marshalONode2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_node(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_node_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Nodes(ctx, fc.Args["nodeIds"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Node) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐNode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_user(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4247,8 +4255,8 @@ func (ec *executionContext) _Query_user(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().User(ctx, fc.Args["id"].(*string), fc.Args["username"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4384,6 +4392,29 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Room_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Room_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Room().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Room_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Room", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Room_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Room) (ret graphql.Marshaler) {
@@ -4887,11 +4918,11 @@ func (ec *executionContext) _Room_mutualFollowers(ctx context.Context, field gra
 			return ec.fieldContext_Room_mutualFollowers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MutualFollowers, nil
+			return ec.Resolvers.Room().MutualFollowers(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []upstream.User) graphql.Marshaler {
-			return ec.marshalOUserSummary2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUserᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPersonᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4901,10 +4932,10 @@ func (ec *executionContext) fieldContext_Room_mutualFollowers(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "Room",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSummary(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5172,300 +5203,6 @@ func (ec *executionContext) fieldContext_RoomEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _RoomMember_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "ID")
-}
-
-func (ec *executionContext) _RoomMember_username(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_username(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Username, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "String")
-}
-
-func (ec *executionContext) _RoomMember_firstName(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_firstName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "String")
-}
-
-func (ec *executionContext) _RoomMember_lastName(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_lastName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "String")
-}
-
-func (ec *executionContext) _RoomMember_verified(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_verified(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Verified, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _RoomMember_avatarUrls(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_avatarUrls(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AvatarURLs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v upstream.AvatarURLs) graphql.Marshaler {
-			return ec.marshalNAvatarUrls2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐAvatarURLs(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_avatarUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RoomMember",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AvatarUrls(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _RoomMember_isAdmin(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_isAdmin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsAdmin, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_isAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _RoomMember_isOwner(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_isOwner(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsOwner, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_isOwner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _RoomMember_isFollowed(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_isFollowed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsFollowed, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_isFollowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _RoomMember_isActive(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_isActive(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsActive, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _RoomMember_followersCount(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_followersCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FollowersCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_followersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("RoomMember", field, false, false, "Int")
-}
-
-func (ec *executionContext) _RoomMember_profile(ctx context.Context, field graphql.CollectedField, obj *upstream.Member) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_RoomMember_profile(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.RoomMember().Profile(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_RoomMember_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "RoomMember",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _RoomMemberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RoomMemberConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5510,8 +5247,8 @@ func (ec *executionContext) _RoomMemberConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Member) graphql.Marshaler {
-			return ec.marshalNRoomMember2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐMember(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5524,7 +5261,7 @@ func (ec *executionContext) fieldContext_RoomMemberConnection_nodes(_ context.Co
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoomMember(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5620,8 +5357,8 @@ func (ec *executionContext) _RoomMemberEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Member) graphql.Marshaler {
-			return ec.marshalORoomMember2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐMember(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5634,10 +5371,79 @@ func (ec *executionContext) fieldContext_RoomMemberEdge_node(_ context.Context, 
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_RoomMember(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RoomMemberEdge_isAdmin(ctx context.Context, field graphql.CollectedField, obj *model.RoomMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomMemberEdge_isAdmin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsAdmin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomMemberEdge_isAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomMemberEdge", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoomMemberEdge_isOwner(ctx context.Context, field graphql.CollectedField, obj *model.RoomMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomMemberEdge_isOwner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsOwner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomMemberEdge_isOwner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomMemberEdge", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RoomMemberEdge_isActive(ctx context.Context, field graphql.CollectedField, obj *model.RoomMemberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomMemberEdge_isActive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsActive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomMemberEdge_isActive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomMemberEdge", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomPayload) (ret graphql.Marshaler) {
@@ -5670,6 +5476,61 @@ func (ec *executionContext) fieldContext_RoomPayload_room(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RoomPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.RoomPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Tag_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.Tag) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tag_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tag().NodeID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tag_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tag", field, true, true, "ID")
 }
 
 func (ec *executionContext) _Tag_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Tag) (ret graphql.Marshaler) {
@@ -5718,7 +5579,30 @@ func (ec *executionContext) fieldContext_Tag_name(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Tag", field, false, false, "String")
 }
 
-func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_nodeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NodeID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_nodeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
+}
+
+func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5727,7 +5611,7 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 			return ec.fieldContext_User_id(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+			return obj.ID(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -5738,10 +5622,10 @@ func (ec *executionContext) _User_id(ctx context.Context, field graphql.Collecte
 	)
 }
 func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "ID")
+	return graphql.NewScalarFieldContext("User", field, true, false, "ID")
 }
 
-func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_username(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5750,7 +5634,7 @@ func (ec *executionContext) _User_username(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_username(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Username, nil
+			return obj.Username(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5761,10 +5645,10 @@ func (ec *executionContext) _User_username(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5773,7 +5657,7 @@ func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.C
 			return ec.fieldContext_User_firstName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FirstName, nil
+			return obj.FirstName(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5784,10 +5668,10 @@ func (ec *executionContext) _User_firstName(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_lastName(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_lastName(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5796,7 +5680,7 @@ func (ec *executionContext) _User_lastName(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_lastName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LastName, nil
+			return obj.LastName(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5807,10 +5691,10 @@ func (ec *executionContext) _User_lastName(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_bio(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_bio(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5819,7 +5703,7 @@ func (ec *executionContext) _User_bio(ctx context.Context, field graphql.Collect
 			return ec.fieldContext_User_bio(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Bio, nil
+			return obj.Bio(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5830,10 +5714,10 @@ func (ec *executionContext) _User_bio(ctx context.Context, field graphql.Collect
 	)
 }
 func (ec *executionContext) fieldContext_User_bio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_country(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_country(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5842,7 +5726,7 @@ func (ec *executionContext) _User_country(ctx context.Context, field graphql.Col
 			return ec.fieldContext_User_country(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Country, nil
+			return obj.Country(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -5853,10 +5737,10 @@ func (ec *executionContext) _User_country(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_User_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_avatarUrls(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_avatarUrls(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5865,7 +5749,7 @@ func (ec *executionContext) _User_avatarUrls(ctx context.Context, field graphql.
 			return ec.fieldContext_User_avatarUrls(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.AvatarURLs, nil
+			return obj.AvatarURLs(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v upstream.AvatarURLs) graphql.Marshaler {
@@ -5879,7 +5763,7 @@ func (ec *executionContext) fieldContext_User_avatarUrls(_ context.Context, fiel
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AvatarUrls(ctx, field)
@@ -5888,7 +5772,7 @@ func (ec *executionContext) fieldContext_User_avatarUrls(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5897,7 +5781,7 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 			return ec.fieldContext_User_createdAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+			return obj.CreatedAt(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -5908,10 +5792,10 @@ func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.C
 	)
 }
 func (ec *executionContext) fieldContext_User_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "DateTime")
+	return graphql.NewScalarFieldContext("User", field, true, false, "DateTime")
 }
 
-func (ec *executionContext) _User_joiningYear(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_joiningYear(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5920,7 +5804,7 @@ func (ec *executionContext) _User_joiningYear(ctx context.Context, field graphql
 			return ec.fieldContext_User_joiningYear(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.JoiningYear, nil
+			return obj.JoiningYear(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -5931,10 +5815,10 @@ func (ec *executionContext) _User_joiningYear(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_User_joiningYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Int")
 }
 
-func (ec *executionContext) _User_verified(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_verified(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5943,7 +5827,7 @@ func (ec *executionContext) _User_verified(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_verified(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Verified, nil
+			return obj.Verified(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5954,10 +5838,10 @@ func (ec *executionContext) _User_verified(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5966,7 +5850,7 @@ func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.Col
 			return ec.fieldContext_User_isAdmin(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.IsAdmin, nil
+			return obj.IsAdmin(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -5977,10 +5861,10 @@ func (ec *executionContext) _User_isAdmin(ctx context.Context, field graphql.Col
 	)
 }
 func (ec *executionContext) fieldContext_User_isAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _User_postsCount(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_postsCount(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5989,7 +5873,7 @@ func (ec *executionContext) _User_postsCount(ctx context.Context, field graphql.
 			return ec.fieldContext_User_postsCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.PostsCount, nil
+			return obj.PostsCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -6000,10 +5884,10 @@ func (ec *executionContext) _User_postsCount(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_User_postsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Int")
 }
 
-func (ec *executionContext) _User_followersCount(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_followersCount(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6012,7 +5896,7 @@ func (ec *executionContext) _User_followersCount(ctx context.Context, field grap
 			return ec.fieldContext_User_followersCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FollowersCount, nil
+			return obj.FollowersCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -6023,10 +5907,10 @@ func (ec *executionContext) _User_followersCount(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_User_followersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Int")
 }
 
-func (ec *executionContext) _User_likesCount(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_likesCount(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6035,7 +5919,7 @@ func (ec *executionContext) _User_likesCount(ctx context.Context, field graphql.
 			return ec.fieldContext_User_likesCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LikesCount, nil
+			return obj.LikesCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -6046,10 +5930,10 @@ func (ec *executionContext) _User_likesCount(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_User_likesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Int")
 }
 
-func (ec *executionContext) _User_followed(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_followed(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6058,7 +5942,7 @@ func (ec *executionContext) _User_followed(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_followed(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Followed, nil
+			return obj.Followed(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -6069,10 +5953,56 @@ func (ec *executionContext) _User_followed(ctx context.Context, field graphql.Co
 	)
 }
 func (ec *executionContext) fieldContext_User_followed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _User_languageIsoCode(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_languageId(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_languageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LanguageID(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_languageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, false, "Int")
+}
+
+func (ec *executionContext) _User_postAs(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_postAs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PostAs(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_postAs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _User_languageIsoCode(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6081,7 +6011,7 @@ func (ec *executionContext) _User_languageIsoCode(ctx context.Context, field gra
 			return ec.fieldContext_User_languageIsoCode(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LanguageIsoCode, nil
+			return obj.LanguageIsoCode(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -6092,10 +6022,10 @@ func (ec *executionContext) _User_languageIsoCode(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_User_languageIsoCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "String")
+	return graphql.NewScalarFieldContext("User", field, true, false, "String")
 }
 
-func (ec *executionContext) _User_settings(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_settings(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6104,7 +6034,7 @@ func (ec *executionContext) _User_settings(ctx context.Context, field graphql.Co
 			return ec.fieldContext_User_settings(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Settings, nil
+			return obj.Settings(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *upstream.UserSettings) graphql.Marshaler {
@@ -6118,7 +6048,7 @@ func (ec *executionContext) fieldContext_User_settings(_ context.Context, field 
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
-		IsMethod:   false,
+		IsMethod:   true,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_UserSettings(ctx, field)
@@ -6127,7 +6057,7 @@ func (ec *executionContext) fieldContext_User_settings(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _User_mutualFollowers(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_mutualFollowers(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6136,11 +6066,11 @@ func (ec *executionContext) _User_mutualFollowers(ctx context.Context, field gra
 			return ec.fieldContext_User_mutualFollowers(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MutualFollowers, nil
+			return ec.Resolvers.User().MutualFollowers(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []upstream.User) graphql.Marshaler {
-			return ec.marshalOUserSummary2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUserᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPersonᚄ(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6150,16 +6080,16 @@ func (ec *executionContext) fieldContext_User_mutualFollowers(_ context.Context,
 	fc = &graphql.FieldContext{
 		Object:     "User",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSummary(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
 }
 
-func (ec *executionContext) _User_mutualFollowersCount(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_mutualFollowersCount(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6168,7 +6098,7 @@ func (ec *executionContext) _User_mutualFollowersCount(ctx context.Context, fiel
 			return ec.fieldContext_User_mutualFollowersCount(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.MutualFollowersCount, nil
+			return obj.MutualFollowersCount(ctx)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -6179,10 +6109,10 @@ func (ec *executionContext) _User_mutualFollowersCount(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_User_mutualFollowersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("User", field, true, false, "Int")
 }
 
-func (ec *executionContext) _User_followers(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_followers(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6226,7 +6156,7 @@ func (ec *executionContext) fieldContext_User_followers(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _User_following(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_following(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6270,7 +6200,7 @@ func (ec *executionContext) fieldContext_User_following(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _User_posts(ctx context.Context, field graphql.CollectedField, obj *upstream.Profile) (ret graphql.Marshaler) {
+func (ec *executionContext) _User_posts(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6310,6 +6240,38 @@ func (ec *executionContext) fieldContext_User_posts(ctx context.Context, field g
 	if fc.Args, err = ec.field_User_posts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_profile(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_profile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -6358,8 +6320,8 @@ func (ec *executionContext) _UserConnection_nodes(ctx context.Context, field gra
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.User) graphql.Marshaler {
-			return ec.marshalNUserSummary2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6372,7 +6334,7 @@ func (ec *executionContext) fieldContext_UserConnection_nodes(_ context.Context,
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSummary(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6468,8 +6430,8 @@ func (ec *executionContext) _UserEdge_node(ctx context.Context, field graphql.Co
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.User) graphql.Marshaler {
-			return ec.marshalOUserSummary2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6482,7 +6444,7 @@ func (ec *executionContext) fieldContext_UserEdge_node(_ context.Context, field 
 		IsMethod:   false,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSummary(ctx, field)
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6500,8 +6462,8 @@ func (ec *executionContext) _UserPayload_user(ctx context.Context, field graphql
 			return obj.User, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6515,6 +6477,38 @@ func (ec *executionContext) fieldContext_UserPayload_user(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UserPayload_viewer(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UserPayload_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalOViewer2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UserPayload_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UserPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6635,493 +6629,6 @@ func (ec *executionContext) fieldContext_UserSettings_showFollowFeaturedSuggesti
 	return graphql.NewScalarFieldContext("UserSettings", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _UserSummary_id(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_id(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNID2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "ID")
-}
-
-func (ec *executionContext) _UserSummary_avatarUrls(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_avatarUrls(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AvatarURLs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v upstream.AvatarURLs) graphql.Marshaler {
-			return ec.marshalNAvatarUrls2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐAvatarURLs(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_avatarUrls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "UserSummary",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_AvatarUrls(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _UserSummary_createdAt(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_createdAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.KnownCreatedAt(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalODateTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, true, false, "DateTime")
-}
-
-func (ec *executionContext) _UserSummary_joiningYear(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_joiningYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.KnownJoiningYear(), nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_joiningYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, true, false, "Int")
-}
-
-func (ec *executionContext) _UserSummary_profile(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_profile(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.UserSummary().Profile(ctx, obj)
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_profile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "UserSummary",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_User(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _UserSummary_settings(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_settings(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Settings, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.UserSettings) graphql.Marshaler {
-			return ec.marshalOUserSettings2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUserSettings(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_settings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "UserSummary",
-		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_UserSettings(ctx, field)
-		},
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _UserSummary_username(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_username(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Username, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_username(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "String")
-}
-
-func (ec *executionContext) _UserSummary_firstName(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_firstName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FirstName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_firstName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "String")
-}
-
-func (ec *executionContext) _UserSummary_lastName(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_lastName(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastName, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_lastName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "String")
-}
-
-func (ec *executionContext) _UserSummary_bio(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_bio(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Bio, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_bio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "String")
-}
-
-func (ec *executionContext) _UserSummary_country(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_country(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Country, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "String")
-}
-
-func (ec *executionContext) _UserSummary_followed(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_followed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Followed, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
-			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_followed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _UserSummary_languageId(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_languageId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LanguageID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_languageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Int")
-}
-
-func (ec *executionContext) _UserSummary_verified(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_verified(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Verified, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_verified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _UserSummary_postAs(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_postAs(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostAs, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_postAs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _UserSummary_isAdmin(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_isAdmin(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsAdmin, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
-			return ec.marshalNBoolean2bool(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_isAdmin(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Boolean")
-}
-
-func (ec *executionContext) _UserSummary_postsCount(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_postsCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PostsCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_postsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Int")
-}
-
-func (ec *executionContext) _UserSummary_followersCount(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_followersCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FollowersCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_followersCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Int")
-}
-
-func (ec *executionContext) _UserSummary_likesCount(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_likesCount(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LikesCount, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
-			return ec.marshalNInt2int(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_likesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "Int")
-}
-
-func (ec *executionContext) _UserSummary_languageIsoCode(ctx context.Context, field graphql.CollectedField, obj *upstream.User) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_UserSummary_languageIsoCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LanguageIsoCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_UserSummary_languageIsoCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("UserSummary", field, false, false, "String")
-}
-
 func (ec *executionContext) _VerseRange_chapterId(ctx context.Context, field graphql.CollectedField, obj *upstream.VerseRange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7203,8 +6710,8 @@ func (ec *executionContext) _Viewer_user(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Viewer().User(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Person) graphql.Marshaler {
+			return ec.marshalNUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8388,6 +7895,72 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj model.Node) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case model.Person:
+		return ec._User(ctx, sel, &obj)
+	case *model.Person:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._User(ctx, sel, obj)
+	case upstream.Tag:
+		return ec._Tag(ctx, sel, &obj)
+	case *upstream.Tag:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Tag(ctx, sel, obj)
+	case upstream.Room:
+		return ec._Room(ctx, sel, &obj)
+	case *upstream.Room:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Room(ctx, sel, obj)
+	case upstream.Post:
+		return ec._Post(ctx, sel, &obj)
+	case *upstream.Post:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Post(ctx, sel, obj)
+	case upstream.Comment:
+		return ec._Comment(ctx, sel, &obj)
+	case *upstream.Comment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Comment(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of Node must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _UserSummary(ctx context.Context, sel ast.SelectionSet, obj model.UserSummary) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case *model.Person:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._User(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of UserSummary must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
@@ -8445,7 +8018,7 @@ func (ec *executionContext) _AvatarUrls(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
-var commentImplementors = []string{"Comment"}
+var commentImplementors = []string{"Comment", "Node"}
 
 func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, obj *upstream.Comment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, commentImplementors)
@@ -8456,35 +8029,42 @@ func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Comment")
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_nodeId(ctx, field, obj)
+				})
 		case "id":
 			out.Values[i] = ec._Comment_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "body":
 			out.Values[i] = ec._Comment_body(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Comment_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "isPrivate":
 			out.Values[i] = ec._Comment_isPrivate(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "author":
-			out.Values[i] = ec._Comment_author(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Comment_author(ctx, field, obj)
+				})
 		case "repliesCount":
 			out.Values[i] = ec._Comment_repliesCount(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8715,7 +8295,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var postImplementors = []string{"Post"}
+var postImplementors = []string{"Post", "Node"}
 
 func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj *upstream.Post) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, postImplementors)
@@ -8726,6 +8306,12 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Post")
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_nodeId(ctx, field, obj)
+				})
 		case "id":
 			out.Values[i] = ec._Post_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -8752,10 +8338,11 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "author":
-			out.Values[i] = ec._Post_author(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_author(ctx, field, obj)
+				})
 		case "room":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -8955,6 +8542,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_post(ctx, field)
 				})
+		case "node":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_node(ctx, field)
+				})
+		case "nodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nodes(ctx, field)
+				})
 		case "user":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -8998,7 +8597,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
-var roomImplementors = []string{"Room"}
+var roomImplementors = []string{"Room", "Node"}
 
 func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *upstream.Room) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
@@ -9009,6 +8608,12 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Room")
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_nodeId(ctx, field, obj)
+				})
 		case "id":
 			out.Values[i] = ec._Room_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9115,10 +8720,11 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "mutualFollowers":
-			out.Values[i] = ec._Room_mutualFollowers(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Room_mutualFollowers(ctx, field, obj)
+				})
 		case "members":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9234,95 +8840,6 @@ func (ec *executionContext) _RoomEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
-var roomMemberImplementors = []string{"RoomMember"}
-
-func (ec *executionContext) _RoomMember(ctx context.Context, sel ast.SelectionSet, obj *upstream.Member) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomMemberImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("RoomMember")
-		case "id":
-			out.Values[i] = ec._RoomMember_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "username":
-			out.Values[i] = ec._RoomMember_username(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "firstName":
-			out.Values[i] = ec._RoomMember_firstName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "lastName":
-			out.Values[i] = ec._RoomMember_lastName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "verified":
-			out.Values[i] = ec._RoomMember_verified(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "avatarUrls":
-			out.Values[i] = ec._RoomMember_avatarUrls(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "isAdmin":
-			out.Values[i] = ec._RoomMember_isAdmin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "isOwner":
-			out.Values[i] = ec._RoomMember_isOwner(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "isFollowed":
-			out.Values[i] = ec._RoomMember_isFollowed(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "isActive":
-			out.Values[i] = ec._RoomMember_isActive(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "followersCount":
-			out.Values[i] = ec._RoomMember_followersCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "profile":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._RoomMember_profile(ctx, field, obj)
-				})
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
 var roomMemberConnectionImplementors = []string{"RoomMemberConnection"}
 
 func (ec *executionContext) _RoomMemberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RoomMemberConnection) graphql.Marshaler {
@@ -9392,6 +8909,21 @@ func (ec *executionContext) _RoomMemberEdge(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "isAdmin":
+			out.Values[i] = ec._RoomMemberEdge_isAdmin(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isOwner":
+			out.Values[i] = ec._RoomMemberEdge_isOwner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "isActive":
+			out.Values[i] = ec._RoomMemberEdge_isActive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9425,6 +8957,11 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "viewer":
+			out.Values[i] = ec._RoomPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9442,7 +8979,7 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
-var tagImplementors = []string{"Tag"}
+var tagImplementors = []string{"Tag", "Node"}
 
 func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj *upstream.Tag) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tagImplementors)
@@ -9453,15 +8990,21 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Tag")
+		case "nodeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Tag_nodeId(ctx, field, obj)
+				})
 		case "id":
 			out.Values[i] = ec._Tag_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Tag_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9480,9 +9023,9 @@ func (ec *executionContext) _Tag(ctx context.Context, sel ast.SelectionSet, obj 
 	return out
 }
 
-var userImplementors = []string{"User"}
+var userImplementors = []string{"User", "Node", "UserSummary"}
 
-func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *upstream.Profile) graphql.Marshaler {
+func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.Person) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9491,101 +9034,136 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("User")
+		case "nodeId":
+			out.Values[i] = ec._User_nodeId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "username":
-			out.Values[i] = ec._User_username(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_username(ctx, field, obj)
+				})
 		case "firstName":
-			out.Values[i] = ec._User_firstName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_firstName(ctx, field, obj)
+				})
 		case "lastName":
-			out.Values[i] = ec._User_lastName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_lastName(ctx, field, obj)
+				})
 		case "bio":
-			out.Values[i] = ec._User_bio(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_bio(ctx, field, obj)
+				})
 		case "country":
-			out.Values[i] = ec._User_country(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_country(ctx, field, obj)
+				})
 		case "avatarUrls":
-			out.Values[i] = ec._User_avatarUrls(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_avatarUrls(ctx, field, obj)
+				})
 		case "createdAt":
-			out.Values[i] = ec._User_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_createdAt(ctx, field, obj)
+				})
 		case "joiningYear":
-			out.Values[i] = ec._User_joiningYear(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_joiningYear(ctx, field, obj)
+				})
 		case "verified":
-			out.Values[i] = ec._User_verified(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_verified(ctx, field, obj)
+				})
 		case "isAdmin":
-			out.Values[i] = ec._User_isAdmin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_isAdmin(ctx, field, obj)
+				})
 		case "postsCount":
-			out.Values[i] = ec._User_postsCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_postsCount(ctx, field, obj)
+				})
 		case "followersCount":
-			out.Values[i] = ec._User_followersCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_followersCount(ctx, field, obj)
+				})
 		case "likesCount":
-			out.Values[i] = ec._User_likesCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_likesCount(ctx, field, obj)
+				})
 		case "followed":
-			out.Values[i] = ec._User_followed(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_followed(ctx, field, obj)
+				})
+		case "languageId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_languageId(ctx, field, obj)
+				})
+		case "postAs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_postAs(ctx, field, obj)
+				})
 		case "languageIsoCode":
-			out.Values[i] = ec._User_languageIsoCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_languageIsoCode(ctx, field, obj)
+				})
 		case "settings":
-			out.Values[i] = ec._User_settings(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_settings(ctx, field, obj)
+				})
 		case "mutualFollowers":
-			out.Values[i] = ec._User_mutualFollowers(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_mutualFollowers(ctx, field, obj)
+				})
 		case "mutualFollowersCount":
-			out.Values[i] = ec._User_mutualFollowersCount(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_mutualFollowersCount(ctx, field, obj)
+				})
 		case "followers":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9604,6 +9182,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_posts(ctx, field, obj)
 				})
+		case "profile":
+			out.Values[i] = ec._User_profile(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9723,6 +9306,11 @@ func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "viewer":
+			out.Values[i] = ec._UserPayload_viewer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9775,135 +9363,6 @@ func (ec *executionContext) _UserSettings(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._UserSettings_showFollowFeaturedSuggestion(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
-			}
-		default:
-			panic("unknown field " + strconv.Quote(field.Name))
-		}
-	}
-	out.Dispatch(ctx)
-	if out.Invalids > 0 {
-		return graphql.Null
-	}
-
-	if n := len(deferred.Defers); n > 0 {
-		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
-	}
-
-	return out
-}
-
-var userSummaryImplementors = []string{"UserSummary"}
-
-func (ec *executionContext) _UserSummary(ctx context.Context, sel ast.SelectionSet, obj *upstream.User) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userSummaryImplementors)
-
-	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
-	for i, field := range fields {
-		switch field.Name {
-		case "__typename":
-			out.Values[i] = graphql.MarshalString("UserSummary")
-		case "id":
-			out.Values[i] = ec._UserSummary_id(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "avatarUrls":
-			out.Values[i] = ec._UserSummary_avatarUrls(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "createdAt":
-			out.Values[i] = ec._UserSummary_createdAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "joiningYear":
-			out.Values[i] = ec._UserSummary_joiningYear(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "profile":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._UserSummary_profile(ctx, field, obj)
-				})
-		case "settings":
-			out.Values[i] = ec._UserSummary_settings(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "username":
-			out.Values[i] = ec._UserSummary_username(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "firstName":
-			out.Values[i] = ec._UserSummary_firstName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "lastName":
-			out.Values[i] = ec._UserSummary_lastName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "bio":
-			out.Values[i] = ec._UserSummary_bio(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "country":
-			out.Values[i] = ec._UserSummary_country(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "followed":
-			out.Values[i] = ec._UserSummary_followed(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "languageId":
-			out.Values[i] = ec._UserSummary_languageId(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "verified":
-			out.Values[i] = ec._UserSummary_verified(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "postAs":
-			out.Values[i] = ec._UserSummary_postAs(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "isAdmin":
-			out.Values[i] = ec._UserSummary_isAdmin(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "postsCount":
-			out.Values[i] = ec._UserSummary_postsCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "followersCount":
-			out.Values[i] = ec._UserSummary_followersCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "likesCount":
-			out.Values[i] = ec._UserSummary_likesCount(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
-		case "languageIsoCode":
-			out.Values[i] = ec._UserSummary_languageIsoCode(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10504,6 +9963,16 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalONode2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐNode(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -10596,16 +10065,6 @@ func (ec *executionContext) marshalNRoomEdge2ᚖgithubᚗcomᚋquranfoundation�
 	return ec._RoomEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRoomMember2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐMember(ctx context.Context, sel ast.SelectionSet, v []*upstream.Member) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalORoomMember2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐMember(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
 func (ec *executionContext) marshalNRoomMemberConnection2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐRoomMemberConnection(ctx context.Context, sel ast.SelectionSet, v *model.RoomMemberConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RoomMemberConnection!")
@@ -10680,7 +10139,17 @@ func (ec *executionContext) marshalNTag2ᚕgithubᚗcomᚋquranfoundationᚋrefl
 	return ret
 }
 
-func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx context.Context, sel ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
+func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
@@ -10726,20 +10195,6 @@ func (ec *executionContext) marshalNUserPayload2ᚖgithubᚗcomᚋquranfoundatio
 		return graphql.Null
 	}
 	return ec._UserPayload(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNUserSummary2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx context.Context, sel ast.SelectionSet, v upstream.User) graphql.Marshaler {
-	return ec._UserSummary(ctx, sel, &v)
-}
-
-func (ec *executionContext) marshalNUserSummary2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx context.Context, sel ast.SelectionSet, v []*upstream.User) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOUserSummary2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx, sel, v[i])
-	})
-
-	return ret
 }
 
 func (ec *executionContext) marshalNVerseRange2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐVerseRange(ctx context.Context, sel ast.SelectionSet, v upstream.VerseRange) graphql.Marshaler {
@@ -11030,6 +10485,13 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalONode2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPost2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐPost(ctx context.Context, sel ast.SelectionSet, v *upstream.Post) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11088,13 +10550,6 @@ func (ec *executionContext) marshalORoom2ᚖgithubᚗcomᚋquranfoundationᚋref
 		return graphql.Null
 	}
 	return ec._Room(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalORoomMember2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐMember(ctx context.Context, sel ast.SelectionSet, v *upstream.Member) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._RoomMember(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORoomPostTab2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐRoomPostTab(ctx context.Context, v any) (*upstream.RoomPostTab, error) {
@@ -11211,28 +10666,14 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐProfile(ctx context.Context, sel ast.SelectionSet, v *upstream.Profile) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._User(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOUserSettings2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUserSettings(ctx context.Context, sel ast.SelectionSet, v *upstream.UserSettings) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	return ec._UserSettings(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalOUserSummary2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []upstream.User) graphql.Marshaler {
+func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUserSummary2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx, sel, v[i])
+		return ec.marshalNUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -11244,11 +10685,18 @@ func (ec *executionContext) marshalOUserSummary2ᚕgithubᚗcomᚋquranfoundatio
 	return ret
 }
 
-func (ec *executionContext) marshalOUserSummary2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUser(ctx context.Context, sel ast.SelectionSet, v *upstream.User) graphql.Marshaler {
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPerson(ctx context.Context, sel ast.SelectionSet, v *model.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
-	return ec._UserSummary(ctx, sel, v)
+	return ec._User(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOUserSettings2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐUserSettings(ctx context.Context, sel ast.SelectionSet, v *upstream.UserSettings) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UserSettings(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOViewer2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {

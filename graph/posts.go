@@ -43,7 +43,7 @@ func (r *Resolver) post(ctx context.Context, raw string) (*upstream.Post, error)
 // embeddedRoomField reports whether a post carries the room's field itself.
 func embeddedRoomField(name string) bool {
 	switch name {
-	case "id", "name", "subdomain", "roomType", "__typename":
+	case "id", "nodeId", "name", "subdomain", "roomType", "__typename":
 		return true
 	}
 	return false

@@ -12,6 +12,26 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
+// NodeID is the resolver for the nodeId field.
+func (r *commentResolver) NodeID(ctx context.Context, obj *upstream.Comment) (string, error) {
+	return model.GlobalID(nodeComment, obj.ID), nil
+}
+
+// Author is the resolver for the author field.
+func (r *commentResolver) Author(ctx context.Context, obj *upstream.Comment) (*model.Person, error) {
+	return r.author(ctx, obj.AuthorUser()), nil
+}
+
+// NodeID is the resolver for the nodeId field.
+func (r *postResolver) NodeID(ctx context.Context, obj *upstream.Post) (string, error) {
+	return model.GlobalID(nodePost, obj.ID), nil
+}
+
+// Author is the resolver for the author field.
+func (r *postResolver) Author(ctx context.Context, obj *upstream.Post) (*model.Person, error) {
+	return r.author(ctx, obj.AuthorUser()), nil
+}
+
 // Room is the resolver for the room field.
 func (r *postResolver) Room(ctx context.Context, obj *upstream.Post) (*upstream.Room, error) {
 	return r.postRoom(ctx, obj)
@@ -32,7 +52,22 @@ func (r *queryResolver) Post(ctx context.Context, id string) (*upstream.Post, er
 	return r.post(ctx, id)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *tagResolver) NodeID(ctx context.Context, obj *upstream.Tag) (string, error) {
+	return model.GlobalID(nodeTag, obj.ID), nil
+}
+
+// Comment returns CommentResolver implementation.
+func (r *Resolver) Comment() CommentResolver { return &commentResolver{r} }
+
 // Post returns PostResolver implementation.
 func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 
-type postResolver struct{ *Resolver }
+// Tag returns TagResolver implementation.
+func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
+
+type (
+	commentResolver struct{ *Resolver }
+	postResolver    struct{ *Resolver }
+	tagResolver     struct{ *Resolver }
+)

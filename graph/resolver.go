@@ -1,7 +1,7 @@
 // Package graph is the GraphQL schema of the service and its resolvers: the
 // .graphqls files (one per domain), gqlgen's generated executable schema, the
 // resolvers, and what is specific to them. Each domain (rooms.go, users.go,
-// posts.go, comments.go) declares in its own file everything it owns: its
+// posts.go, comments.go; nodes.go reads any of them by nodeId) declares in its own file everything it owns: its
 // loaders, its root lookups and plans, and the lists its writes make stale;
 // this file only calls one constructor per domain. Everything that does not
 // care which field is asked for (HTTP, the guard, loaders, paging, persisted
@@ -68,7 +68,9 @@ func NewResolver(d Deps) *Resolver {
 	}
 }
 
-func (r *Resolver) domains() []domain { return []domain{r.rooms, r.users, r.posts, r.comments} }
+func (r *Resolver) domains() []domain {
+	return []domain{r.rooms, r.users, r.posts, r.comments, nodes{r}}
+}
 
 // Lookups are every root field that looks things up by id or slug.
 func (r *Resolver) Lookups() []guard.Lookup {

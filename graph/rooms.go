@@ -217,7 +217,7 @@ func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, first *
 	if err != nil {
 		return nil, err
 	}
-	return memberConnection(res, info), nil
+	return r.memberConnection(ctx, res, info), nil
 }
 
 func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
@@ -260,5 +260,5 @@ func (r *Resolver) roomWrite(ctx context.Context, raw string, ep upstream.Endpoi
 	if err != nil {
 		return nil, err
 	}
-	return &model.RoomPayload{Room: room}, nil
+	return &model.RoomPayload{Room: room, Viewer: theViewer(ctx)}, nil
 }

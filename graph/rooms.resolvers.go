@@ -47,6 +47,16 @@ func (r *queryResolver) SearchRooms(ctx context.Context, query string, typeArg *
 	return r.searchRooms(ctx, query, typeArg, first, after)
 }
 
+// NodeID is the resolver for the nodeId field.
+func (r *roomResolver) NodeID(ctx context.Context, obj *upstream.Room) (string, error) {
+	return model.GlobalID(nodeRoom, obj.ID), nil
+}
+
+// MutualFollowers is the resolver for the mutualFollowers field.
+func (r *roomResolver) MutualFollowers(ctx context.Context, obj *upstream.Room) ([]*model.Person, error) {
+	return r.people(ctx, obj.MutualFollowers), nil
+}
+
 // Members is the resolver for the members field.
 func (r *roomResolver) Members(ctx context.Context, obj *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
 	return r.roomMembers(ctx, obj, first, after)
@@ -55,11 +65,6 @@ func (r *roomResolver) Members(ctx context.Context, obj *upstream.Room, first *i
 // Posts is the resolver for the posts field.
 func (r *roomResolver) Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
 	return r.roomPostList(ctx, obj, first, after, sortBy, tab)
-}
-
-// Profile is the resolver for the profile field.
-func (r *roomMemberResolver) Profile(ctx context.Context, obj *upstream.Member) (*upstream.Profile, error) {
-	return r.profileOf(ctx, obj.ID)
 }
 
 // Mutation returns MutationResolver implementation.
@@ -71,12 +76,8 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Room returns RoomResolver implementation.
 func (r *Resolver) Room() RoomResolver { return &roomResolver{r} }
 
-// RoomMember returns RoomMemberResolver implementation.
-func (r *Resolver) RoomMember() RoomMemberResolver { return &roomMemberResolver{r} }
-
 type (
-	mutationResolver   struct{ *Resolver }
-	queryResolver      struct{ *Resolver }
-	roomResolver       struct{ *Resolver }
-	roomMemberResolver struct{ *Resolver }
+	mutationResolver struct{ *Resolver }
+	queryResolver    struct{ *Resolver }
+	roomResolver     struct{ *Resolver }
 )

@@ -75,6 +75,41 @@ func userID(raw string) (string, error) {
 	return id, nil
 }
 
+// person is u, as an answer carried them, as a User: a field u lacks reads
+// the profile through the operation's loader (profileOf), when asked for.
+func (r *Resolver) person(ctx context.Context, u upstream.User) *model.Person {
+	return &model.Person{Seen: u, Anonymous: viewer.From(ctx).Anonymous(),
+		Load: func(ctx context.Context) (*upstream.Profile, error) { return r.profileOf(ctx, u.ID) }}
+}
+
+// people are users as an answer carried them, as Users.
+func (r *Resolver) people(ctx context.Context, us []upstream.User) []*model.Person {
+	if us == nil {
+		return nil
+	}
+	out := make([]*model.Person, len(us))
+	for i := range us {
+		out[i] = r.person(ctx, us[i])
+	}
+	return out
+}
+
+// personOf is a profile as a User; nil for nil.
+func (r *Resolver) personOf(ctx context.Context, p *upstream.Profile) *model.Person {
+	if p == nil {
+		return nil
+	}
+	return model.FromProfile(p, viewer.From(ctx).Anonymous())
+}
+
+// asPerson is personOf for a loader's answer.
+func (r *Resolver) asPerson(ctx context.Context, p *upstream.Profile, err error) (*model.Person, error) {
+	if err != nil {
+		return nil, err
+	}
+	return r.personOf(ctx, p), nil
+}
+
 // userBy looks up one profile by exactly one of its id or username. A profile
 // found by username is recorded under its id too.
 func (r *Resolver) userBy(ctx context.Context, id, username *string) (*upstream.Profile, error) {
@@ -130,20 +165,20 @@ func theViewer(ctx context.Context) *model.Viewer {
 	return &model.Viewer{}
 }
 
-func (r *Resolver) userFollows(ctx context.Context, u *upstream.Profile, following bool, first *int, after *string) (*model.UserConnection, error) {
+func (r *Resolver) userFollows(ctx context.Context, u *model.Person, following bool, first *int, after *string) (*model.UserConnection, error) {
 	k := r.users.followers
 	if following {
 		k = r.users.following
 	}
-	res, info, err := window(ctx, k, upstream.FollowsQuery{UserID: u.ID}, first, after)
+	res, info, err := window(ctx, k, upstream.FollowsQuery{UserID: u.ID()}, first, after)
 	if err != nil {
 		return nil, err
 	}
-	return userConnection(res, info), nil
+	return r.userConnection(ctx, res, info), nil
 }
 
-func (r *Resolver) userPostList(ctx context.Context, u *upstream.Profile, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
-	q := upstream.UserPostsQuery{UserID: u.ID, PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy)}}
+func (r *Resolver) userPostList(ctx context.Context, u *model.Person, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
+	q := upstream.UserPostsQuery{UserID: u.ID(), PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy)}}
 	res, info, err := window(ctx, r.users.posts, q, first, after)
 	if err != nil {
 		return nil, err
@@ -161,5 +196,23 @@ func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*mod
 	if err != nil {
 		return nil, err
 	}
-	return &model.UserPayload{User: p}, nil
+	return &model.UserPayload{User: r.personOf(ctx, p), Viewer: theViewer(ctx)}, nil
+}
+
+// author is a post's or comment's author as a User; nil when it names none.
+func (r *Resolver) author(ctx context.Context, u *upstream.User) *model.Person {
+	if u == nil {
+		return nil
+	}
+	return r.person(ctx, *u)
+}
+
+// mutualFollowers are the people the viewer follows who follow p: only a
+// profile lists them.
+func (r *Resolver) mutualFollowers(ctx context.Context, p *model.Person) ([]*model.Person, error) {
+	full, err := p.FullProfile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.people(ctx, full.MutualFollowers), nil
 }

@@ -23,8 +23,9 @@ func (r *mutationResolver) UnfollowUser(ctx context.Context, id string) (*model.
 }
 
 // User is the resolver for the user field.
-func (r *queryResolver) User(ctx context.Context, id *string, username *string) (*upstream.Profile, error) {
-	return r.userBy(ctx, id, username)
+func (r *queryResolver) User(ctx context.Context, id *string, username *string) (*model.Person, error) {
+	p, err := r.userBy(ctx, id, username)
+	return r.asPerson(ctx, p, err)
 }
 
 // Viewer is the resolver for the viewer field.
@@ -32,29 +33,30 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	return theViewer(ctx), nil
 }
 
+// MutualFollowers is the resolver for the mutualFollowers field.
+func (r *userResolver) MutualFollowers(ctx context.Context, obj *model.Person) ([]*model.Person, error) {
+	return r.mutualFollowers(ctx, obj)
+}
+
 // Followers is the resolver for the followers field.
-func (r *userResolver) Followers(ctx context.Context, obj *upstream.Profile, first *int, after *string) (*model.UserConnection, error) {
+func (r *userResolver) Followers(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error) {
 	return r.userFollows(ctx, obj, false, first, after)
 }
 
 // Following is the resolver for the following field.
-func (r *userResolver) Following(ctx context.Context, obj *upstream.Profile, first *int, after *string) (*model.UserConnection, error) {
+func (r *userResolver) Following(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error) {
 	return r.userFollows(ctx, obj, true, first, after)
 }
 
 // Posts is the resolver for the posts field.
-func (r *userResolver) Posts(ctx context.Context, obj *upstream.Profile, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
+func (r *userResolver) Posts(ctx context.Context, obj *model.Person, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
 	return r.userPostList(ctx, obj, first, after, sortBy)
 }
 
-// Profile is the resolver for the profile field.
-func (r *userSummaryResolver) Profile(ctx context.Context, obj *upstream.User) (*upstream.Profile, error) {
-	return r.profileOf(ctx, obj.ID)
-}
-
 // User is the resolver for the user field.
-func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*upstream.Profile, error) {
-	return r.viewerUser(ctx)
+func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.Person, error) {
+	p, err := r.viewerUser(ctx)
+	return r.asPerson(ctx, p, err)
 }
 
 // JoinedRooms is the resolver for the joinedRooms field.
@@ -70,14 +72,10 @@ func (r *viewerResolver) ManagedRooms(ctx context.Context, obj *model.Viewer, qu
 // User returns UserResolver implementation.
 func (r *Resolver) User() UserResolver { return &userResolver{r} }
 
-// UserSummary returns UserSummaryResolver implementation.
-func (r *Resolver) UserSummary() UserSummaryResolver { return &userSummaryResolver{r} }
-
 // Viewer returns ViewerResolver implementation.
 func (r *Resolver) Viewer() ViewerResolver { return &viewerResolver{r} }
 
 type (
-	userResolver        struct{ *Resolver }
-	userSummaryResolver struct{ *Resolver }
-	viewerResolver      struct{ *Resolver }
+	userResolver   struct{ *Resolver }
+	viewerResolver struct{ *Resolver }
 )

@@ -101,7 +101,7 @@ func TestEveryNewField(t *testing.T) {
   searchRooms(query: "room", first: 3) { totalCount nodes { id name } }
   pages: searchRooms(query: "", type: PAGE, first: 2) { nodes { roomType } }
   room(url: "group-1") {
-    members(first: 2) { totalCount nodes { id username firstName lastName verified avatarUrls { small } isAdmin isOwner isFollowed isActive followersCount profile { id } } }
+    members(first: 2) { totalCount edges { isAdmin isOwner isActive node { id username firstName lastName verified avatarUrls { small } followed followersCount profile { id } } } }
     posts(first: 2, tab: PUBLIC) { totalCount }
   }
   viewer { user { username } managedRooms(first: 2) { totalCount nodes { id } } }
@@ -118,7 +118,7 @@ func TestEveryNewField(t *testing.T) {
 		{"post", "references", 0, "chapterId"},
 		{"post", "comments", "nodes", 0, "body"},
 		{"searchRooms", "nodes", 0, "id"},
-		{"room", "members", "nodes", 1, "profile", "id"},
+		{"room", "members", "edges", 1, "node", "profile", "id"},
 		{"viewer", "managedRooms", "nodes", 0, "id"},
 	} {
 		if servicetest.At(resp.Data, path...) == nil {
@@ -128,8 +128,10 @@ func TestEveryNewField(t *testing.T) {
 	if got := servicetest.At(resp.Data, "pages", "nodes", 0, "roomType"); got != "PAGE" {
 		t.Errorf("searching pages found a %v", got)
 	}
-	if got := servicetest.At(resp.Data, "post", "author", "createdAt"); got != nil {
-		t.Errorf("an author's createdAt is %v; the post does not carry it, so null", got)
+	// The post does not carry its author's createdAt: it comes from the
+	// author's profile, the same as the profile's own.
+	if got, want := servicetest.At(resp.Data, "post", "author", "createdAt"), "2019-03-02T08:15:00Z"; got != want {
+		t.Errorf("an author's createdAt is %v, want the profile's %v", got, want)
 	}
 }
 

@@ -47,6 +47,18 @@ type Member struct {
 	FollowersCount int
 }
 
+// memberFields are the fields of a user a member carries.
+const memberFields = FieldUsername | FieldFirstName | FieldLastName | FieldVerified | FieldAvatarURLs |
+	FieldFollowed | FieldFollowersCount
+
+// AsUser is the member as a user: the fields a member carries, the rest
+// Absent. IsAdmin, IsOwner and IsActive are the membership's, not the user's.
+func (m *Member) AsUser() User {
+	followed := m.IsFollowed
+	return User{ID: m.ID, Username: m.Username, FirstName: m.FirstName, LastName: m.LastName, Verified: m.Verified,
+		AvatarURLs: m.AvatarURLs, Followed: &followed, FollowersCount: m.FollowersCount, Absent: AllFields &^ memberFields}
+}
+
 // MembersQuery asks for one page of a room's members.
 type MembersQuery struct {
 	RoomID string

@@ -181,6 +181,12 @@ type User struct {
 	FollowersCount  int
 	LikesCount      int
 	LanguageIsoCode string
+	// Absent are the fields the answer did not carry: their values above are
+	// zero, or the defaults the docs give (false, 0, "en"). Names, bio,
+	// country, followed, settings and languageId are pointers, nil when null
+	// or omitted, and only Absent when the answer has no such field at all
+	// (an author, a member).
+	Absent Fields
 }
 
 // UserSettings are a user's reading preferences.
@@ -241,6 +247,10 @@ func (w *wireUser) decode(u *User) error {
 	if err != nil {
 		return fmt.Errorf("joiningYear %q is not an integer", truncate(string(w.JoiningYear), 16))
 	}
+	absent := leftOut(w.Verified == nil, FieldVerified) | leftOut(w.PostAs == nil, FieldPostAs) |
+		leftOut(w.IsAdmin == nil, FieldIsAdmin) | leftOut(w.PostsCount == nil, FieldPostsCount) |
+		leftOut(w.FollowersCount == nil, FieldFollowersCount) | leftOut(w.LikesCount == nil, FieldLikesCount) |
+		leftOut(w.LanguageIsoCode == nil, FieldLanguageIsoCode)
 	*u = User{
 		ID:              *w.ID,
 		AvatarURLs:      *w.AvatarURLs,
@@ -261,43 +271,71 @@ func (w *wireUser) decode(u *User) error {
 		FollowersCount:  orDefault(w.FollowersCount, 0),
 		LikesCount:      orDefault(w.LikesCount, 0),
 		LanguageIsoCode: orDefault(w.LanguageIsoCode, "en"),
+		Absent:          absent,
 	}
 	return nil
 }
 
-// KnownCreatedAt is CreatedAt, or nil where the answer that listed the user
-// left it out (a post's or comment's author). Plain methods, not resolvers, so
-// that GraphQL serves them inline.
-func (u *User) KnownCreatedAt() *time.Time {
-	if u.CreatedAt.IsZero() {
-		return nil
+// Fields is a set of a user's fields (all but the id): those an answer that
+// listed the user did not carry.
+type Fields uint32
+
+// The fields of a User, one bit each.
+const (
+	FieldAvatarURLs Fields = 1 << iota
+	FieldCreatedAt
+	FieldJoiningYear
+	FieldSettings
+	FieldUsername
+	FieldFirstName
+	FieldLastName
+	FieldBio
+	FieldCountry
+	FieldFollowed
+	FieldLanguageID
+	FieldVerified
+	FieldPostAs
+	FieldIsAdmin
+	FieldPostsCount
+	FieldFollowersCount
+	FieldLikesCount
+	FieldLanguageIsoCode
+
+	// AllFields is every field but the id.
+	AllFields = FieldLanguageIsoCode<<1 - 1
+)
+
+// leftOut is f when the answer left it out, else no field.
+func leftOut(omitted bool, f Fields) Fields {
+	if omitted {
+		return f
 	}
-	return &u.CreatedAt
+	return 0
 }
 
-// KnownJoiningYear is JoiningYear, or nil where the answer left it out.
-func (u *User) KnownJoiningYear() *int {
-	if u.JoiningYear == 0 {
-		return nil
-	}
-	return &u.JoiningYear
-}
+// Has reports whether every field of g is in f.
+func (f Fields) Has(g Fields) bool { return f&g == g }
 
-// authorAsUser shows a post's or comment's author as a listed user; with no
-// readable author object, as its id alone (its profile can still be loaded).
+// authorFields are the fields an author object carries.
+const authorFields = FieldUsername | FieldFirstName | FieldLastName | FieldVerified | FieldAvatarURLs
+
+// authorAsUser is a post's or comment's author as a user: only what the
+// author object carries, the rest Absent; with no readable author object, the
+// id alone (the profile still has the rest).
 func authorAsUser(a *Author, authorID string) *User {
 	if a == nil {
 		if authorID == "" {
 			return nil
 		}
-		return &User{ID: authorID, LanguageIsoCode: "en"}
+		return &User{ID: authorID, Absent: AllFields}
 	}
 	return &User{ID: a.ID, Username: a.Username, FirstName: a.FirstName, LastName: a.LastName,
-		Verified: a.Verified, AvatarURLs: a.AvatarURLs, LanguageIsoCode: "en"}
+		Verified: a.Verified, AvatarURLs: a.AvatarURLs, Absent: AllFields &^ authorFields}
 }
 
-// AuthorSummary is the post's author as a listed user.
-func (p *Post) AuthorSummary() *User { return authorAsUser(p.Author, p.AuthorID) }
+// AuthorUser is the post's author as a user (see authorAsUser); nil when the
+// post names none.
+func (p *Post) AuthorUser() *User { return authorAsUser(p.Author, p.AuthorID) }
 
-// AuthorSummary is the comment's author as a listed user.
-func (c *Comment) AuthorSummary() *User { return authorAsUser(c.Author, c.AuthorID) }
+// AuthorUser is the comment's author as a user.
+func (c *Comment) AuthorUser() *User { return authorAsUser(c.Author, c.AuthorID) }

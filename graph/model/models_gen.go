@@ -98,26 +98,36 @@ type RoomEdge struct {
 type RoomMemberConnection struct {
 	// The members of this page, each with its cursor.
 	Edges []*RoomMemberEdge `json:"edges"`
-	// The members of this page (an item is null when it could not be read).
-	Nodes []*upstream.Member `json:"nodes"`
+	// The members of this page, as people (an item is null when it could not be read); their roles in the room are on `edges`.
+	Nodes []*Person `json:"nodes"`
 	// Where this page stands in the whole list.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many members the room has.
 	TotalCount int `json:"totalCount"`
 }
 
-// A member in a list, with its cursor.
+// A member of a room: the person is the node, and what belongs to the membership
+// (their role in this room) is on the edge, as GitHub's `membersWithRole` does, so
+// that one person in two rooms is one cached `User`.
 type RoomMemberEdge struct {
 	// Pass it as `after` to continue after this member.
 	Cursor string `json:"cursor"`
 	// The member (null when it could not be read).
-	Node *upstream.Member `json:"node,omitempty"`
+	Node *Person `json:"node,omitempty"`
+	// Whether the member administers this room.
+	IsAdmin bool `json:"isAdmin"`
+	// Whether the member owns this room.
+	IsOwner bool `json:"isOwner"`
+	// Whether the member is active in this room.
+	IsActive bool `json:"isActive"`
 }
 
 // The answer to a room write: the room as it is after the write.
 type RoomPayload struct {
-	// The room, read after the write; null if that read failed (see errors).
+	// The room, read after the write (`isMember`, `membersCount`); null if that read failed (see errors).
 	Room *upstream.Room `json:"room,omitempty"`
+	// The signed-in viewer, for what the write changed on their side (`joinedRooms`).
+	Viewer *Viewer `json:"viewer,omitempty"`
 }
 
 // A page of users.
@@ -125,7 +135,7 @@ type UserConnection struct {
 	// The users of this page, each with its cursor.
 	Edges []*UserEdge `json:"edges"`
 	// The users of this page (an item is null when it could not be read).
-	Nodes []*upstream.User `json:"nodes"`
+	Nodes []*Person `json:"nodes"`
 	// Where this page stands in the whole list.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many users the whole list has.
@@ -137,13 +147,15 @@ type UserEdge struct {
 	// Pass it as `after` to continue after this user.
 	Cursor string `json:"cursor"`
 	// The user (null when it could not be read).
-	Node *upstream.User `json:"node,omitempty"`
+	Node *Person `json:"node,omitempty"`
 }
 
 // The answer to a user write: the user as they are after the write.
 type UserPayload struct {
-	// The user, read after the write; null if that read failed (see errors).
-	User *upstream.Profile `json:"user,omitempty"`
+	// The user, read after the write (`followed`, `followersCount`); null if that read failed (see errors).
+	User *Person `json:"user,omitempty"`
+	// The signed-in viewer, for what the write changed on their side.
+	Viewer *Viewer `json:"viewer,omitempty"`
 }
 
 // Who may see a post.
