@@ -70,11 +70,11 @@ func BenchmarkTenDistinctRoomsSlowUpstream(b *testing.B) {
 }
 
 // roomPage is the README's room-page query: the room by slug, then its members
-// and posts together, then every distinct member's and author's profile and the
+// and posts together, then every distinct author's profile (for bio) and the
 // posts' comments together: three waves of upstream calls.
 const roomPage = `{ room(url: "group-1") { id name membersCount
-  members(first: 10) { totalCount nodes { username profile { followersCount } } }
-  posts(first: 5) { nodes { id body room { name } author { username profile { followersCount } } comments(first: 3) { totalCount nodes { body } } } } } }`
+  members(first: 10) { totalCount edges { cursor isAdmin isOwner node { id username followed followersCount } } }
+  posts(first: 5) { edges { cursor node { id body room { name } author { id username bio } comments(first: 3) { totalCount edges { node { id body } } } } } } } }`
 
 // BenchmarkRoomPage20ms runs the room-page query against an upstream that
 // answers every call in 20 ms: the wall time is the sum of its waves' round

@@ -17,7 +17,7 @@ func nodesAndEdges[T any, E any](r paging.Result[T], edge func(cursor string, no
 	nodes := present(r.Items)
 	edges := make([]E, len(nodes))
 	for i, n := range nodes {
-		edges[i] = edge(paging.Cursor(r.Items[i].Offset), n)
+		edges[i] = edge(r.List.Cursor(r.Items[i].Offset), n)
 	}
 	return nodes, edges
 }

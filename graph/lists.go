@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -32,11 +33,13 @@ type pageQuery[Q any] interface {
 // connection.
 func window[Q pageQuery[Q], T any](ctx context.Context, k *loader.Kind[Q, *upstream.Page[T]], q Q,
 	first *int, after *string) (paging.Result[T], *model.PageInfo, error) {
-	w, err := paging.Ask(first, after)
+	ep := k.Endpoint()
+	// The list is the endpoint with every parameter of q but its page.
+	list := paging.ListOf(fmt.Sprintf("%s %#v", ep.Name, q.AtPage(0, 0)))
+	w, err := list.Ask(first, after)
 	if err != nil {
 		return paging.Result[T]{}, nil, err
 	}
-	ep := k.Endpoint()
 	size := ep.MaxLimit
 	if size < 1 {
 		panic("graph: " + ep.Name + " is read as a list but its Endpoint has no MaxLimit")
@@ -56,9 +59,10 @@ func window[Q pageQuery[Q], T any](ctx context.Context, k *loader.Kind[Q, *upstr
 		}
 	}
 	r := paging.Cut(w, size, pages)
+	r.List = list
 	info := &model.PageInfo{HasNextPage: r.HasNextPage, HasPreviousPage: r.HasPreviousPage}
 	if len(r.Items) > 0 {
-		start, end := paging.Cursor(r.Items[0].Offset), paging.Cursor(r.Items[len(r.Items)-1].Offset)
+		start, end := list.Cursor(r.Items[0].Offset), list.Cursor(r.Items[len(r.Items)-1].Offset)
 		info.StartCursor, info.EndCursor = &start, &end
 	}
 	var failed []int

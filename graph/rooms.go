@@ -44,8 +44,9 @@ func newRooms(d Deps) *rooms {
 		// A room by id may be shared across requests; one carrying a
 		// privateToken (the owner's view) is never written to Redis, where
 		// it would sit in the clear: it is fetched each time instead.
-		// v1: the JSON shape of upstream.Room; bump it when that changes.
-		byID:        loader.Declare(upstream.EndpointRoom, up.Room).ShareBy(d.sharing(upstream.EndpointRoom), "v1", roomCacheable).Wrap(d.WrapRoom),
+		// v2: the JSON shape of upstream.Room; bump it when that changes (v2: its
+		// mutual followers carry Absent).
+		byID:        loader.Declare(upstream.EndpointRoom, up.Room).ShareBy(d.sharing(upstream.EndpointRoom), "v2", roomCacheable).Wrap(d.WrapRoom),
 		listed:      loader.NewMemo[string, *upstream.Room](),
 		byURL:       loader.Declare(upstream.EndpointRoomByURL, up.RoomByURL),
 		bySubdomain: loader.Declare(upstream.EndpointRoomBySubdomain, up.RoomBySubdomain),

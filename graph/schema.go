@@ -1,32 +1,34 @@
 package graph
 
 import (
+	"bytes"
 	"context"
-	"embed"
-	"io/fs"
-	"slices"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/formatter"
 )
 
-//go:embed *.graphqls
-var schemaFiles embed.FS
-
-// SDL is the schema as written, descriptions included, every file in name
-// order: what /schema.graphql serves to code generators.
+// SDL is the schema as one printed document, descriptions included, built
+// from the schema gqlgen executes: every type once (Query whole, not the
+// source files' extensions of it), only the directives clients know
+// (@deprecated), so that any tool accepts it (relay-compiler refuses an
+// extension before its type). It is what introspection describes, and what
+// /schema.graphql serves to code generators.
 func SDL() []byte {
-	names, _ := fs.Glob(schemaFiles, "*.graphqls")
-	slices.Sort(names)
-	var out []byte
-	for _, n := range names {
-		b, _ := schemaFiles.ReadFile(n)
-		if len(out) > 0 {
-			out = append(out, '\n')
-		}
-		out = append(out, b...)
-	}
-	return out
+	sdlOnce.Do(func() {
+		var b bytes.Buffer
+		formatter.NewFormatter(&b, formatter.WithIndent("  ")).FormatSchema(NewExecutableSchema(Config{}).Schema())
+		// A blank line between definitions, for the people who read it.
+		sdl = bytes.ReplaceAll(b.Bytes(), []byte("\n}\n"), []byte("\n}\n\n"))
+	})
+	return sdl
 }
+
+var (
+	sdlOnce sync.Once
+	sdl     []byte
+)
 
 // mutualFollowersWeight is the complexity weight of a room's mutual followers: the
 // upstream does not say how many it sends, so assume a page of them.

@@ -78,7 +78,7 @@ func userID(raw string) (string, error) {
 // person is u, as an answer carried them, as a User: a field u lacks reads
 // the profile through the operation's loader (profileOf), when asked for.
 func (r *Resolver) person(ctx context.Context, u upstream.User) *model.Person {
-	return &model.Person{Seen: u, Anonymous: viewer.From(ctx).Anonymous(),
+	return &model.Person{Seen: u, Anonymous: viewer.From(ctx).Anonymous(), Me: r.viewerID,
 		Load: func(ctx context.Context) (*upstream.Profile, error) { return r.profileOf(ctx, u.ID) }}
 }
 
@@ -99,7 +99,7 @@ func (r *Resolver) personOf(ctx context.Context, p *upstream.Profile) *model.Per
 	if p == nil {
 		return nil
 	}
-	return model.FromProfile(p, viewer.From(ctx).Anonymous())
+	return model.FromProfile(p, viewer.From(ctx).Anonymous(), r.viewerID)
 }
 
 // asPerson is personOf for a loader's answer.
@@ -155,6 +155,16 @@ func (r *Resolver) viewerUser(ctx context.Context) (*upstream.Profile, error) {
 		r.users.byID.Seed(ctx, p.ID, p)
 	}
 	return p, err
+}
+
+// viewerID is the signed-in viewer's user id, from their profile (read once
+// per operation).
+func (r *Resolver) viewerID(ctx context.Context) (string, error) {
+	p, err := r.viewerUser(ctx)
+	if err != nil || p == nil {
+		return "", err
+	}
+	return p.ID, nil
 }
 
 // theViewer is null for a caller without a user token, with no upstream call.

@@ -40,7 +40,7 @@ type Options struct {
 	TrustedProxies viewer.Proxies
 	// CORSOrigins may call from browsers ("*": any, without credentials).
 	CORSOrigins []string
-	// SDL is the schema as written, served at /schema.graphql while
+	// SDL is the printed schema (graph.SDL), served at /schema.graphql while
 	// Introspection is on.
 	SDL           []byte
 	Introspection bool

@@ -37,13 +37,18 @@ type Person struct {
 	// nobody, whatever the answer said (a member list says false, a profile
 	// null).
 	Anonymous bool
+	// Me is the signed-in viewer's own user id, read when needed (once per
+	// operation): the upstream says followed false of the viewer themself in
+	// members and profiles, and leaves it out (null) in lists of users, so
+	// followed is null for the viewer everywhere.
+	Me func(context.Context) (string, error)
 }
 
 func (*Person) isUserSummary() {}
 
 // FromProfile is the person a profile shows: nothing left to load.
-func FromProfile(p *upstream.Profile, anonymous bool) *Person {
-	return &Person{Seen: p.User, full: p, Anonymous: anonymous}
+func FromProfile(p *upstream.Profile, anonymous bool, me func(context.Context) (string, error)) *Person {
+	return &Person{Seen: p.User, full: p, Anonymous: anonymous, Me: me}
 }
 
 // FullProfile is the person's profile, read once (none read when the person
@@ -138,7 +143,16 @@ func (p *Person) Followed(ctx context.Context) (*bool, error) {
 	if p.Anonymous {
 		return nil, nil
 	}
-	return field(ctx, p, upstream.FieldFollowed, func(u *upstream.User) *bool { return u.Followed })
+	f, err := field(ctx, p, upstream.FieldFollowed, func(u *upstream.User) *bool { return u.Followed })
+	if err != nil || f == nil || *f || p.Me == nil {
+		return f, err
+	}
+	// Nobody follows themself: false may be the viewer, whom lists leave
+	// out. A viewer profile that cannot be read leaves false as it is.
+	if me, err := p.Me(ctx); err == nil && me == p.Seen.ID {
+		return nil, nil
+	}
+	return f, nil
 }
 
 func (p *Person) LanguageID(ctx context.Context) (*int, error) {

@@ -6,6 +6,7 @@ package paging
 
 import (
 	"encoding/base64"
+	"hash/fnv"
 	"strconv"
 	"strings"
 
@@ -21,28 +22,48 @@ const MaxFirst = 50
 const maxOffset = 1 << 30
 
 // cursorPrefix marks cursors this service made: anything else is refused.
-const cursorPrefix = "qrc1:"
+// qrc1 cursors (an offset alone, before cursors named their list) are refused
+// too.
+const cursorPrefix = "qrc2:"
 
-// Cursor is the opaque cursor of the item at offset (0-based) in a list.
-func Cursor(offset int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.Itoa(offset)))
+// List names one list (an endpoint with its parameters: which room, sort,
+// tab, filter) in the cursors of its items, so that a cursor continues only
+// the list it came from.
+type List struct{ tag string }
+
+// ListOf is the list key names: equal keys, one list. The tag is a hash of
+// it, not the key itself, so that a cursor stays short and says nothing of
+// the query.
+func ListOf(key string) List {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return List{tag: base64.RawURLEncoding.EncodeToString(h.Sum(nil))}
 }
 
-// offset reads a cursor this service made.
-func offset(cursor string) (int, bool) {
+// Cursor is the opaque cursor of the item at offset (0-based) in l.
+func (l List) Cursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + l.tag + ":" + strconv.Itoa(offset)))
+}
+
+// offset reads a cursor this service made: its list's tag and offset.
+func offset(cursor string) (tag string, n int, ok bool) {
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
-		return 0, false
+		return "", 0, false
 	}
-	s, ok := strings.CutPrefix(string(b), cursorPrefix)
+	rest, ok := strings.CutPrefix(string(b), cursorPrefix)
 	if !ok {
-		return 0, false
+		return "", 0, false
 	}
-	n, err := strconv.Atoi(s)
+	tag, s, ok := strings.Cut(rest, ":")
+	if !ok {
+		return "", 0, false
+	}
+	n, err = strconv.Atoi(s)
 	if err != nil || n < 0 || n > maxOffset || strconv.Itoa(n) != s {
-		return 0, false
+		return "", 0, false
 	}
-	return n, true
+	return tag, n, true
 }
 
 // Window is the part of a list a connection asks for: First items from Start.
@@ -51,8 +72,9 @@ type Window struct {
 }
 
 // Ask checks a connection's arguments: first from 0 to MaxFirst, and a cursor
-// this service made. Its errors are BAD_USER_INPUT, before any upstream call.
-func Ask(first *int, after *string) (Window, error) {
+// this service made for l. Its errors are BAD_USER_INPUT, before any upstream
+// call.
+func (l List) Ask(first *int, after *string) (Window, error) {
 	w := Window{First: 10}
 	if first != nil {
 		w.First = *first
@@ -61,9 +83,12 @@ func Ask(first *int, after *string) (Window, error) {
 		return w, errcode.Inputf("first must be from 0 to %d, not %d", MaxFirst, w.First)
 	}
 	if after != nil && *after != "" {
-		n, ok := offset(*after)
+		tag, n, ok := offset(*after)
 		if !ok {
 			return w, errcode.Inputf("after is not a cursor from this service")
+		}
+		if tag != l.tag {
+			return w, errcode.Inputf("after is a cursor of another list (another room or user, sort, tab or filter): a cursor continues only the list it came from")
 		}
 		w.Start = n + 1
 	}
@@ -95,6 +120,8 @@ type Item[T any] struct {
 
 // Result is a window cut from its pages.
 type Result[T any] struct {
+	// List is the list the window was cut from, for its items' cursors.
+	List            List
 	Items           []Item[T]
 	Total           int
 	HasNextPage     bool

@@ -11,6 +11,8 @@ import (
 func intp(n int) *int       { return &n }
 func strp(s string) *string { return &s }
 
+var list = ListOf("room posts {RoomID: 1}")
+
 func TestAsk(t *testing.T) {
 	for _, tt := range []struct {
 		first  *int
@@ -20,14 +22,16 @@ func TestAsk(t *testing.T) {
 	}{
 		{nil, nil, Window{0, 10}, true},
 		{intp(0), nil, Window{0, 0}, true},
-		{intp(50), strp(Cursor(9)), Window{10, 50}, true},
+		{intp(50), strp(list.Cursor(9)), Window{10, 50}, true},
 		{intp(51), nil, Window{}, false},
 		{intp(-1), nil, Window{}, false},
 		{intp(5), strp("bm90LWEtY3Vyc29y"), Window{}, false},
-		{intp(5), strp(Cursor(3) + "x"), Window{}, false},
-		{intp(50), strp(Cursor(9223372036854775807)), Window{}, false}, // would overflow
+		{intp(5), strp(ListOf("room posts {RoomID: 2}").Cursor(3)), Window{}, false}, // another list's
+		{intp(5), strp("cXJjMTow"), Window{}, false},                                 // qrc1:0, an offset alone
+		{intp(5), strp(list.Cursor(3) + "x"), Window{}, false},
+		{intp(50), strp(list.Cursor(9223372036854775807)), Window{}, false}, // would overflow
 	} {
-		w, err := Ask(tt.first, tt.after)
+		w, err := list.Ask(tt.first, tt.after)
 		if (err == nil) != tt.wantOK || (tt.wantOK && w != tt.want) {
 			t.Errorf("Ask(%v, %v) = %+v, %v; want %+v ok=%v", tt.first, tt.after, w, err, tt.want, tt.wantOK)
 		}
@@ -53,7 +57,7 @@ func TestWindowsReachEveryItemOnce(t *testing.T) {
 			var after *string
 			calls := 0
 			for range 10 {
-				w, err := Ask(intp(10), after)
+				w, err := list.Ask(intp(10), after)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -69,7 +73,7 @@ func TestWindowsReachEveryItemOnce(t *testing.T) {
 				if !r.HasNextPage {
 					break
 				}
-				c := Cursor(r.Items[len(r.Items)-1].Offset)
+				c := list.Cursor(r.Items[len(r.Items)-1].Offset)
 				after = &c
 			}
 			want := make([]int, total)
