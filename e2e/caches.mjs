@@ -53,6 +53,14 @@ function readmeBlock(name) {
   return out.join('\n').replaceAll('http://localhost:8080/', `${base}/`);
 }
 
+// readmeGraphQL returns the README's graphql block that starts with the line start.
+function readmeGraphQL(start) {
+  const text = readFileSync(path.join(e2e, '..', 'README.md'), 'utf8');
+  const block = text.split('```graphql\n').slice(1).map((b) => b.slice(0, b.indexOf('```'))).find((b) => b.startsWith(start));
+  if (!block) throw new Error(`README.md has no graphql block starting with ${start}`);
+  return block;
+}
+
 // The recipes in a project of their own, as an app would have them.
 const project = mkdtempSync(path.join(tmpdir(), 'caches-'));
 process.on('exit', () => rmSync(project, { recursive: true, force: true }));
@@ -170,23 +178,8 @@ async function urql() {
   };
 }
 
-// 1. Two rooms' members, with their roles, in one cache.
-const TWO_ROOMS = `query TwoRooms {
-  one: room(id: "1") {
-    id name
-    members(first: 10) {
-      edges { cursor isOwner isAdmin node { id username followed followersCount } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-  two: room(id: "2") {
-    id name
-    members(first: 10) {
-      edges { cursor isOwner isAdmin node { id username followed followersCount } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}`;
+// 1. Two rooms' members, with their roles, in one cache: the README's TwoRooms.
+const TWO_ROOMS = readmeGraphQL('query TwoRooms');
 
 const roles = (room) => room.members.edges.map((e) => ({ username: e.node.username, isOwner: e.isOwner, isAdmin: e.isAdmin }));
 const owners = (room) => roles(room).filter((r) => r.isOwner).map((r) => r.username);
@@ -223,7 +216,7 @@ async function twoRooms(c, server) {
 const PERSON = 'id username followed followersCount';
 const PLACES = `query Places {
   one: room(id: "1") {
-    id
+    id isMember membersCount
     members(first: 10) { edges { cursor isOwner isAdmin node { ${PERSON} } } pageInfo { hasNextPage endCursor } }
     posts(first: 20) { edges { cursor node { id createdAt author { ${PERSON} } } } pageInfo { hasNextPage endCursor } }
     mutualFollowers { ${PERSON} }
@@ -245,6 +238,8 @@ const PLACES = `query Places {
 }`;
 const FOLLOW = `mutation Follow($id: ID!) { followUser(id: $id) { user { ${PERSON} } } }`;
 const UNFOLLOW = `mutation Unfollow($id: ID!) { unfollowUser(id: $id) { user { ${PERSON} } } }`;
+const JOIN = 'mutation Join($id: ID!) { joinRoom(id: $id) { room { id isMember membersCount } } }';
+const LEAVE = 'mutation Leave($id: ID!) { leaveRoom(id: $id) { room { id isMember membersCount } } }';
 
 // places finds every object that is the person with this id, with its path.
 function places(data, id, at = '', out = []) {
@@ -306,10 +301,21 @@ async function follows(c) {
       `${c.name}: Bilal was cached as member, author and follower`, f);
     check(u.kinds.includes('member') && u.kinds.includes('author') && u.kinds.includes('mutual follower'),
       `${c.name}: Aisha was cached as member, author and mutual follower`, u);
+    // A join: the payload's room is the room the page shows.
+    const room = server.one;
+    if (check(room.isMember === false, `${c.name}: Fatima starts out not a member of room 1`, room)) {
+      const sent = c.log.length;
+      const joined = (await c.mutate(JOIN, { id: room.id })).joinRoom.room;
+      const cached = c.read(PLACES).one;
+      check(joined.isMember === true && joined.membersCount === room.membersCount + 1 &&
+        cached.isMember === true && cached.membersCount === room.membersCount + 1 && c.log.length === sent + 1,
+        `${c.name}: joinRoom: the cached room 1 is a member's, ${cached.membersCount} members, with the mutation as the only request`,
+        { joined, cached, requests: c.log.slice(sent) });
+    }
   } finally {
     // Undone for the next client and suite; once more after the server's
     // retryAfter if the caller's budget ran out.
-    for (const [m, id] of [[UNFOLLOW, bilal.id], [FOLLOW, aisha.id]]) {
+    for (const [m, id] of [[UNFOLLOW, bilal.id], [FOLLOW, aisha.id], [LEAVE, server.one.id]]) {
       await raw(m, { id }).catch(async (err) => {
         console.log(`     undoing: ${err.message}; once more in 2 s`);
         await new Promise((r) => setTimeout(r, 2000));
