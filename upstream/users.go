@@ -181,11 +181,10 @@ type User struct {
 	FollowersCount  int
 	LikesCount      int
 	LanguageIsoCode string
-	// Absent are the fields the answer did not carry: their values above are
-	// zero, or the defaults the docs give (false, 0, "en"). Names, bio,
-	// country, followed, settings and languageId are pointers, nil when null
-	// or omitted, and only Absent when the answer has no such field at all
-	// (an author, a member).
+	// Absent are the fields the answer that carried the user has no place
+	// for (an author, a member), zero above. A user the upstream sent as a
+	// user has none: a field it leaves out has the default the docs give
+	// (false, 0, "en"), and a pointer is nil when null or left out.
 	Absent Fields
 }
 
@@ -247,10 +246,6 @@ func (w *wireUser) decode(u *User) error {
 	if err != nil {
 		return fmt.Errorf("joiningYear %q is not an integer", truncate(string(w.JoiningYear), 16))
 	}
-	absent := leftOut(w.Verified == nil, FieldVerified) | leftOut(w.PostAs == nil, FieldPostAs) |
-		leftOut(w.IsAdmin == nil, FieldIsAdmin) | leftOut(w.PostsCount == nil, FieldPostsCount) |
-		leftOut(w.FollowersCount == nil, FieldFollowersCount) | leftOut(w.LikesCount == nil, FieldLikesCount) |
-		leftOut(w.LanguageIsoCode == nil, FieldLanguageIsoCode)
 	*u = User{
 		ID:              *w.ID,
 		AvatarURLs:      *w.AvatarURLs,
@@ -271,7 +266,6 @@ func (w *wireUser) decode(u *User) error {
 		FollowersCount:  orDefault(w.FollowersCount, 0),
 		LikesCount:      orDefault(w.LikesCount, 0),
 		LanguageIsoCode: orDefault(w.LanguageIsoCode, "en"),
-		Absent:          absent,
 	}
 	return nil
 }
@@ -304,14 +298,6 @@ const (
 	// AllFields is every field but the id.
 	AllFields = FieldLanguageIsoCode<<1 - 1
 )
-
-// leftOut is f when the answer left it out, else no field.
-func leftOut(omitted bool, f Fields) Fields {
-	if omitted {
-		return f
-	}
-	return 0
-}
 
 // Has reports whether every field of g is in f.
 func (f Fields) Has(g Fields) bool { return f&g == g }
