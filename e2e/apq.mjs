@@ -1,11 +1,11 @@
-// Apollo Client's PersistedQueryLink against the service: first a hash only
+// Apollo Client 4's PersistedQueryLink against the service: first a hash only
 // (PERSISTED_QUERY_NOT_FOUND), then the full query, then hash-only hits; the same
 // with GET for hashed queries. With a second endpoint (a second server process on
 // the same Redis), the query registered on the first is served by hash on the
 // second. Usage: node apq.mjs <endpoint> [second endpoint]
 import { createHash, randomUUID } from 'node:crypto';
-import { ApolloClient, InMemoryCache, HttpLink, gql } from '@apollo/client/core/index.js';
-import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries/index.js';
+import { ApolloClient, InMemoryCache, HttpLink, gql } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 
 const [endpoint, second] = process.argv.slice(2);
 if (!endpoint) throw new Error('usage: node apq.mjs <endpoint> [second endpoint]');
@@ -32,7 +32,7 @@ function client(uri, useGETForHashedQueries, log) {
   };
   return new ApolloClient({
     cache: new InMemoryCache(),
-    link: createPersistedQueryLink({ sha256, useGETForHashedQueries }).concat(new HttpLink({ uri, fetch: loggingFetch })),
+    link: new PersistedQueryLink({ sha256, useGETForHashedQueries }).concat(new HttpLink({ uri, fetch: loggingFetch })),
     defaultOptions: { query: { fetchPolicy: 'no-cache' } },
   });
 }
