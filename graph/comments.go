@@ -6,6 +6,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -22,8 +23,8 @@ func newComments(d Deps) *comments {
 func (*comments) lookups() []guard.Lookup { return nil }
 func (*comments) plans() []loader.Plan    { return nil }
 
-func (r *Resolver) postComments(ctx context.Context, p *upstream.Post, first *int, after *string) (*model.CommentConnection, error) {
-	res, info, err := window(ctx, r.comments.ofPost, upstream.CommentsQuery{PostID: p.ID}, first, after)
+func (r *Resolver) postComments(ctx context.Context, p *upstream.Post, a paging.Args) (*model.CommentConnection, error) {
+	res, info, err := window(ctx, r.comments.ofPost, upstream.CommentsQuery{PostID: p.ID}, a)
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ type ComplexityRoot struct {
 	Post struct {
 		Author        func(childComplexity int) int
 		Body          func(childComplexity int) int
-		Comments      func(childComplexity int, first *int, after *string) int
+		Comments      func(childComplexity int, first *int, after *string, last *int, before *string) int
 		CommentsCount func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -129,7 +129,7 @@ type ComplexityRoot struct {
 		Post        func(childComplexity int, id string) int
 		Room        func(childComplexity int, id *string, url *string, subdomain *string) int
 		Rooms       func(childComplexity int, ids []string) int
-		SearchRooms func(childComplexity int, query string, typeArg *upstream.RoomType, first *int, after *string) int
+		SearchRooms func(childComplexity int, query string, typeArg *upstream.RoomType, first *int, after *string, last *int, before *string) int
 		User        func(childComplexity int, id *string, username *string) int
 		Viewer      func(childComplexity int) int
 	}
@@ -147,14 +147,14 @@ type ComplexityRoot struct {
 		IsOwner              func(childComplexity int) int
 		IsPublic             func(childComplexity int) int
 		IsVerified           func(childComplexity int) int
-		Members              func(childComplexity int, first *int, after *string) int
+		Members              func(childComplexity int, first *int, after *string, last *int, before *string) int
 		MembersCount         func(childComplexity int) int
 		MutualFollowers      func(childComplexity int) int
 		MutualFollowersCount func(childComplexity int) int
 		Name                 func(childComplexity int) int
 		NodeID               func(childComplexity int) int
 		OwnerID              func(childComplexity int) int
-		Posts                func(childComplexity int, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) int
+		Posts                func(childComplexity int, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) int
 		PostsCount           func(childComplexity int) int
 		PrivateToken         func(childComplexity int) int
 		RoomType             func(childComplexity int) int
@@ -207,9 +207,9 @@ type ComplexityRoot struct {
 		CreatedAt            func(childComplexity int) int
 		FirstName            func(childComplexity int) int
 		Followed             func(childComplexity int) int
-		Followers            func(childComplexity int, first *int, after *string) int
+		Followers            func(childComplexity int, first *int, after *string, last *int, before *string) int
 		FollowersCount       func(childComplexity int) int
-		Following            func(childComplexity int, first *int, after *string) int
+		Following            func(childComplexity int, first *int, after *string, last *int, before *string) int
 		ID                   func(childComplexity int) int
 		IsAdmin              func(childComplexity int) int
 		JoiningYear          func(childComplexity int) int
@@ -221,7 +221,7 @@ type ComplexityRoot struct {
 		MutualFollowersCount func(childComplexity int) int
 		NodeID               func(childComplexity int) int
 		PostAs               func(childComplexity int) int
-		Posts                func(childComplexity int, first *int, after *string, sortBy *upstream.PostSort) int
+		Posts                func(childComplexity int, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort) int
 		PostsCount           func(childComplexity int) int
 		Profile              func(childComplexity int) int
 		Settings             func(childComplexity int) int
@@ -261,8 +261,8 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		JoinedRooms  func(childComplexity int, query *string, sortBy *upstream.RoomSort, first *int, after *string) int
-		ManagedRooms func(childComplexity int, query *string, sortBy *upstream.RoomSort, first *int, after *string) int
+		JoinedRooms  func(childComplexity int, query *string, sortBy *upstream.RoomSort, first *int, after *string, last *int, before *string) int
+		ManagedRooms func(childComplexity int, query *string, sortBy *upstream.RoomSort, first *int, after *string, last *int, before *string) int
 		User         func(childComplexity int) int
 	}
 }
@@ -291,12 +291,12 @@ type PostResolver interface {
 	Room(ctx context.Context, obj *upstream.Post) (*upstream.Room, error)
 	Visibility(ctx context.Context, obj *upstream.Post) (*model.PostVisibility, error)
 
-	Comments(ctx context.Context, obj *upstream.Post, first *int, after *string) (*model.CommentConnection, error)
+	Comments(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.CommentConnection, error)
 }
 type QueryResolver interface {
 	Room(ctx context.Context, id *string, url *string, subdomain *string) (*upstream.Room, error)
 	Rooms(ctx context.Context, ids []string) ([]*upstream.Room, error)
-	SearchRooms(ctx context.Context, query string, typeArg *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error)
+	SearchRooms(ctx context.Context, query string, typeArg *upstream.RoomType, first *int, after *string, last *int, before *string) (*model.RoomConnection, error)
 	Post(ctx context.Context, id string) (*upstream.Post, error)
 	Node(ctx context.Context, nodeID string) (model.Node, error)
 	Nodes(ctx context.Context, nodeIds []string) ([]model.Node, error)
@@ -307,8 +307,8 @@ type RoomResolver interface {
 	NodeID(ctx context.Context, obj *upstream.Room) (string, error)
 
 	MutualFollowers(ctx context.Context, obj *upstream.Room) ([]*model.Person, error)
-	Members(ctx context.Context, obj *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error)
-	Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error)
+	Members(ctx context.Context, obj *upstream.Room, first *int, after *string, last *int, before *string) (*model.RoomMemberConnection, error)
+	Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error)
 }
 type TagResolver interface {
 	NodeID(ctx context.Context, obj *upstream.Tag) (string, error)
@@ -316,14 +316,14 @@ type TagResolver interface {
 type UserResolver interface {
 	MutualFollowers(ctx context.Context, obj *model.Person) ([]*model.Person, error)
 
-	Followers(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error)
-	Following(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error)
-	Posts(ctx context.Context, obj *model.Person, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error)
+	Followers(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
+	Following(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
+	Posts(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort) (*model.PostConnection, error)
 }
 type ViewerResolver interface {
 	User(ctx context.Context, obj *model.Viewer) (*model.Person, error)
-	JoinedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error)
-	ManagedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error)
+	JoinedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string, last *int, before *string) (*model.RoomConnection, error)
+	ManagedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string, last *int, before *string) (*model.RoomConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -570,7 +570,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Post.Comments(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Post.Comments(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Post.commentsCount":
 		if e.ComplexityRoot.Post.CommentsCount == nil {
 			break
@@ -759,7 +759,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.SearchRooms(childComplexity, args["query"].(string), args["type"].(*upstream.RoomType), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.SearchRooms(childComplexity, args["query"].(string), args["type"].(*upstream.RoomType), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -860,7 +860,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Room.Members(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Room.Members(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Room.membersCount":
 		if e.ComplexityRoot.Room.MembersCount == nil {
 			break
@@ -907,7 +907,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Room.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["sortBy"].(*upstream.PostSort), args["tab"].(*upstream.RoomPostTab)), true
+		return e.ComplexityRoot.Room.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["sortBy"].(*upstream.PostSort), args["tab"].(*upstream.RoomPostTab)), true
 	case "Room.postsCount":
 		if e.ComplexityRoot.Room.PostsCount == nil {
 			break
@@ -1111,7 +1111,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Followers(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.User.Followers(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "User.followersCount":
 		if e.ComplexityRoot.User.FollowersCount == nil {
 			break
@@ -1128,7 +1128,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Following(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.User.Following(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "User.id":
 		if e.ComplexityRoot.User.ID == nil {
 			break
@@ -1205,7 +1205,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.User.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["sortBy"].(*upstream.PostSort)), true
+		return e.ComplexityRoot.User.Posts(childComplexity, args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string), args["sortBy"].(*upstream.PostSort)), true
 	case "User.postsCount":
 		if e.ComplexityRoot.User.PostsCount == nil {
 			break
@@ -1348,7 +1348,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Viewer.JoinedRooms(childComplexity, args["query"].(*string), args["sortBy"].(*upstream.RoomSort), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Viewer.JoinedRooms(childComplexity, args["query"].(*string), args["sortBy"].(*upstream.RoomSort), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Viewer.managedRooms":
 		if e.ComplexityRoot.Viewer.ManagedRooms == nil {
 			break
@@ -1359,7 +1359,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Viewer.ManagedRooms(childComplexity, args["query"].(*string), args["sortBy"].(*upstream.RoomSort), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Viewer.ManagedRooms(childComplexity, args["query"].(*string), args["sortBy"].(*upstream.RoomSort), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Viewer.user":
 		if e.ComplexityRoot.Viewer.User == nil {
 			break
@@ -2094,6 +2094,22 @@ func (ec *executionContext) field_Post_comments_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -2232,6 +2248,22 @@ func (ec *executionContext) field_Query_searchRooms_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -2276,6 +2308,22 @@ func (ec *executionContext) field_Room_members_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -2298,22 +2346,38 @@ func (ec *executionContext) field_Room_posts_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sortBy",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "sortBy",
 		func(ctx context.Context, v any) (*upstream.PostSort, error) {
 			return ec.unmarshalOPostSort2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐPostSort(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["sortBy"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "tab",
+	args["sortBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "tab",
 		func(ctx context.Context, v any) (*upstream.RoomPostTab, error) {
 			return ec.unmarshalORoomPostTab2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐRoomPostTab(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["tab"] = arg3
+	args["tab"] = arg5
 	return args, nil
 }
 
@@ -2336,6 +2400,22 @@ func (ec *executionContext) field_User_followers_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -2358,6 +2438,22 @@ func (ec *executionContext) field_User_following_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
 	return args, nil
 }
 
@@ -2380,14 +2476,30 @@ func (ec *executionContext) field_User_posts_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sortBy",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "sortBy",
 		func(ctx context.Context, v any) (*upstream.PostSort, error) {
 			return ec.unmarshalOPostSort2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐPostSort(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["sortBy"] = arg2
+	args["sortBy"] = arg4
 	return args, nil
 }
 
@@ -2426,6 +2538,22 @@ func (ec *executionContext) field_Viewer_joinedRooms_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -2464,6 +2592,22 @@ func (ec *executionContext) field_Viewer_managedRooms_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -3770,7 +3914,7 @@ func (ec *executionContext) _Post_comments(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Post().Comments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Post().Comments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CommentConnection) graphql.Marshaler {
@@ -4076,7 +4220,7 @@ func (ec *executionContext) _Query_searchRooms(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().SearchRooms(ctx, fc.Args["query"].(string), fc.Args["type"].(*upstream.RoomType), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().SearchRooms(ctx, fc.Args["query"].(string), fc.Args["type"].(*upstream.RoomType), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
@@ -4951,7 +5095,7 @@ func (ec *executionContext) _Room_members(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Room().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Room().Members(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomMemberConnection) graphql.Marshaler {
@@ -4995,7 +5139,7 @@ func (ec *executionContext) _Room_posts(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Room().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["sortBy"].(*upstream.PostSort), fc.Args["tab"].(*upstream.RoomPostTab))
+			return ec.Resolvers.Room().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["sortBy"].(*upstream.PostSort), fc.Args["tab"].(*upstream.RoomPostTab))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PostConnection) graphql.Marshaler {
@@ -6122,7 +6266,7 @@ func (ec *executionContext) _User_followers(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Followers(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.User().Followers(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
@@ -6166,7 +6310,7 @@ func (ec *executionContext) _User_following(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Following(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.User().Following(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {
@@ -6210,7 +6354,7 @@ func (ec *executionContext) _User_posts(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.User().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["sortBy"].(*upstream.PostSort))
+			return ec.Resolvers.User().Posts(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string), fc.Args["sortBy"].(*upstream.PostSort))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PostConnection) graphql.Marshaler {
@@ -6740,7 +6884,7 @@ func (ec *executionContext) _Viewer_joinedRooms(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Viewer().JoinedRooms(ctx, obj, fc.Args["query"].(*string), fc.Args["sortBy"].(*upstream.RoomSort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Viewer().JoinedRooms(ctx, obj, fc.Args["query"].(*string), fc.Args["sortBy"].(*upstream.RoomSort), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {
@@ -6784,7 +6928,7 @@ func (ec *executionContext) _Viewer_managedRooms(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Viewer().ManagedRooms(ctx, obj, fc.Args["query"].(*string), fc.Args["sortBy"].(*upstream.RoomSort), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Viewer().ManagedRooms(ctx, obj, fc.Args["query"].(*string), fc.Args["sortBy"].(*upstream.RoomSort), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RoomConnection) graphql.Marshaler {

@@ -293,3 +293,52 @@ func TestCursorsAreBoundToTheirList(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersPageBackward: last items before a cursor are the items just
+// before it, in order, for one members call; last without before, and first
+// with last, are BAD_USER_INPUT with no call.
+func TestMembersPageBackward(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	all := env.Post(t, `{ room(id: "1") { members(first: 50) { edges { cursor node { username } } } } }`, nil, aisha)
+	edges, _ := servicetest.At(all.Data, "room", "members", "edges").([]any)
+	if len(edges) != 37 {
+		t.Fatalf("room 1 has %d members: %s", len(edges), all.Raw)
+	}
+	env.Fake.ResetStats()
+	resp := env.Post(t, `query($c: String) { room(id: "1") { members(last: 5, before: $c) { edges { cursor node { username } } pageInfo { hasPreviousPage hasNextPage startCursor endCursor } } } }`,
+		map[string]any{"c": servicetest.At(edges[20], "cursor")}, aisha)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Raw)
+	}
+	got, _ := servicetest.At(resp.Data, "room", "members", "edges").([]any)
+	if len(got) != 5 {
+		t.Fatalf("last 5 before the 21st member: %s", resp.Raw)
+	}
+	for i, e := range got {
+		if servicetest.At(e, "node", "username") != servicetest.At(edges[15+i], "node", "username") || servicetest.At(e, "cursor") != servicetest.At(edges[15+i], "cursor") {
+			t.Errorf("backward item %d = %v, want member %d %v", i, e, 15+i, edges[15+i])
+		}
+	}
+	info := servicetest.At(resp.Data, "room", "members", "pageInfo")
+	if servicetest.At(info, "hasPreviousPage") != true || servicetest.At(info, "hasNextPage") != true {
+		t.Errorf("pageInfo %v: items before and after", info)
+	}
+	if n := calls(env)[fake.RouteRoomMembers]; n != 1 {
+		t.Errorf("a backward page cost %d member calls, want 1", n)
+	}
+	for name, q := range map[string]string{
+		"last without before": `{ room(id: "1") { members(last: 5) { totalCount } } }`,
+		"first and last":      `query($c: String) { room(id: "1") { members(first: 5, last: 5, before: $c) { totalCount } } }`,
+		"first and before":    `query($c: String) { room(id: "1") { members(first: 5, before: $c) { totalCount } } }`,
+		"last over 50":        `query($c: String) { room(id: "1") { members(last: 51, before: $c) { totalCount } } }`,
+	} {
+		env.Fake.ResetStats()
+		resp := env.Post(t, q, map[string]any{"c": servicetest.At(edges[20], "cursor")}, aisha)
+		if len(resp.Errors) != 1 || resp.Errors[0].Extensions["code"] != errcode.BadUserInput {
+			t.Errorf("%s: %s, want BAD_USER_INPUT", name, resp.Raw)
+		}
+		if n := calls(env)[fake.RouteRoomMembers]; n != 0 {
+			t.Errorf("%s: %d member calls, want none", name, n)
+		}
+	}
+}

@@ -32,11 +32,11 @@ type pageQuery[Q any] interface {
 // reported at their own paths (their node is null); a page that failed fails the
 // connection.
 func window[Q pageQuery[Q], T any](ctx context.Context, k *loader.Kind[Q, *upstream.Page[T]], q Q,
-	first *int, after *string) (paging.Result[T], *model.PageInfo, error) {
+	a paging.Args) (paging.Result[T], *model.PageInfo, error) {
 	ep := k.Endpoint()
 	// The list is the endpoint with every parameter of q but its page.
 	list := paging.ListOf(fmt.Sprintf("%s %#v", ep.Name, q.AtPage(0, 0)))
-	w, err := list.Ask(first, after)
+	w, err := list.Ask(a)
 	if err != nil {
 		return paging.Result[T]{}, nil, err
 	}

@@ -30,20 +30,18 @@ const (
 	nodeTag     = "Tag"
 )
 
-// readable are the Node types node can read, with their ids' canonical form
-// and the loader that reads them.
-func (n nodes) readable() map[string]struct {
+// nodeType is a Node type node can read: its ids' canonical form, and its
+// domain's loader, to prime and to load through.
+type nodeType struct {
 	canonical func(string) (string, bool)
 	load      func(context.Context, []string) ([]model.Node, []error)
 	prime     func(context.Context, []string)
-} {
+}
+
+// readable are the Node types node can read, by name.
+func (n nodes) readable() map[string]nodeType {
 	r := n.r
-	type entry = struct {
-		canonical func(string) (string, bool)
-		load      func(context.Context, []string) ([]model.Node, []error)
-		prime     func(context.Context, []string)
-	}
-	return map[string]entry{
+	return map[string]nodeType{
 		nodeRoom: {upstream.CanonicalRoomID, loadAs(r.rooms.byID, func(_ context.Context, v *upstream.Room) model.Node { return v }),
 			r.rooms.byID.Prime},
 		nodeUser: {upstream.CanonicalUUID, loadAs(r.users.byID, func(ctx context.Context, v *upstream.Profile) model.Node {

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -43,8 +44,8 @@ func (r *postResolver) Visibility(ctx context.Context, obj *upstream.Post) (*mod
 }
 
 // Comments is the resolver for the comments field.
-func (r *postResolver) Comments(ctx context.Context, obj *upstream.Post, first *int, after *string) (*model.CommentConnection, error) {
-	return r.postComments(ctx, obj, first, after)
+func (r *postResolver) Comments(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.CommentConnection, error) {
+	return r.postComments(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // Post is the resolver for the post field.

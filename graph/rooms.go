@@ -12,6 +12,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -213,17 +214,17 @@ func (r *Resolver) roomFor(ctx context.Context, id string) (*upstream.Room, erro
 	return r.rooms.byID.Load(ctx, id)
 }
 
-func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
-	res, info, err := window(ctx, r.rooms.members, upstream.MembersQuery{RoomID: room.ID}, first, after)
+func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, a paging.Args) (*model.RoomMemberConnection, error) {
+	res, info, err := window(ctx, r.rooms.members, upstream.MembersQuery{RoomID: room.ID}, a)
 	if err != nil {
 		return nil, err
 	}
 	return r.memberConnection(ctx, res, info), nil
 }
 
-func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
+func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, a paging.Args, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
 	q := upstream.RoomPostsQuery{RoomID: room.ID, PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy), Tab: deref(tab)}}
-	res, info, err := window(ctx, r.rooms.posts, q, first, after)
+	res, info, err := window(ctx, r.rooms.posts, q, a)
 	if err != nil {
 		return nil, err
 	}
@@ -231,8 +232,8 @@ func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, first 
 	return postConnection(res, info), nil
 }
 
-func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error) {
-	res, info, err := window(ctx, r.rooms.search, upstream.SearchQuery{Query: query, Type: deref(typ)}, first, after)
+func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.RoomType, a paging.Args) (*model.RoomConnection, error) {
+	res, info, err := window(ctx, r.rooms.search, upstream.SearchQuery{Query: query, Type: deref(typ)}, a)
 	if err != nil {
 		return nil, err
 	}
@@ -241,12 +242,12 @@ func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.
 }
 
 // viewerRooms are the rooms the viewer joined, or manages.
-func (r *Resolver) viewerRooms(ctx context.Context, managed bool, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error) {
+func (r *Resolver) viewerRooms(ctx context.Context, managed bool, query *string, sortBy *upstream.RoomSort, a paging.Args) (*model.RoomConnection, error) {
 	k := r.rooms.joined
 	if managed {
 		k = r.rooms.managed
 	}
-	res, info, err := window(ctx, k, upstream.RoomsQuery{Query: deref(query), SortBy: deref(sortBy)}, first, after)
+	res, info, err := window(ctx, k, upstream.RoomsQuery{Query: deref(query), SortBy: deref(sortBy)}, a)
 	if err != nil {
 		return nil, err
 	}

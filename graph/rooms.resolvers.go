@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -43,8 +44,8 @@ func (r *queryResolver) Rooms(ctx context.Context, ids []string) ([]*upstream.Ro
 }
 
 // SearchRooms is the resolver for the searchRooms field.
-func (r *queryResolver) SearchRooms(ctx context.Context, query string, typeArg *upstream.RoomType, first *int, after *string) (*model.RoomConnection, error) {
-	return r.searchRooms(ctx, query, typeArg, first, after)
+func (r *queryResolver) SearchRooms(ctx context.Context, query string, typeArg *upstream.RoomType, first *int, after *string, last *int, before *string) (*model.RoomConnection, error) {
+	return r.searchRooms(ctx, query, typeArg, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // NodeID is the resolver for the nodeId field.
@@ -58,13 +59,13 @@ func (r *roomResolver) MutualFollowers(ctx context.Context, obj *upstream.Room) 
 }
 
 // Members is the resolver for the members field.
-func (r *roomResolver) Members(ctx context.Context, obj *upstream.Room, first *int, after *string) (*model.RoomMemberConnection, error) {
-	return r.roomMembers(ctx, obj, first, after)
+func (r *roomResolver) Members(ctx context.Context, obj *upstream.Room, first *int, after *string, last *int, before *string) (*model.RoomMemberConnection, error) {
+	return r.roomMembers(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // Posts is the resolver for the posts field.
-func (r *roomResolver) Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
-	return r.roomPostList(ctx, obj, first, after, sortBy, tab)
+func (r *roomResolver) Posts(ctx context.Context, obj *upstream.Room, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
+	return r.roomPostList(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before}, sortBy, tab)
 }
 
 // Mutation returns MutationResolver implementation.

@@ -48,7 +48,7 @@ func (r *Resolver) ExecutableSchema() graphql.ExecutableSchema {
 
 // weighed weighs every field that takes a first argument by the items it may
 // return: its children (an edge or a node, with their fields) once per item of
-// first (10 when first is null). The rule holds for every connection of every
+// first or last (10 when neither is given). The rule holds for every connection of every
 // domain, with nothing to declare: a schema test fails on a connection without
 // first. It embeds the interface, so it hides the generated schema's optional
 // methods: should a subscription field take @subscriptionContext (gqlgen's
@@ -56,17 +56,29 @@ func (r *Resolver) ExecutableSchema() graphql.ExecutableSchema {
 type weighed struct{ graphql.ExecutableSchema }
 
 func (w weighed) Complexity(ctx context.Context, typeName, field string, child int, args map[string]any) (int, bool) {
-	first, ok := args["first"]
-	if !ok {
+	if !w.paged(typeName, field) {
 		return w.ExecutableSchema.Complexity(ctx, typeName, field, child, args)
 	}
 	n := 10
-	if first != nil {
-		v, err := graphql.UnmarshalInt(first)
-		if err != nil {
-			return 0, false // the field's own validation reports it
+	for _, name := range []string{"first", "last"} {
+		if v, given := args[name]; given && v != nil {
+			m, err := graphql.UnmarshalInt(v)
+			if err != nil {
+				return 0, false // the field's own validation reports it
+			}
+			n = max(m, 1)
 		}
-		n = max(v, 1)
 	}
 	return 1 + n*child, true
+}
+
+// paged reports whether the field takes first (a connection's page size):
+// its arguments may leave it out, the schema says.
+func (w weighed) paged(typeName, field string) bool {
+	t := w.Schema().Types[typeName]
+	if t == nil {
+		return false
+	}
+	f := t.Fields.ForName(field)
+	return f != nil && f.Arguments.ForName("first") != nil
 }

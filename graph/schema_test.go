@@ -348,6 +348,17 @@ func TestEveryConnectionIsWeighedByFirst(t *testing.T) {
 					t.Errorf("%s.%s(first: %v) with children of 7 weighs %d (%v), want %d", typ.Name, f.Name, tc.first, got, ok, tc.want)
 				}
 			}
+			// first has no default: left out, the field still weighs 10
+			// items; last weighs as first does.
+			for _, tc := range []struct {
+				args map[string]any
+				want int
+			}{{map[string]any{}, 1 + 10*7}, {map[string]any{"last": int64(50), "before": "c"}, 1 + 50*7}, {map[string]any{"before": "c"}, 1 + 10*7}} {
+				got, ok := es.Complexity(ctx, typ.Name, f.Name, 7, tc.args)
+				if !ok || got != tc.want {
+					t.Errorf("%s.%s(%v) with children of 7 weighs %d (%v), want %d", typ.Name, f.Name, tc.args, got, ok, tc.want)
+				}
+			}
 		}
 	}
 	if weighed < 9 {

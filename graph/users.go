@@ -8,6 +8,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
@@ -175,21 +176,21 @@ func theViewer(ctx context.Context) *model.Viewer {
 	return &model.Viewer{}
 }
 
-func (r *Resolver) userFollows(ctx context.Context, u *model.Person, following bool, first *int, after *string) (*model.UserConnection, error) {
+func (r *Resolver) userFollows(ctx context.Context, u *model.Person, following bool, a paging.Args) (*model.UserConnection, error) {
 	k := r.users.followers
 	if following {
 		k = r.users.following
 	}
-	res, info, err := window(ctx, k, upstream.FollowsQuery{UserID: u.ID()}, first, after)
+	res, info, err := window(ctx, k, upstream.FollowsQuery{UserID: u.ID()}, a)
 	if err != nil {
 		return nil, err
 	}
 	return r.userConnection(ctx, res, info), nil
 }
 
-func (r *Resolver) userPostList(ctx context.Context, u *model.Person, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
+func (r *Resolver) userPostList(ctx context.Context, u *model.Person, a paging.Args, sortBy *upstream.PostSort) (*model.PostConnection, error) {
 	q := upstream.UserPostsQuery{UserID: u.ID(), PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy)}}
-	res, info, err := window(ctx, r.users.posts, q, first, after)
+	res, info, err := window(ctx, r.users.posts, q, a)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/quranfoundation/reflect-graphql/graph/model"
+	"github.com/quranfoundation/reflect-graphql/graph/paging"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -39,18 +40,18 @@ func (r *userResolver) MutualFollowers(ctx context.Context, obj *model.Person) (
 }
 
 // Followers is the resolver for the followers field.
-func (r *userResolver) Followers(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error) {
-	return r.userFollows(ctx, obj, false, first, after)
+func (r *userResolver) Followers(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string) (*model.UserConnection, error) {
+	return r.userFollows(ctx, obj, false, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // Following is the resolver for the following field.
-func (r *userResolver) Following(ctx context.Context, obj *model.Person, first *int, after *string) (*model.UserConnection, error) {
-	return r.userFollows(ctx, obj, true, first, after)
+func (r *userResolver) Following(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string) (*model.UserConnection, error) {
+	return r.userFollows(ctx, obj, true, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // Posts is the resolver for the posts field.
-func (r *userResolver) Posts(ctx context.Context, obj *model.Person, first *int, after *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
-	return r.userPostList(ctx, obj, first, after, sortBy)
+func (r *userResolver) Posts(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
+	return r.userPostList(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before}, sortBy)
 }
 
 // User is the resolver for the user field.
@@ -60,13 +61,13 @@ func (r *viewerResolver) User(ctx context.Context, obj *model.Viewer) (*model.Pe
 }
 
 // JoinedRooms is the resolver for the joinedRooms field.
-func (r *viewerResolver) JoinedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error) {
-	return r.viewerRooms(ctx, false, query, sortBy, first, after)
+func (r *viewerResolver) JoinedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string, last *int, before *string) (*model.RoomConnection, error) {
+	return r.viewerRooms(ctx, false, query, sortBy, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // ManagedRooms is the resolver for the managedRooms field.
-func (r *viewerResolver) ManagedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string) (*model.RoomConnection, error) {
-	return r.viewerRooms(ctx, true, query, sortBy, first, after)
+func (r *viewerResolver) ManagedRooms(ctx context.Context, obj *model.Viewer, query *string, sortBy *upstream.RoomSort, first *int, after *string, last *int, before *string) (*model.RoomConnection, error) {
+	return r.viewerRooms(ctx, true, query, sortBy, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // User returns UserResolver implementation.

@@ -71,28 +71,73 @@ type Window struct {
 	Start, First int
 }
 
-// Ask checks a connection's arguments: first from 0 to MaxFirst, and a cursor
-// this service made for l. Its errors are BAD_USER_INPUT, before any upstream
-// call.
-func (l List) Ask(first *int, after *string) (Window, error) {
-	w := Window{First: 10}
-	if first != nil {
-		w.First = *first
+// Args are a connection's arguments. Forward, first items after a cursor (or
+// from the start); backward, last items before a cursor. The upstream pages
+// from the start, so a backward window needs its cursor: without one, the
+// list's end would cost a call for its total before the call for its items.
+type Args struct {
+	First, Last   *int
+	After, Before *string
+}
+
+// Ask checks a connection's arguments: first or last from 0 to MaxFirst, and
+// cursors this service made for l. Its errors are BAD_USER_INPUT, before any
+// upstream call.
+func (l List) Ask(a Args) (Window, error) {
+	given := func(s *string) bool { return s != nil && *s != "" }
+	switch {
+	case a.First != nil && a.Last != nil:
+		return Window{}, errcode.Inputf("first and last cannot be combined: ask for one page forward (first, after) or backward (last, before)")
+	case given(a.After) && given(a.Before):
+		return Window{}, errcode.Inputf("after and before cannot be combined")
+	case a.First != nil && given(a.Before):
+		return Window{}, errcode.Inputf("before goes with last, not first")
+	case a.Last != nil && !given(a.Before):
+		return Window{}, errcode.Inputf("last needs before: the upstream pages from the start, so this service pages backward only from a cursor")
 	}
-	if w.First < 0 || w.First > MaxFirst {
-		return w, errcode.Inputf("first must be from 0 to %d, not %d", MaxFirst, w.First)
+	size := 10
+	if n := a.First; n != nil {
+		size = *n
 	}
-	if after != nil && *after != "" {
-		tag, n, ok := offset(*after)
-		if !ok {
-			return w, errcode.Inputf("after is not a cursor from this service")
+	if n := a.Last; n != nil {
+		size = *n
+	}
+	if size < 0 || size > MaxFirst {
+		name := "first"
+		if a.Last != nil {
+			name = "last"
 		}
-		if tag != l.tag {
-			return w, errcode.Inputf("after is a cursor of another list (another room or user, sort, tab or filter): a cursor continues only the list it came from")
+		return Window{}, errcode.Inputf("%s must be from 0 to %d, not %d", name, MaxFirst, size)
+	}
+	if given(a.Before) {
+		n, err := l.read(*a.Before, "before")
+		if err != nil {
+			return Window{}, err
+		}
+		start := max(0, n-size)
+		return Window{Start: start, First: n - start}, nil
+	}
+	w := Window{First: size}
+	if given(a.After) {
+		n, err := l.read(*a.After, "after")
+		if err != nil {
+			return Window{}, err
 		}
 		w.Start = n + 1
 	}
 	return w, nil
+}
+
+// read is the offset of a cursor l made, given as the argument arg.
+func (l List) read(cursor, arg string) (int, error) {
+	tag, n, ok := offset(cursor)
+	if !ok {
+		return 0, errcode.Inputf("%s is not a cursor from this service", arg)
+	}
+	if tag != l.tag {
+		return 0, errcode.Inputf("%s is a cursor of another list (another room or user, sort, tab or filter): a cursor continues only the list it came from", arg)
+	}
+	return n, nil
 }
 
 // Pages are the upstream pages (numbered from 1) of size pageSize that hold the

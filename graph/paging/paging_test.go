@@ -31,9 +31,35 @@ func TestAsk(t *testing.T) {
 		{intp(5), strp(list.Cursor(3) + "x"), Window{}, false},
 		{intp(50), strp(list.Cursor(9223372036854775807)), Window{}, false}, // would overflow
 	} {
-		w, err := list.Ask(tt.first, tt.after)
+		w, err := list.Ask(Args{First: tt.first, After: tt.after})
 		if (err == nil) != tt.wantOK || (tt.wantOK && w != tt.want) {
 			t.Errorf("Ask(%v, %v) = %+v, %v; want %+v ok=%v", tt.first, tt.after, w, err, tt.want, tt.wantOK)
+		}
+	}
+}
+
+// TestAskBackward: last items before a cursor, never past the start; the
+// combinations the README refuses are refused.
+func TestAskBackward(t *testing.T) {
+	for _, tt := range []struct {
+		args   Args
+		want   Window
+		wantOK bool
+	}{
+		{Args{Last: intp(5), Before: strp(list.Cursor(20))}, Window{15, 5}, true},
+		{Args{Before: strp(list.Cursor(20))}, Window{10, 10}, true},
+		{Args{Last: intp(5), Before: strp(list.Cursor(3))}, Window{0, 3}, true},
+		{Args{Last: intp(5), Before: strp(list.Cursor(0))}, Window{0, 0}, true},
+		{Args{Last: intp(5)}, Window{}, false},
+		{Args{Last: intp(51), Before: strp(list.Cursor(60))}, Window{}, false},
+		{Args{First: intp(5), Last: intp(5), Before: strp(list.Cursor(9))}, Window{}, false},
+		{Args{First: intp(5), Before: strp(list.Cursor(9))}, Window{}, false},
+		{Args{After: strp(list.Cursor(1)), Before: strp(list.Cursor(9))}, Window{}, false},
+		{Args{Last: intp(5), Before: strp(ListOf("another").Cursor(9))}, Window{}, false},
+	} {
+		w, err := list.Ask(tt.args)
+		if (err == nil) != tt.wantOK || (tt.wantOK && w != tt.want) {
+			t.Errorf("Ask(%+v) = %+v, %v; want %+v ok=%v", tt.args, w, err, tt.want, tt.wantOK)
 		}
 	}
 }
@@ -57,7 +83,7 @@ func TestWindowsReachEveryItemOnce(t *testing.T) {
 			var after *string
 			calls := 0
 			for range 10 {
-				w, err := list.Ask(intp(10), after)
+				w, err := list.Ask(Args{First: intp(10), After: after})
 				if err != nil {
 					t.Fatal(err)
 				}
