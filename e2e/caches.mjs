@@ -21,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { ApolloClient, HttpLink, gql as apolloGql } from '@apollo/client';
 import { Client, fetchExchange, gql as urqlGql } from '@urql/core';
+import { checks } from './checks.mjs';
 
 const base = process.argv[2];
 if (!base) throw new Error('usage: node e2e/caches.mjs BASE_URL');
@@ -28,15 +29,7 @@ const endpoint = `${base}/query`;
 const token = 'demo-fatima';
 const e2e = path.dirname(fileURLToPath(import.meta.url));
 
-let failures = 0;
-const check = (ok, what, detail) => {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) {
-    failures++;
-    if (detail !== undefined) console.log('     ' + JSON.stringify(detail));
-  }
-  return ok;
-};
+const { check, done } = checks('caches');
 
 // readmeBlock returns the README's code block that starts with the line
 // `// NAME`, up to its closing fence, unindented.
@@ -364,5 +357,4 @@ for (const make of [apollo, urql]) {
     console.log(`     (${c.log.length} requests: ${c.log.map((r) => `${r.method} ${r.op}`).join(', ')})`);
   }
 }
-console.log(failures === 0 ? 'caches: all checks passed' : `caches: ${failures} checks failed`);
-process.exit(failures === 0 ? 0 : 1);
+done();

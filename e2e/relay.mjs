@@ -22,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import relay from 'relay-runtime';
+import { checks } from './checks.mjs';
 
 const { ConnectionHandler, fetchQuery } = relay;
 const base = process.argv[2];
@@ -29,19 +30,7 @@ if (!base) throw new Error('usage: node e2e/relay.mjs BASE_URL');
 const endpoint = `${base}/query`;
 const e2e = path.dirname(fileURLToPath(import.meta.url));
 
-let failures = 0;
-const check = (ok, what, detail) => {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) {
-    failures++;
-    if (detail !== undefined) console.log('     ' + JSON.stringify(detail));
-  }
-  return ok;
-};
-const done = () => {
-  console.log(failures === 0 ? 'relay: all checks passed' : `relay: ${failures} checks failed`);
-  process.exit(failures === 0 ? 0 : 1);
-};
+const { check, done } = checks('relay');
 
 // The Relay section of README.md: its json block and its ts blocks, each
 // starting with the line `// src/NAME.ts`.
