@@ -1,100 +1,24 @@
 package signin
 
 import (
-	"cmp"
 	"context"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
-	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"golang.org/x/oauth2"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
-	"github.com/quranfoundation/reflect-graphql/graph/viewer"
-	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
 // stateTTL is how long a sign-in may take, from /auth/login to the callback.
 const stateTTL = 10 * time.Minute
-
-// pending is a sign-in under way. It is held by the browser that started it,
-// not by the service: sealed (AES-GCM, under a key derived from the client
-// secret, which every replica has) in a cookie named after its state, which the
-// callback reads and clears. A flood of /auth/login costs the service nothing
-// to hold, and only the browser holding the cookie can complete the sign-in
-// (a victim lured to an attacker's callback has no such cookie).
-type pending struct {
-	Verifier string `json:"v"`
-	Nonce    string `json:"n"`
-	ReturnTo string `json:"r"`
-	State    string `json:"s"` // the state's hash
-	Expires  int64  `json:"e"` // unix seconds
-}
-
-// maxPending and maxPendingBytes bound the sign-ins one browser may have under
-// way at once (tabs, abandoned attempts): past them the oldest are dropped,
-// so that the cookies stay a small part of every request's headers.
-const (
-	maxPending      = 4
-	maxPendingBytes = 6000
-)
-
-// pendingPrefix starts the name of every pending sign-in's cookie; the rest of
-// the name is a short hash of its state.
-const pendingPrefix = "reflect_signin_"
-
-// claimKey marks a sign-in's state used, once its callback came.
-func claimKey(stateHash string) string { return "reflect-graphql:signin:used:" + stateHash }
-
-func pendingName(state string) string { return pendingPrefix + idHash(state)[:16] }
-
-func pendingKey(clientSecret string) []byte {
-	k, err := hkdf.Key(sha256.New, []byte(clientSecret), nil, "reflect-graphql pending sign-in v1", 32)
-	if err != nil {
-		panic(err) // only for an impossible length
-	}
-	return k
-}
-
-// sealPending is p sealed for the cookie name (bound to it: a sealed sign-in
-// moved under another name does not open).
-func (s *Service) sealPending(name string, p pending) string {
-	plain, _ := json.Marshal(p) // strings and a number: never fails
-	nonce := make([]byte, s.pendingAEAD.NonceSize())
-	_, _ = rand.Read(nonce)
-	return base64.RawURLEncoding.EncodeToString(s.pendingAEAD.Seal(nonce, nonce, plain, []byte(name)))
-}
-
-// openPending opens a pending sign-in's cookie value; ok is false for one
-// that is not this service's, not for name, or expired.
-func (s *Service) openPending(name, value string) (p pending, ok bool) {
-	raw, err := base64.RawURLEncoding.DecodeString(value)
-	n := s.pendingAEAD.NonceSize()
-	if err != nil || len(raw) < n {
-		return p, false
-	}
-	plain, err := s.pendingAEAD.Open(nil, raw[:n], raw[n:], []byte(name))
-	if err != nil || json.Unmarshal(plain, &p) != nil {
-		return p, false
-	}
-	return p, s.cfg.Now().Unix() < p.Expires
-}
 
 // Handler serves /auth/login, /auth/callback, /auth/logout and /auth/session.
 func (s *Service) Handler() http.Handler {
@@ -194,41 +118,6 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, name, sealed, stateTTL)
 	s.cfg.Observer.SignInStep("login", "ok")
 	http.Redirect(w, r, p.oauth.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)), http.StatusFound)
-}
-
-// dropOldPending clears the oldest of the browser's pending sign-ins, so that
-// with the one being started (of newSize bytes) there are at most maxPending,
-// of at most maxPendingBytes in all: proxies refuse requests whose headers
-// are long (nginx's default line is 8 KiB). Cookies this service cannot open
-// (another service's on the same host, or expired) are left alone.
-func (s *Service) dropOldPending(w http.ResponseWriter, r *http.Request, newSize int) {
-	type held struct {
-		base    string
-		size    int
-		expires int64
-	}
-	var all []held
-	prefix := s.cookieName(pendingPrefix)
-	for _, c := range r.Cookies() {
-		if !strings.HasPrefix(c.Name, prefix) {
-			continue
-		}
-		if p, ok := s.openPending(c.Name, c.Value); ok {
-			all = append(all, held{strings.TrimPrefix(c.Name, s.cookieName("")), len(c.Name) + len(c.Value), p.Expires})
-		}
-	}
-	// Newest first: by expiry, then by the order browsers send cookies in
-	// (oldest created first, RFC 6265 5.4).
-	slices.Reverse(all)
-	slices.SortStableFunc(all, func(a, b held) int { return cmp.Compare(b.expires, a.expires) })
-	kept, bytes := 1, newSize
-	for _, h := range all {
-		if kept < maxPending && bytes+h.size <= maxPendingBytes {
-			kept, bytes = kept+1, bytes+h.size
-			continue
-		}
-		s.setCookie(w, h.base, "", -1)
-	}
 }
 
 func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
@@ -478,100 +367,6 @@ const (
 func signedOut(w http.ResponseWriter, why string) {
 	w.Header().Set(SessionHeader, why)
 	writeJSON(w, http.StatusOK, map[string]any{"signedIn": false, "reason": why})
-}
-
-// wantsSession reports whether a request carries what a web app's fetch
-// sends to be signed in by cookie.
-func wantsSession(r *http.Request) bool {
-	return r.Header.Get("X-CSRF") != "" || r.Header.Get("Apollo-Require-Preflight") != ""
-}
-
-// Authenticate makes a request without a token of its own but with a session
-// cookie run as the session's user, once it has shown it is not a cross-site
-// forgery. A token in a header wins over the cookie. A cookie naming no
-// session is cleared and the request runs anonymously; a session the provider
-// ended is UNAUTHENTICATED. Either way, and when a web app's request came
-// without the cookie, the answer says why (SessionHeader).
-func (s *Service) Authenticate(w http.ResponseWriter, r *http.Request, v *viewer.Viewer) (status int, err *gqlerror.Error) {
-	if !v.Anonymous() {
-		return 0, nil // a token in a header: its cookies are not even read
-	}
-	id := s.cookie(r, sessionCookie)
-	if id == "" {
-		if wantsSession(r) {
-			w.Header().Set(SessionHeader, noCookie)
-		}
-		return 0, nil
-	}
-	if !s.CrossSiteSafe(r) {
-		return http.StatusForbidden, errcode.New(errcode.CSRFCheckFailed,
-			"a request signed in by cookie must send X-CSRF: 1 (or Content-Type: application/json) from this service's origin or an allowed one")
-	}
-	sess, serr := s.sessions.Current(r.Context(), id)
-	switch {
-	case errors.Is(serr, ErrNoSession):
-		s.setCookie(w, sessionCookie, "", -1)
-		w.Header().Set(SessionHeader, unknownSession)
-		return 0, nil
-	case errors.Is(serr, ErrSignedOut):
-		s.setCookie(w, sessionCookie, "", -1)
-		w.Header().Set(SessionHeader, sessionEnded)
-		return http.StatusUnauthorized, errcode.New(errcode.Unauthenticated, "your session has ended; sign in again")
-	case serr != nil:
-		s.cfg.Logger.Log(r.Context(), sessionLogLevel(serr), "signin: a cookie request cannot use its session", "session", Handle(id), "err", serr.Error())
-		code, msg, _ := errcode.Classify(serr)
-		e := errcode.New(code, msg)
-		if secs := setRetryAfter(w, serr); secs > 0 {
-			e.Extensions["retryAfter"] = secs
-		}
-		return http.StatusServiceUnavailable, e
-	}
-	v.Token = upstream.UserToken(sess.AccessToken())
-	v.Key = Handle(id)
-	// A session found ended by a renewal (the upstream refused its token, and
-	// the provider its refresh) is answered as one found ended before: the
-	// cookie cleared, and why. Renewals may run at once, from several fields.
-	var gone sync.Once
-	v.Renew = func(ctx context.Context, failed upstream.UserToken) (upstream.UserToken, error) {
-		sess, err := s.sessions.Renew(ctx, id, string(failed))
-		switch {
-		case errors.Is(err, ErrSignedOut) || errors.Is(err, ErrNoSession):
-			why := sessionEnded
-			if errors.Is(err, ErrNoSession) {
-				why = unknownSession
-			}
-			gone.Do(func() {
-				s.setCookie(w, sessionCookie, "", -1)
-				w.Header().Set(SessionHeader, why)
-			})
-			return "", ErrSignedOut
-		case err != nil:
-			return "", err // a *viewer.SessionError, or the caller left
-		}
-		return upstream.UserToken(sess.AccessToken()), nil
-	}
-	return 0, nil
-}
-
-// setRetryAfter sets Retry-After from a session's error that says when to
-// retry, and returns its seconds (0: none).
-func setRetryAfter(w http.ResponseWriter, err error) int {
-	var se *viewer.SessionError
-	if !errors.As(err, &se) || se.RetryAfter <= 0 {
-		return 0
-	}
-	secs := int(math.Ceil(se.RetryAfter.Seconds()))
-	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	return secs
-}
-
-// sessionLogLevel: a warning, but a debug record for a request of a session
-// backing off (the failure that started it was warned of).
-func sessionLogLevel(err error) slog.Level {
-	if errors.Is(err, errBackingOff) {
-		return slog.LevelDebug
-	}
-	return slog.LevelWarn
 }
 
 var failPage = template.Must(template.New("fail").Parse(`<!doctype html>
