@@ -1,7 +1,7 @@
 // Package graph is the GraphQL schema of the service and its resolvers: the
 // .graphqls files (one per domain), gqlgen's generated executable schema, the
 // resolvers, and what is specific to them. Each domain (rooms.go, users.go,
-// posts.go, comments.go; nodes.go reads any of them by nodeId) declares in its own file everything it owns: its
+// posts.go and postwrites.go, comments.go, feed.go; nodes.go reads any of them by nodeId) declares in its own file everything it owns: its
 // loaders, its root lookups and plans, and the lists its writes make stale;
 // this file only calls one constructor per domain. Everything that does not
 // care which field is asked for (HTTP, the guard, loaders, paging, persisted
@@ -47,6 +47,7 @@ type Resolver struct {
 	users    *users
 	posts    *posts
 	comments *comments
+	feed     *feed
 }
 
 // A domain is what each area of the schema declares besides its loaders: the
@@ -65,11 +66,12 @@ func NewResolver(d Deps) *Resolver {
 		users:    newUsers(d),
 		posts:    newPosts(d),
 		comments: newComments(d),
+		feed:     newFeed(d),
 	}
 }
 
 func (r *Resolver) domains() []domain {
-	return []domain{r.rooms, r.users, r.posts, r.comments, nodes{r}}
+	return []domain{r.rooms, r.users, r.posts, r.comments, r.feed, nodes{r}}
 }
 
 // Lookups are every root field that looks things up by id or slug.

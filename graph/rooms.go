@@ -224,12 +224,7 @@ func (r *Resolver) roomMembers(ctx context.Context, room *upstream.Room, a pagin
 
 func (r *Resolver) roomPostList(ctx context.Context, room *upstream.Room, a paging.Args, sortBy *upstream.PostSort, tab *upstream.RoomPostTab) (*model.PostConnection, error) {
 	q := upstream.RoomPostsQuery{RoomID: room.ID, PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy), Tab: deref(tab)}}
-	res, info, err := window(ctx, r.rooms.posts, q, a)
-	if err != nil {
-		return nil, err
-	}
-	seed(ctx, r.posts.byID, res.Items, postKey)
-	return postConnection(res, info), nil
+	return postList(ctx, r, r.rooms.posts, q, a)
 }
 
 func (r *Resolver) searchRooms(ctx context.Context, query string, typ *upstream.RoomType, a paging.Args) (*model.RoomConnection, error) {
@@ -255,10 +250,14 @@ func (r *Resolver) viewerRooms(ctx context.Context, managed bool, query *string,
 	return roomConnection(res, info), nil
 }
 
-// roomWrite runs a room write, then reads the room as it is after it.
+// roomWrite runs a room write, then reads the room as it is after it. A
+// refused write is a success when the room reads back as the write wanted it
+// (member, or following a page, when member is set; neither otherwise).
 func (r *Resolver) roomWrite(ctx context.Context, raw string, ep upstream.Endpoint,
-	call func(context.Context, string, upstream.UserToken) error) (*model.RoomPayload, error) {
-	room, err := mutate(ctx, r.rooms.write, raw, upstreamWrite(ep, call))
+	call func(context.Context, string, upstream.UserToken) error, member bool) (*model.RoomPayload, error) {
+	room, err := mutate(ctx, r.rooms.write, raw, upstreamWrite(ep, call), func(room *upstream.Room) bool {
+		return room != nil && room.IsMember != nil && *room.IsMember == member
+	})
 	if err != nil {
 		return nil, err
 	}

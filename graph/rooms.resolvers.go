@@ -15,22 +15,22 @@ import (
 
 // JoinRoom is the resolver for the joinRoom field.
 func (r *mutationResolver) JoinRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, upstream.EndpointJoinRoom, r.up.JoinRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointJoinRoom, r.up.JoinRoom, true)
 }
 
 // LeaveRoom is the resolver for the leaveRoom field.
 func (r *mutationResolver) LeaveRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, upstream.EndpointLeaveRoom, r.up.LeaveRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointLeaveRoom, r.up.LeaveRoom, false)
 }
 
 // FollowRoom is the resolver for the followRoom field.
 func (r *mutationResolver) FollowRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, upstream.EndpointFollowRoom, r.up.FollowRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointFollowRoom, r.up.FollowRoom, true)
 }
 
 // UnfollowRoom is the resolver for the unfollowRoom field.
 func (r *mutationResolver) UnfollowRoom(ctx context.Context, id string) (*model.RoomPayload, error) {
-	return r.roomWrite(ctx, id, upstream.EndpointUnfollowRoom, r.up.UnfollowRoom)
+	return r.roomWrite(ctx, id, upstream.EndpointUnfollowRoom, r.up.UnfollowRoom, false)
 }
 
 // Room is the resolver for the room field.

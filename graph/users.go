@@ -15,7 +15,7 @@ import (
 
 // users is everything the users domain owns: profiles by id and username, the
 // viewer's own, a user's followers, following and posts, the root lookups and
-// plans of user, and the follow writes.
+// plans of user, people search, the viewer's own posts, and the follow writes.
 type users struct {
 	byID       *loader.Kind[string, *upstream.Profile]
 	byUsername *loader.Kind[string, *upstream.Profile]
@@ -24,6 +24,9 @@ type users struct {
 	followers *loader.Kind[upstream.FollowsQuery, *upstream.Page[upstream.User]]
 	following *loader.Kind[upstream.FollowsQuery, *upstream.Page[upstream.User]]
 	posts     *loader.Kind[upstream.UserPostsQuery, *upstream.Page[upstream.Post]]
+	// mine are the viewer's own posts, saved posts, notes and mentions.
+	mine   *loader.Kind[upstream.MyPostsQuery, *upstream.Page[upstream.Post]]
+	search *loader.Kind[upstream.UserSearchQuery, *upstream.Page[upstream.User]]
 
 	// write is what following or unfollowing changes: the user (by id and by
 	// username), who follows them and whom the viewer follows.
@@ -41,9 +44,11 @@ func newUsers(d Deps) *users {
 		followers: loader.Declare(upstream.EndpointFollowers, up.Followers),
 		following: loader.Declare(upstream.EndpointFollowing, up.Following),
 		posts:     loader.Declare(upstream.EndpointUserPosts, up.UserPosts),
+		mine:      loader.Declare(upstream.EndpointMyPosts, up.MyPosts),
+		search:    loader.Declare(upstream.EndpointSearchUsers, up.SearchUsers),
 	}
 	u.write = writeOf[*upstream.Profile]{id: userID, item: u.byID, field: "user",
-		stale: []loader.Stale{u.byUsername, u.followers, u.following}}
+		stale: []loader.Stale{u.byUsername, u.followers, u.following, u.search}}
 	return u
 }
 
@@ -190,12 +195,27 @@ func (r *Resolver) userFollows(ctx context.Context, u *model.Person, following b
 
 func (r *Resolver) userPostList(ctx context.Context, u *model.Person, a paging.Args, sortBy *upstream.PostSort) (*model.PostConnection, error) {
 	q := upstream.UserPostsQuery{UserID: u.ID(), PostsQuery: upstream.PostsQuery{SortBy: deref(sortBy)}}
-	res, info, err := window(ctx, r.users.posts, q, a)
+	return postList(ctx, r, r.users.posts, q, a)
+}
+
+// viewerPosts are the viewer's posts of one tab.
+func (r *Resolver) viewerPosts(ctx context.Context, tab *upstream.MyPostsTab, sortBy *upstream.PostSort, a paging.Args) (*model.PostConnection, error) {
+	q := upstream.MyPostsQuery{Tab: deref(tab), SortBy: deref(sortBy)}
+	return postList(ctx, r, r.users.mine, q, a)
+}
+
+// maxSearchQuery bounds a search's text.
+const maxSearchQuery = 100
+
+func (r *Resolver) searchUsers(ctx context.Context, query string, a paging.Args) (*model.UserConnection, error) {
+	if n := len([]rune(query)); n > maxSearchQuery {
+		return nil, errcode.Inputf("query is at most %d characters, not %d", maxSearchQuery, n)
+	}
+	res, info, err := window(ctx, r.users.search, upstream.UserSearchQuery{Query: query}, a)
 	if err != nil {
 		return nil, err
 	}
-	seed(ctx, r.posts.byID, res.Items, postKey)
-	return postConnection(res, info), nil
+	return r.userConnection(ctx, res, info), nil
 }
 
 // userWrite follows or unfollows a user, then reads the user as they are after
@@ -203,7 +223,10 @@ func (r *Resolver) userPostList(ctx context.Context, u *model.Person, a paging.A
 func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*model.UserPayload, error) {
 	p, err := mutate(ctx, r.users.write, raw, upstreamWrite(upstream.EndpointFollowUser, func(ctx context.Context, id string, as upstream.UserToken) error {
 		return r.up.FollowUser(ctx, id, follow, as)
-	}))
+	}), func(p *upstream.Profile) bool {
+		// A refused follow is settled by the user's state, never the refusal's words.
+		return p != nil && p.Followed != nil && *p.Followed == follow
+	})
 	if err != nil {
 		return nil, err
 	}

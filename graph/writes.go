@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -44,27 +46,75 @@ type writeOf[V any] struct {
 // before it toggles makes two, and both count (upstreamWrite is the usual one).
 // A failed read is a null item with its error at the payload's field; a failed
 // write is the mutation's error.
-func mutate[V any](ctx context.Context, w writeOf[V], raw string, call func(ctx context.Context, id string) error) (V, error) {
+//
+// wanted, when not nil, says whether the item is in the state the write asks
+// for. An upstream that refuses the write (a 400, 403 or 409: "already
+// following", in whatever words) is then asked for the item's state, and the
+// write is a success when the item is already so: the refusal's wording
+// decides nothing.
+func mutate[V any](ctx context.Context, w writeOf[V], raw string, call func(ctx context.Context, id string) error, wanted func(V) bool) (V, error) {
 	var zero V
-	if viewer.From(ctx).Anonymous() {
-		return zero, errSignInToWrite
-	}
-	id, err := w.id(raw)
+	id, err := w.begin(ctx, raw)
 	if err != nil {
 		return zero, err
 	}
 	if err := call(ctx, id); err != nil {
+		if wanted == nil || !refusal(err) {
+			return zero, err
+		}
+		w.forget(ctx, id)
+		if v, rerr := w.item.Load(ctx, id); rerr == nil && wanted(v) {
+			return v, nil
+		}
 		return zero, err
 	}
+	return w.reread(ctx, id), nil
+}
+
+// begin checks the caller (a signed-in user) and the item's id, with no call.
+func (w writeOf[V]) begin(ctx context.Context, raw string) (string, error) {
+	if viewer.From(ctx).Anonymous() {
+		return "", errSignInToWrite
+	}
+	return w.id(raw)
+}
+
+// forget drops the item id and every list the write made stale.
+func (w writeOf[V]) forget(ctx context.Context, id string) {
 	w.item.Forget(ctx, id)
 	for _, s := range w.stale {
 		s.ForgetAll(ctx)
 	}
+}
+
+// reread forgets what the write made stale and reads the item again; a failed
+// read is a null item with its error at the payload's field.
+func (w writeOf[V]) reread(ctx context.Context, id string) V {
+	w.forget(ctx, id)
 	v, err := w.item.Load(ctx, id)
 	if err != nil {
-		graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName(w.field)), err))
+		payloadError(ctx, w.field, err)
 	}
-	return v, nil
+	return v
+}
+
+// payloadError reports err at the field of the mutation's payload.
+func payloadError(ctx context.Context, field string, err error) {
+	graphql.AddError(ctx, gqlerror.WrapPath(append(slices.Clone(graphql.GetPath(ctx)), ast.PathName(field)), err))
+}
+
+// refusal reports whether err is the upstream refusing a write as it stands
+// (400, 403 or 409), which may mean that it is already done.
+func refusal(err error) bool {
+	var se *upstream.StatusError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Status {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusConflict:
+		return true
+	}
+	return false
 }
 
 // upstreamWrite is a mutation's call that is one upstream write of ep.

@@ -29,6 +29,7 @@ const (
 	NotFound             = "NOT_FOUND"       // the upstream has nothing under this key
 	Unauthenticated      = "UNAUTHENTICATED" // no usable token, or the upstream refused it
 	Forbidden            = "FORBIDDEN"       // the upstream refused access
+	Conflict             = "CONFLICT"        // the state changed elsewhere while a write ran
 	RateLimited          = "RATE_LIMITED"    // the upstream, or this caller's budget, says slow down
 	Upstream             = "UPSTREAM_ERROR"  // the upstream failed, timed out or sent garbage
 	Internal             = "INTERNAL_SERVER_ERROR"
