@@ -28,7 +28,8 @@ var (
 	EndpointFollowing = Endpoint{Name: "following", Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/{id}/following", MaxBody: maxListBody, MaxLimit: 20}
 	EndpointFollowUser = Endpoint{Name: "follow user", Resource: "user", Method: http.MethodPost,
-		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true,
+		Refusal: "Quran Reflect refused this follow: you cannot follow yourself, nor follow or unfollow someone twice"}
 )
 
 // Profile is a user's profile: the viewer's own (UserProfileResponseDto), or
@@ -104,8 +105,10 @@ func (c *Client) follows(ctx context.Context, ep Endpoint, q FollowsQuery, as Us
 
 // FollowUser makes the holder of as follow user id, or stop following them when
 // follow is false. It says which explicitly, so a repeated call cannot undo the
-// first; the upstream's "already in desired state" is success. Following
-// yourself is a 400, a *StatusError.
+// first. A refusal comes back as the upstream sent it, a *StatusError: 400 for
+// following yourself and for a state that already is the one asked for.
+// Whether a refused follow left the state as asked is for the caller to read
+// from the profile (followed), not from the refusal's words.
 func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as UserToken) error {
 	id, ok := CanonicalUUID(id)
 	if !ok {
@@ -118,7 +121,7 @@ func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as User
 	body := struct {
 		Action string `json:"action"`
 	}{action}
-	_, err := write(ctx, c, EndpointFollowUser, as, id, request{args: []string{id}, body: body}, "already in desired state", ignoreAnswer)
+	_, err := write(ctx, c, EndpointFollowUser, as, id, request{args: []string{id}, body: body}, ignoreAnswer)
 	return err
 }
 
