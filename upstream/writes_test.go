@@ -347,7 +347,23 @@ func TestUserOnlyEndpointsKeepTheServiceToken(t *testing.T) {
 			return err
 		}, 1, 0},
 		{"me", func(c *upstream.Client) error { _, err := c.Me(ctx, ""); return err }, 1, 0},
+		{"my posts", func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{ListQuery: upstream.ListQuery{Page: 1, Limit: 1}}, "")
+			return err
+		}, 1, 0},
+		{"create post", func(c *upstream.Client) error {
+			_, err := c.CreatePost(ctx, upstream.NewPost{Body: "On patience"}, "")
+			return err
+		}, 1, 0},
+		{"post liked", func(c *upstream.Client) error { _, err := c.PostLiked(ctx, "1", ""); return err }, 1, 0},
+		{"delete comment", func(c *upstream.Client) error { return c.DeleteComment(ctx, "1", "") }, 1, 0},
+		{"like comment", func(c *upstream.Client) error { _, err := c.ToggleCommentLike(ctx, "1", ""); return err }, 1, 0},
 		{"a room", func(c *upstream.Client) error { _, err := c.Room(ctx, "1", ""); return err }, 2, 1},
+		{"the feed", func(c *upstream.Client) error {
+			_, err := c.Feed(ctx, upstream.FeedQuery{}.AtPage(1, 1), "")
+			return err
+		}, 2, 1},
+		{"a view, which the service may record", func(c *upstream.Client) error { return c.RecordPostView(ctx, "1", "") }, 2, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +91,23 @@ func TestPresenterKeepsGraphQLErrors(t *testing.T) {
 	}
 	if got := present(context.Background(), &gqlerror.Error{Message: "secret detail"}); got.Extensions["code"] != Internal || got.Message != "internal server error" {
 		t.Errorf("an uncoded error became %v %q", got.Extensions, got.Message)
+	}
+}
+
+// TestAnUpstreamRefusalReachesTheClient: a 400 from a write, through the real
+// client, is BAD_USER_INPUT with the endpoint's message for a person, never
+// the upstream's own words.
+func TestAnUpstreamRefusalReachesTheClient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"message":"body must be longer than or equal to 6 characters","type":"invalid_request","success":false}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := upstream.DefaultConfig()
+	cfg.APIBaseURL, cfg.ClientID = srv.URL, "c"
+	_, err := upstream.New(cfg, srv.Client()).CreatePost(context.Background(), upstream.NewPost{Body: "short"}, "tok")
+	code, msg, _ := Classify(err)
+	if code != BadUserInput || msg != upstream.EndpointCreatePost.Refusal || msg == "" || strings.Contains(msg, "longer than") {
+		t.Errorf("Classify = %s %q, want %s %q", code, msg, BadUserInput, upstream.EndpointCreatePost.Refusal)
 	}
 }
