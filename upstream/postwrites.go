@@ -69,7 +69,7 @@ type wireReference struct {
 func wireReferences(rs []VerseRange) []wireReference {
 	out := make([]wireReference, len(rs))
 	for i, r := range rs {
-		out[i] = wireReference{ChapterID: r.ChapterID, From: r.From, To: r.To}
+		out[i] = wireReference(r)
 	}
 	return out
 }
