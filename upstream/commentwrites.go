@@ -13,7 +13,9 @@ import (
 
 // The endpoints of this file.
 var (
-	EndpointCreateComment = Endpoint{Name: "create comment", Resource: "comment", Method: http.MethodPost,
+	// A comment's creation is about its post: a 404 is the post (or the
+	// parent comment) gone, read as "post not found".
+	EndpointCreateComment = Endpoint{Name: "create comment", Resource: "post", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/comments", MaxBody: maxWriteBody, Write: true, UserOnly: true,
 		Refusal: "Quran Reflect refused this comment: it needs a body of 1 to 8000 characters, on a reflection that exists"}
 	EndpointEditComment = Endpoint{Name: "edit comment", Resource: "comment", Method: http.MethodPatch,
@@ -23,7 +25,7 @@ var (
 	// it is never tried again after a 502, a 504 or a timeout.
 	EndpointDeleteComment = Endpoint{Name: "delete comment", Resource: "comment", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/comments/{id}/delete", MaxBody: maxWriteBody, Write: true, UserOnly: true,
-		Refusal: "Quran Reflect refused to delete this comment: you may delete only a comment you are allowed to remove"}
+		Refusal: "Quran Reflect refused to delete this comment: you are not allowed to delete it"}
 	EndpointLikeComment = Endpoint{Name: "like comment", Resource: "comment", Method: http.MethodPost,
 		Path: "/quran-reflect/v1/comments/{id}/toggle-like", MaxBody: maxWriteBody, Write: true, UserOnly: true,
 		Refusal: "Quran Reflect refused to change whether you like this comment"}
