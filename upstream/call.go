@@ -52,6 +52,10 @@ type Endpoint struct {
 	// it is not renewed: otherwise any anonymous caller could make the service
 	// fetch a token per request.
 	UserOnly bool
+	// Refusal says, for a person, what a 400 from this endpoint means (what a
+	// reflection needs to be accepted, say). The upstream's own words are for
+	// the log only. Empty: the caller says something generic.
+	Refusal string
 }
 
 func (ep Endpoint) resource() string {
@@ -68,6 +72,9 @@ type request struct {
 	// query is sent as the query string. Like args, it may hold a caller's
 	// input: it never reaches a log, a span or an error.
 	query url.Values
+	// rawQuery, when not "", is sent as the query string instead of query: a
+	// query encoded once, in an order and form of its own (the feed's).
+	rawQuery string
 	// body, when not nil, is sent as JSON.
 	body any
 }
@@ -102,37 +109,21 @@ func fetch[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key
 }
 
 // write calls the write ep for the holder of as and decodes its answer (200,
-// or 201 for a write that creates something) with decode. An answer saying that
-// what it asks for is already so — a 400, 403 or 409 whose message mentions
-// already (in any case, with '_' or ' ') — is success with the zero T: the
-// caller wanted that state, and it is the state, but the upstream sent nothing
-// to decode.
-func write[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request, already string,
+// or 201 for a write that creates something) with decode. A refusal is the
+// upstream's error as it came: whether a refused write was already so (a
+// second join, a second follow) is for the caller to learn by reading the
+// state, never from the refusal's wording.
+func write[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request,
 	decode func(body []byte, warn func(msg string, args ...any)) (T, error)) (T, error) {
-	v, err := fetch(ctx, c, ep, as, key, rq, decode)
-	var se *StatusError
-	if err != nil && already != "" && errors.As(err, &se) && alreadyDone(se, already) {
-		var zero T
-		return zero, nil
+	if !ep.Write {
+		panic("upstream: write called for " + ep.Name + ", which is not a write")
 	}
-	return v, err
+	return fetch(ctx, c, ep, as, key, rq, decode)
 }
 
 // ignoreAnswer is the decoder of a write whose answer says nothing the caller
 // needs (a join's {"joined": true}).
 func ignoreAnswer([]byte, func(string, ...any)) (struct{}, error) { return struct{}{}, nil }
-
-// alreadyDone reports whether se is the upstream refusing a write because its
-// state already is the one asked for, which already names.
-func alreadyDone(se *StatusError, already string) bool {
-	switch se.Status {
-	case http.StatusBadRequest, http.StatusForbidden, http.StatusConflict:
-	default:
-		return false
-	}
-	norm := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", " ") }
-	return strings.Contains(norm(se.Message), norm(already))
-}
 
 // call is the one path every endpoint takes: the budget, the token, retries with
 // backoff, one renewal of the service's own token when the upstream refuses it,
@@ -144,7 +135,11 @@ func alreadyDone(se *StatusError, already string) bool {
 func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string, rq request,
 	decode func(ctx context.Context, body []byte) error) error {
 	target, err := expandPath(c.baseURL, ep.Path, rq.args)
-	if err == nil && len(rq.query) > 0 {
+	switch {
+	case err != nil:
+	case rq.rawQuery != "":
+		target += "?" + rq.rawQuery
+	case len(rq.query) > 0:
 		target += "?" + rq.query.Encode()
 	}
 	var body []byte
@@ -155,7 +150,7 @@ func (c *Client) call(ctx context.Context, ep Endpoint, as UserToken, key string
 		err = c.retry(ctx, ep, as, target, body, decode)
 	}
 	if err != nil {
-		return &Error{Endpoint: ep.Name, Resource: ep.resource(), Key: key, Err: err}
+		return &Error{Endpoint: ep.Name, Resource: ep.resource(), Key: key, Refusal: ep.Refusal, Err: err}
 	}
 	return nil
 }

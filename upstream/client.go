@@ -36,6 +36,9 @@ type Config struct {
 	ServiceTokens TokenProvider
 	// Logger receives oddities that do not fail a call. Nil discards them.
 	Logger *slog.Logger
+	// ViewsByGET records a post's view with a GET, as pre-live serves it,
+	// instead of production's POST (the default).
+	ViewsByGET bool
 
 	// AttemptTimeout bounds one HTTP attempt.
 	AttemptTimeout time.Duration

@@ -33,8 +33,9 @@ const minimalRoom = `{"id": %s, "name": "n", "description": "d", "roomType": "gr
  "isVerified": false, "isPublic": true, "isOwner": false, "isAdmin": false, "ownerId": "u-1",
  "postsCount": 3, "membersCount": 4, "avatarUrls": {"thumb": "t", "original": "o"}}`
 
-// newClient serves h and returns a client for it, with a service token.
-func newClient(t *testing.T, h http.HandlerFunc) *upstream.Client {
+// newClient serves h and returns a client for it, with a service token,
+// changed by each of tune.
+func newClient(t *testing.T, h http.HandlerFunc, tune ...func(*upstream.Config)) *upstream.Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -43,6 +44,9 @@ func newClient(t *testing.T, h http.HandlerFunc) *upstream.Client {
 	cfg.ClientID = "client-1"
 	cfg.ServiceTokens = staticTokens{token: "service-token"}
 	cfg.Sleep = noWait
+	for _, f := range tune {
+		f(&cfg)
+	}
 	return upstream.New(cfg, srv.Client())
 }
 

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,6 +76,22 @@ func requiredID(raw json.RawMessage) (string, error) {
 		err = fmt.Errorf("%w: id", errMissing)
 	}
 	return id, err
+}
+
+// wholeNumber reads an optional number that the docs type only as a number:
+// an integer, or a fraction rounded to the nearest one. Absent or null is nil;
+// anything else is nil too, with a warning, so that it costs only itself.
+func wholeNumber(raw json.RawMessage, name string, warn func(msg string, args ...any)) *int {
+	if isNull(raw) {
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(bytes.TrimSpace(raw)), 64)
+	if err != nil || math.IsInf(f, 0) || math.Abs(f) > math.MaxInt32 {
+		warn("unreadable "+name+"; serving null", name, truncate(string(raw), 20))
+		return nil
+	}
+	n := int(math.Round(f))
+	return &n
 }
 
 // isNull reports whether raw is absent or JSON null.

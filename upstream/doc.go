@@ -9,8 +9,12 @@
 // a write only when the upstream certainly did not run it), a span and metrics
 // per attempt, and the gateway's error envelope. An endpoint is an Endpoint
 // descriptor and a one-line public method over that path, in the file of its API
-// area (rooms.go, roomlists.go, users.go, posts.go, comments.go), next to its
-// wire types and decoding, so that adding one touches nothing the others share.
+// area (rooms.go, roomlists.go, users.go, posts.go, comments.go, feed.go,
+// tags.go, postwrites.go, commentwrites.go), next to its wire types and
+// decoding, so that adding one touches nothing the others share. A write's
+// refusal is the upstream's error as it came, with the endpoint's Refusal
+// saying for a person what a 400 means; whether a refused write was already
+// so is for the caller to read from the state, never from the wording.
 // Lists page by number (list.go): each item is decoded on its own, so one that
 // cannot be read costs only itself. Methods check their ids, slugs and pages
 // (ids.go) before calling, so that nothing a caller sends can change the path.

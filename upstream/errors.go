@@ -46,7 +46,10 @@ type Error struct {
 	Endpoint string
 	Resource string // what the endpoint is about: "room" for a room's members too
 	Key      string
-	Err      error
+	// Refusal is the endpoint's Refusal: what a 400 from it means, for a
+	// person (never the upstream's own words).
+	Refusal string
+	Err     error
 }
 
 // Error reads like "upstream: room 42: HTTP 404 not_found: Room not found".
@@ -61,8 +64,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // StatusError is an upstream answer with a status other than 200. Type and Message
-// come from the gateway's error envelope when it had one; they are for logs only
-// (and for the write methods, which read an "already done" answer in Message).
+// come from the gateway's error envelope when it had one; they are for logs only.
 // Message is the envelope's message followed by what the upstream's own body,
 // nested under "details", adds to it: a code such as ALREADY_A_MEMBER, or the
 // fields a 422 found invalid.

@@ -152,3 +152,30 @@ func FuzzDecodePost(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeTags: the tag list, in either shape, and the trending tags never
+// panic; a page keeps one error slot per item and no negative count, and a
+// trending tag always has a name.
+func FuzzDecodeTags(f *testing.F) {
+	f.Add([]byte(`[{"id": 7, "name": "patience", "language": "en"}, {"name": "no id"}]`))
+	f.Add([]byte(`{"total": 3, "data": [{"id": "12"}]}`))
+	f.Add([]byte(`{"data": [{"name": "ramadan"}, "dua", 3, null]}`))
+	f.Add([]byte(` ["a", ""]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		warn := func(string, ...any) {}
+		asked := ListQuery{Page: 2, Limit: 3}
+		if bareArray(body) {
+			if p, err := decodeBarePage(body, asked, tagItem, warn); err == nil &&
+				(len(p.Items) != len(p.Errs) || p.Total < 0 || p.Pages < 0 || p.CurrentPage != 2) {
+				t.Fatalf("page %+v", p)
+			}
+		}
+		if tags, err := decodeTrendingTags(body, warn); err == nil {
+			for _, tag := range tags {
+				if tag.Name == "" {
+					t.Fatalf("a trending tag without a name: %+v", tag)
+				}
+			}
+		}
+	})
+}

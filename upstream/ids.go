@@ -19,6 +19,12 @@ func CanonicalPostID(s string) (string, bool) {
 	return canonicalID(s)
 }
 
+// CanonicalCommentID is CanonicalRoomID for comment ids, which are decimal
+// digits too.
+func CanonicalCommentID(s string) (string, bool) {
+	return canonicalID(s)
+}
+
 func canonicalID(s string) (string, bool) {
 	if s == "" {
 		return "", false

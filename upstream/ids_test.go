@@ -55,6 +55,12 @@ func TestCanonicalPostID(t *testing.T) {
 			t.Errorf("CanonicalPostID(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
+	for _, tt := range tests { // comment ids are numbered alike
+		got, ok := upstream.CanonicalCommentID(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("CanonicalCommentID(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
 }
 
 func TestCanonicalUUID(t *testing.T) {

@@ -71,7 +71,8 @@ func listRequest(ep Endpoint, key string, q ListQuery, args ...string) (request,
 type itemDecoder[T any] func(raw []byte, warn func(msg string, args ...any)) (T, error)
 
 // fetchPage calls ep for one page of a list whose items sit under the key items
-// ("data", or "comments" for comments) and decodes each item with item.
+// ("data"; "comments" for comments, "replies" for replies) and decodes each
+// item with item.
 func fetchPage[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken, key string, rq request,
 	asked ListQuery, items string, item itemDecoder[T]) (*Page[T], error) {
 	return fetch(ctx, c, ep, as, key, rq, func(body []byte, warn func(string, ...any)) (*Page[T], error) {
@@ -79,18 +80,24 @@ func fetchPage[T any](ctx context.Context, c *Client, ep Endpoint, as UserToken,
 		if err != nil {
 			return nil, err
 		}
-		for i, e := range p.Errs {
-			if e != nil {
-				p.Errs[i] = &Error{Endpoint: ep.Name, Resource: ep.resource(), Key: key, Err: e}
-			}
-		}
-		return p, nil
+		return p.itemErrors(ep, key), nil
 	})
 }
 
+// itemErrors makes each item's error an *Error of ep about key, as every
+// error of a method is.
+func (p *Page[T]) itemErrors(ep Endpoint, key string) *Page[T] {
+	for i, e := range p.Errs {
+		if e != nil {
+			p.Errs[i] = &Error{Endpoint: ep.Name, Resource: ep.resource(), Key: key, Err: e}
+		}
+	}
+	return p
+}
+
 // wirePage is a list answer: {total, currentPage, limit, pages, data: [...]}, the
-// items under "comments" instead for comments. Each item is kept raw, to be
-// decoded on its own.
+// items under "comments" instead for comments, "replies" for a comment's
+// replies. Each item is kept raw, to be decoded on its own.
 type wirePage struct {
 	Total       json.Number        `json:"total"`
 	CurrentPage json.Number        `json:"currentPage"`
@@ -98,6 +105,7 @@ type wirePage struct {
 	Pages       json.Number        `json:"pages"`
 	Data        *[]json.RawMessage `json:"data"`
 	Comments    *[]json.RawMessage `json:"comments"`
+	Replies     *[]json.RawMessage `json:"replies"`
 }
 
 // decodePage reads a list answer. The items and the total are required; a
@@ -110,8 +118,11 @@ func decodePage[T any](body []byte, items string, asked ListQuery, item itemDeco
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	raw := w.Data
-	if items == "comments" {
+	switch items {
+	case "comments":
 		raw = w.Comments
+	case "replies":
+		raw = w.Replies
 	}
 	if raw == nil {
 		return nil, fmt.Errorf("%w: %w: %s", ErrMalformed, errMissing, items)

@@ -16,6 +16,14 @@ var (
 		Path: "/quran-reflect/v1/posts/{id}", MaxBody: maxRoomBody}
 	EndpointUserPosts = Endpoint{Name: "user posts", Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/posts/user-posts/{id}", MaxBody: maxListBody, MaxLimit: maxPostsLimit}
+	EndpointRelatedPosts = Endpoint{Name: "related posts", Resource: "post", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/posts/{id}/related", MaxBody: maxListBody, MaxLimit: 8}
+	// EndpointReReflections is documented in production only.
+	EndpointReReflections = Endpoint{Name: "re-reflections", Resource: "post", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/posts/{id}/re-reflections", MaxBody: maxListBody, MaxLimit: maxPostsLimit}
+	// EndpointMyPosts is the signed-in user's posts: 401 to the service's token.
+	EndpointMyPosts = Endpoint{Name: "my posts", Resource: "post", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/posts/my-posts", MaxBody: maxListBody, MaxLimit: maxPostsLimit, UserOnly: true}
 )
 
 // maxPostsLimit is the largest page of room posts and user posts.
@@ -90,8 +98,14 @@ type Author struct {
 	AvatarURLs AvatarURLs // Small, Medium and Large
 }
 
-// Tag is a tag on a post.
-type Tag struct{ ID, Name string }
+// Tag is a tag: on a post, in the list of tags, or trending (whose ID may be
+// "": the upstream names trending tags only).
+type Tag struct {
+	ID, Name string
+	// Language is the tag's language as the upstream sends it ("en"); nil
+	// when it sends none.
+	Language *string
+}
 
 // VerseRange is a passage a post refers to: ayahs From to To of chapter ChapterID.
 type VerseRange struct{ ChapterID, From, To int }
@@ -102,6 +116,9 @@ type PostRoom struct {
 	Name      *string
 	Subdomain *string
 	RoomType  *RoomType // nil when absent or unknown
+	// URL is a group's slug: the docs name it _group, clients read url; the
+	// upstream may send either.
+	URL *string
 }
 
 // Post is a reflection or another post. Only its id and a date are required; a
@@ -121,7 +138,15 @@ type Post struct {
 	IsLiked, IsSaved     *bool // for a signed-in viewer
 	LikesCount           *int
 	ViewsCount           *int
-	RoomPostStatus       *int // 0: members only, 1: public, 2: posted as the room
+	// RoomPostStatus is the number as read; Visibility says what it means.
+	RoomPostStatus *int
+	// EstimatedReadingTime is as the upstream sends it (minutes), rounded to
+	// a whole number.
+	EstimatedReadingTime *int
+	LanguageID           *int // a Quran Reflect language id (en 2), not the Content API's
+	IsByFollowedUser     *bool
+	IsCommentedOn        *bool
+	Draft                *bool
 }
 
 // Post fetches post id as the holder of as sees it. Every error it returns is
@@ -167,6 +192,87 @@ func (c *Client) UserPosts(ctx context.Context, q UserPostsQuery, as UserToken) 
 	return fetchPage(ctx, c, EndpointUserPosts, as, id, rq, q.page(), "data", decodePost)
 }
 
+// PostListQuery asks for one page of the posts related to post PostID, or of
+// its re-reflections.
+type PostListQuery struct {
+	PostID string
+	ListQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q PostListQuery) AtPage(page, limit int) PostListQuery { q.Page, q.Limit = page, limit; return q }
+
+// RelatedPosts fetches one page of the posts the upstream relates to post
+// q.PostID (at most EndpointRelatedPosts.MaxLimit).
+func (c *Client) RelatedPosts(ctx context.Context, q PostListQuery, as UserToken) (*Page[Post], error) {
+	return c.postList(ctx, EndpointRelatedPosts, q, as)
+}
+
+// ReReflections fetches one page of the re-reflections of post q.PostID (at
+// most EndpointReReflections.MaxLimit).
+func (c *Client) ReReflections(ctx context.Context, q PostListQuery, as UserToken) (*Page[Post], error) {
+	return c.postList(ctx, EndpointReReflections, q, as)
+}
+
+func (c *Client) postList(ctx context.Context, ep Endpoint, q PostListQuery, as UserToken) (*Page[Post], error) {
+	id, ok := CanonicalPostID(q.PostID)
+	if !ok {
+		return nil, invalid(ep.Name, "", "not a post id")
+	}
+	rq, err := listRequest(ep, id, q.ListQuery, id)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, c, ep, as, id, rq, q.ListQuery, "data", decodePost)
+}
+
+// MyPostsTab keeps the signed-in user's posts of one kind.
+type MyPostsTab string
+
+// The tabs the upstream documents; "" is its default (MyPostsReflections).
+const (
+	MyPostsReflections MyPostsTab = "my_reflections"
+	MyPostsSaved       MyPostsTab = "saved"
+	MyPostsNotes       MyPostsTab = "notes"
+	MyPostsMentions    MyPostsTab = "mentions"
+)
+
+// MyPostsQuery asks for one page of the signed-in user's posts.
+type MyPostsQuery struct {
+	// Tab keeps one kind of post; "" is the upstream's default.
+	Tab MyPostsTab
+	// SortBy orders them; "" is the upstream's default (latest).
+	SortBy PostSort
+	ListQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q MyPostsQuery) AtPage(page, limit int) MyPostsQuery { q.Page, q.Limit = page, limit; return q }
+
+// MyPosts fetches one page of the posts of the holder of as, which must be a
+// user token (at most EndpointMyPosts.MaxLimit). An unknown tab or order is
+// refused with ErrInvalidArgument, without a call.
+func (c *Client) MyPosts(ctx context.Context, q MyPostsQuery, as UserToken) (*Page[Post], error) {
+	ep := EndpointMyPosts
+	switch q.Tab {
+	case "", MyPostsReflections, MyPostsSaved, MyPostsNotes, MyPostsMentions:
+	default:
+		return nil, invalid(ep.Name, "", "unknown tab of my posts")
+	}
+	switch q.SortBy {
+	case "", PostSortLatest, PostSortPopular:
+	default:
+		return nil, invalid(ep.Name, "", "unknown post sort order")
+	}
+	rq, err := listRequest(ep, "", q.ListQuery)
+	if err != nil {
+		return nil, err
+	}
+	setIf(rq.query, "tab", string(q.Tab))
+	setIf(rq.query, "sortBy", string(q.SortBy))
+	return fetchPage(ctx, c, ep, as, "", rq, q.ListQuery, "data", decodePost)
+}
+
 // wirePost is a PostSerialized. Ids stay raw, to be read as digits; the nested
 // objects too, so that an odd tag or author costs only itself.
 type wirePost struct {
@@ -188,6 +294,11 @@ type wirePost struct {
 	LikesCount     *int              `json:"likesCount"`
 	ViewsCount     *int              `json:"viewsCount"`
 	RoomPostStatus *int              `json:"roomPostStatus"`
+	ReadingTime    json.RawMessage   `json:"estimatedReadingTime"`
+	LanguageID     json.RawMessage   `json:"languageId"`
+	ByFollowedUser *bool             `json:"isByFollowedUser"`
+	IsCommentedOn  *bool             `json:"isCommentedOn"`
+	Draft          *bool             `json:"draft"`
 }
 
 // decodePost reads a post. It fails, with a plain error, only when the post has
@@ -221,6 +332,12 @@ func decodePost(raw []byte, warn func(msg string, args ...any)) (Post, error) {
 		LikesCount:     w.LikesCount,
 		ViewsCount:     w.ViewsCount,
 		RoomPostStatus: w.RoomPostStatus,
+
+		EstimatedReadingTime: wholeNumber(w.ReadingTime, "estimatedReadingTime", warn),
+		LanguageID:           wholeNumber(w.LanguageID, "languageId", warn),
+		IsByFollowedUser:     w.ByFollowedUser,
+		IsCommentedOn:        w.IsCommentedOn,
+		Draft:                w.Draft,
 	}
 	p.AuthorID = authorID(w.AuthorID, p.Author, warn)
 	if p.RoomID, err = numericID(w.RoomID); err != nil {
@@ -304,11 +421,16 @@ func parseAuthor(raw []byte) (Author, error) {
 		Verified: orDefault(w.Verified, false), AvatarURLs: orDefault(w.AvatarURLs, AvatarURLs{})}, nil
 }
 
+// wireTag is a tag as posts and the tag list send it.
+type wireTag struct {
+	ID       json.RawMessage `json:"id"`
+	Name     *string         `json:"name"`
+	Language *string         `json:"language"`
+}
+
+// parseTag reads a tag of a post or of the tag list, which needs an id.
 func parseTag(raw []byte) (Tag, error) {
-	var w struct {
-		ID   json.RawMessage `json:"id"`
-		Name *string         `json:"name"`
-	}
+	var w wireTag
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return Tag{}, err
 	}
@@ -316,7 +438,7 @@ func parseTag(raw []byte) (Tag, error) {
 	if err != nil {
 		return Tag{}, err
 	}
-	return Tag{ID: id, Name: orDefault(w.Name, "")}, nil
+	return Tag{ID: id, Name: orDefault(w.Name, ""), Language: w.Language}, nil
 }
 
 func parseReference(raw []byte) (VerseRange, error) {
@@ -344,6 +466,8 @@ func parsePostRoom(raw []byte) (PostRoom, error) {
 		Name      *string         `json:"name"`
 		Subdomain *string         `json:"subdomain"`
 		RoomType  *string         `json:"roomType"`
+		URL       *string         `json:"url"`
+		Group     *string         `json:"_group"`
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return PostRoom{}, err
@@ -352,7 +476,10 @@ func parsePostRoom(raw []byte) (PostRoom, error) {
 	if err != nil {
 		return PostRoom{}, err
 	}
-	r := PostRoom{ID: id, Name: w.Name, Subdomain: w.Subdomain}
+	r := PostRoom{ID: id, Name: w.Name, Subdomain: w.Subdomain, URL: w.URL}
+	if r.URL == nil || *r.URL == "" {
+		r.URL = w.Group
+	}
 	if w.RoomType != nil {
 		r.RoomType = roomTypeOf(*w.RoomType, func(string, ...any) {})
 	}

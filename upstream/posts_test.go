@@ -51,7 +51,15 @@ func TestPostDecodesEveryField(t *testing.T) {
 		!a.Verified || *a.AvatarURLs.Large != "l" {
 		t.Errorf("Author = %+v", a)
 	}
-	if got, want := fmt.Sprint(p.Tags), "[{7 patience} {12 }]"; got != want {
+	var tags []string
+	for _, tag := range p.Tags {
+		lang := "-"
+		if tag.Language != nil {
+			lang = *tag.Language
+		}
+		tags = append(tags, tag.ID+" "+tag.Name+" "+lang)
+	}
+	if got, want := strings.Join(tags, ", "), "7 patience en, 12  -"; got != want {
 		t.Errorf("Tags = %s, want %s (the one without an id left out)", got, want)
 	}
 	if got, want := fmt.Sprint(p.References), "[{2 255 257} {1 1 1}]"; got != want {
@@ -220,6 +228,9 @@ func TestCommentsDecode(t *testing.T) {
 		full.Author == nil || *full.Author.Username != "aisha" || !full.UpdatedAt.Equal(time.Date(2025, 6, 15, 13, 0, 0, 0, time.UTC)) {
 		t.Errorf("full comment = %+v", full)
 	}
+	if full.LikesCount == nil || *full.LikesCount != 1 || full.IsEdited == nil || !*full.IsEdited || bare.LikesCount != nil || bare.IsEdited != nil {
+		t.Errorf("likesCount, isEdited = %v, %v and %v, %v", full.LikesCount, full.IsEdited, bare.LikesCount, bare.IsEdited)
+	}
 	if bare.ID != "8" || bare.PostID != "42" || bare.ParentID == nil || *bare.ParentID != "5" || bare.IsPrivate ||
 		bare.Body != "" || bare.Author != nil || bare.RepliesCount != nil || !bare.UpdatedAt.Equal(bare.CreatedAt) {
 		t.Errorf("bare comment = %+v", bare)
@@ -236,5 +247,206 @@ func TestPostNotFound(t *testing.T) {
 	var ue *upstream.Error
 	if !errors.Is(err, upstream.ErrNotFound) || !errors.As(err, &ue) || ue.Endpoint != "post" || ue.Key != "42" {
 		t.Fatalf("err = %v, want post 42 not found", err)
+	}
+}
+
+// TestPostDecodesTheLoopsFields: the fields the reflection loop reads, the
+// room's slug under either name, and odd values that cost only themselves.
+func TestPostDecodesTheLoopsFields(t *testing.T) {
+	tests := []struct {
+		name, fields          string
+		reading, language     string // "-" for nil
+		byFollowed, commented string
+		draft, roomURL        string
+		visibility            string
+	}{
+		{"every field", `"estimatedReadingTime": 4, "languageId": 2, "isByFollowedUser": true, "isCommentedOn": false,
+		  "draft": false, "roomPostStatus": 0, "room": {"id": 9, "_group": "tafsir"}`, "4", "2", "true", "false", "false", "tafsir", "MEMBERS_ONLY"},
+		{"url over _group", `"room": {"id": 9, "url": "read", "_group": "documented"}, "roomPostStatus": 1`, "-", "-", "-", "-", "-", "read", "PUBLIC"},
+		{"url alone", `"room": {"id": 9, "url": "read"}, "roomPostStatus": 2, "draft": true`, "-", "-", "-", "-", "true", "read", "AS_ROOM"},
+		{"a fractional reading time", `"estimatedReadingTime": 2.6, "languageId": null`, "3", "-", "-", "-", "-", "-", "-"},
+		{"odd values", `"estimatedReadingTime": "long", "languageId": {"id": 2}, "roomPostStatus": 3, "room": {"id": 9, "_group": ""}`,
+			"-", "-", "-", "-", "-", "", "-"},
+	}
+	str := func(p any) string {
+		switch v := p.(type) {
+		case *int:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		case *bool:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		case *string:
+			if v != nil {
+				return *v
+			}
+		case *upstream.Visibility:
+			if v != nil {
+				return string(*v)
+			}
+		}
+		return "-"
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := serve(t, 200, `{"id": 42, "createdAt": "2025-01-01T00:00:00Z", `+tt.fields+`}`)
+			p, err := c.Post(context.Background(), "42", "tok")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var roomURL *string
+			if p.Room != nil {
+				roomURL = p.Room.URL
+			}
+			got := []string{str(p.EstimatedReadingTime), str(p.LanguageID), str(p.IsByFollowedUser), str(p.IsCommentedOn),
+				str(p.Draft), str(roomURL), str(p.Visibility())}
+			want := []string{tt.reading, tt.language, tt.byFollowed, tt.commented, tt.draft, tt.roomURL, tt.visibility}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("readingTime, language, byFollowed, commentedOn, draft, room url, visibility = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// TestVisibilityIsReadWithPostSerializedsNumbers pins the reading side of
+// roomPostStatus: 0 members only, 1 public, 2 as the room (the writing side,
+// which numbers them the other way, is pinned in postwrites_test.go).
+func TestVisibilityIsReadWithPostSerializedsNumbers(t *testing.T) {
+	for n, want := range map[int]upstream.Visibility{0: upstream.VisibilityMembersOnly, 1: upstream.VisibilityPublic, 2: upstream.VisibilityAsRoom} {
+		p := upstream.Post{RoomPostStatus: &n}
+		if got := p.Visibility(); got == nil || *got != want {
+			t.Errorf("roomPostStatus %d reads as %v, want %s", n, got, want)
+		}
+	}
+	for _, n := range []int{-1, 3} {
+		if got := (&upstream.Post{RoomPostStatus: &n}).Visibility(); got != nil {
+			t.Errorf("roomPostStatus %d reads as %s, want nil", n, *got)
+		}
+	}
+	if got := (&upstream.Post{}).Visibility(); got != nil {
+		t.Errorf("no roomPostStatus reads as %s, want nil", *got)
+	}
+}
+
+func TestTheLoopsPostListsSendTheirQueries(t *testing.T) {
+	ctx := context.Background()
+	page := func(p, l int) upstream.ListQuery { return upstream.ListQuery{Page: p, Limit: l} }
+	tests := []struct {
+		name        string
+		call        func(c *upstream.Client) error
+		path, query string
+	}{
+		{"related", func(c *upstream.Client) error {
+			_, err := c.RelatedPosts(ctx, upstream.PostListQuery{PostID: "0042", ListQuery: page(1, 8)}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/42/related", "limit=8&page=1"},
+		{"re-reflections", func(c *upstream.Client) error {
+			_, err := c.ReReflections(ctx, upstream.PostListQuery{PostID: "1234567890123456789", ListQuery: page(2, 20)}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/1234567890123456789/re-reflections", "limit=20&page=2"},
+		{"my posts", func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{ListQuery: page(1, 20)}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/my-posts", "limit=20&page=1"},
+		{"my saved posts, popular", func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{Tab: upstream.MyPostsSaved, SortBy: upstream.PostSortPopular, ListQuery: page(3, 5)}, "tok")
+			return err
+		}, "/quran-reflect/v1/posts/my-posts", "limit=5&page=3&sortBy=popular&tab=saved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, s := serve(t, 200, emptyList)
+			if err := tt.call(c); err != nil {
+				t.Fatal(err)
+			}
+			wantRequest(t, s.only(t), "GET", tt.path, tt.query)
+		})
+	}
+	for _, tab := range []upstream.MyPostsTab{upstream.MyPostsReflections, upstream.MyPostsNotes, upstream.MyPostsMentions} {
+		c, s := serve(t, 200, emptyList)
+		if _, err := c.MyPosts(ctx, upstream.MyPostsQuery{Tab: tab, ListQuery: page(1, 1)}, "tok"); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.only(t).Query; got != "limit=1&page=1&tab="+string(tab) {
+			t.Errorf("tab %s sent ?%s", tab, got)
+		}
+	}
+}
+
+func TestTheLoopsPostListsRefuse(t *testing.T) {
+	ctx := context.Background()
+	page := func(p, l int) upstream.ListQuery { return upstream.ListQuery{Page: p, Limit: l} }
+	calls := map[string]func(c *upstream.Client) error{
+		"related, a bad id": func(c *upstream.Client) error {
+			_, err := c.RelatedPosts(ctx, upstream.PostListQuery{PostID: "..", ListQuery: page(1, 8)}, "tok")
+			return err
+		},
+		"related, 9 a page": func(c *upstream.Client) error {
+			_, err := c.RelatedPosts(ctx, upstream.PostListQuery{PostID: "42", ListQuery: page(1, 9)}, "tok")
+			return err
+		},
+		"re-reflections, 21 a page": func(c *upstream.Client) error {
+			_, err := c.ReReflections(ctx, upstream.PostListQuery{PostID: "42", ListQuery: page(1, 21)}, "tok")
+			return err
+		},
+		"re-reflections, page 0": func(c *upstream.Client) error {
+			_, err := c.ReReflections(ctx, upstream.PostListQuery{PostID: "42", ListQuery: page(0, 1)}, "tok")
+			return err
+		},
+		"my posts, an unknown tab": func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{Tab: "drafts", ListQuery: page(1, 1)}, "tok")
+			return err
+		},
+		"my posts, an unknown order": func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{SortBy: "oldest", ListQuery: page(1, 1)}, "tok")
+			return err
+		},
+		"my posts, 21 a page": func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{ListQuery: page(1, 21)}, "tok")
+			return err
+		},
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			c, s := serve(t, 200, emptyList)
+			if err := call(c); !errors.Is(err, upstream.ErrInvalidArgument) {
+				t.Errorf("err = %v, want ErrInvalidArgument", err)
+			}
+			if n := len(s.all()); n != 0 {
+				t.Errorf("upstream calls = %d, want none", n)
+			}
+		})
+	}
+}
+
+func TestTheLoopsPostListsDecodePosts(t *testing.T) {
+	ctx := context.Background()
+	body := `{"total": 2, "currentPage": 1, "limit": 8, "pages": 1, "data": [` + fullPost + `, {"body": "no id"}]}`
+	lists := map[string]func(c *upstream.Client) (*upstream.Page[upstream.Post], error){
+		"related posts": func(c *upstream.Client) (*upstream.Page[upstream.Post], error) {
+			return c.RelatedPosts(ctx, upstream.PostListQuery{PostID: "42", ListQuery: upstream.ListQuery{Page: 1, Limit: 8}}, "tok")
+		},
+		"re-reflections": func(c *upstream.Client) (*upstream.Page[upstream.Post], error) {
+			return c.ReReflections(ctx, upstream.PostListQuery{PostID: "42", ListQuery: upstream.ListQuery{Page: 1, Limit: 8}}, "tok")
+		},
+		"my posts": func(c *upstream.Client) (*upstream.Page[upstream.Post], error) {
+			return c.MyPosts(ctx, upstream.MyPostsQuery{ListQuery: upstream.ListQuery{Page: 1, Limit: 8}}, "tok")
+		},
+	}
+	for name, list := range lists {
+		t.Run(name, func(t *testing.T) {
+			c, _ := serve(t, 200, body)
+			p, err := list(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ue *upstream.Error
+			if p.Total != 2 || p.Items[0].ID != "1234567890123456789" || p.Errs[0] != nil ||
+				!errors.As(p.Errs[1], &ue) || ue.Endpoint != name || !errors.Is(ue, upstream.ErrMalformed) {
+				t.Errorf("page = %+v, errs = %v", p, p.Errs)
+			}
+		})
 	}
 }

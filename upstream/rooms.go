@@ -35,13 +35,17 @@ var (
 // need a user token.
 var (
 	EndpointJoinRoom = Endpoint{Name: "join room", Resource: "room", Method: http.MethodPost,
-		Path: "/quran-reflect/v1/rooms/{id}/join", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+		Path: "/quran-reflect/v1/rooms/{id}/join", MaxBody: maxWriteBody, Write: true, UserOnly: true,
+		Refusal: "Quran Reflect refused to join this room: only a group can be joined (a page is followed), and only once"}
 	EndpointLeaveRoom = Endpoint{Name: "leave room", Resource: "room", Method: http.MethodPost,
-		Path: "/quran-reflect/v1/rooms/{id}/leave", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+		Path: "/quran-reflect/v1/rooms/{id}/leave", MaxBody: maxWriteBody, Write: true, UserOnly: true,
+		Refusal: "Quran Reflect refused to leave this room: only a member of a group can leave it"}
 	EndpointFollowRoom = Endpoint{Name: "follow room", Resource: "room", Method: http.MethodPost,
-		Path: "/quran-reflect/v1/rooms/{id}/follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+		Path: "/quran-reflect/v1/rooms/{id}/follow", MaxBody: maxWriteBody, Write: true, UserOnly: true,
+		Refusal: "Quran Reflect refused to follow this room: only a page can be followed (a group is joined), and only once"}
 	EndpointUnfollowRoom = Endpoint{Name: "unfollow room", Resource: "room", Method: http.MethodPost,
-		Path: "/quran-reflect/v1/rooms/{id}/unfollow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+		Path: "/quran-reflect/v1/rooms/{id}/unfollow", MaxBody: maxWriteBody, Write: true, UserOnly: true,
+		Refusal: "Quran Reflect refused to unfollow this room: only a page you follow can be unfollowed"}
 )
 
 // Room fetches the profile of room id as the holder of as sees it; an empty as
@@ -74,37 +78,39 @@ func (c *Client) RoomBySubdomain(ctx context.Context, subdomain string, as UserT
 	return fetch(ctx, c, EndpointRoomBySubdomain, as, subdomain, inPath(subdomain), decodeRoom)
 }
 
-// JoinRoom makes the holder of as a member of the group id. Being one already
-// is success. A private group the user was not invited to answers 403, a page
-// 400: both come back as a *StatusError.
+// JoinRoom makes the holder of as a member of the group id. A refusal comes
+// back as the upstream sent it, a *StatusError: 400 for a page, and for a
+// member joining again (ALREADY_A_MEMBER); 403 for a private group the user
+// was not invited to. Whether a refused join left the user a member is for
+// the caller to read from the room (isMember), not from the refusal's words.
 func (c *Client) JoinRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, EndpointJoinRoom, id, as, "ALREADY_A_MEMBER")
+	return c.roomWrite(ctx, EndpointJoinRoom, id, as)
 }
 
-// LeaveRoom takes the holder of as out of the group id. Not being a member is
-// success. The owner cannot leave: 403, a *StatusError.
+// LeaveRoom takes the holder of as out of the group id. A refusal is a
+// *StatusError, as for JoinRoom: the owner cannot leave (403).
 func (c *Client) LeaveRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, EndpointLeaveRoom, id, as, "NOT_A_MEMBER")
+	return c.roomWrite(ctx, EndpointLeaveRoom, id, as)
 }
 
-// FollowRoom makes the holder of as follow the page id. Following it already is
-// success.
+// FollowRoom makes the holder of as follow the page id. A refusal is a
+// *StatusError, as for JoinRoom.
 func (c *Client) FollowRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, EndpointFollowRoom, id, as, "ALREADY_FOLLOWING")
+	return c.roomWrite(ctx, EndpointFollowRoom, id, as)
 }
 
-// UnfollowRoom makes the holder of as stop following the page id. Not following
-// it is success.
+// UnfollowRoom makes the holder of as stop following the page id. A refusal is
+// a *StatusError, as for JoinRoom.
 func (c *Client) UnfollowRoom(ctx context.Context, id string, as UserToken) error {
-	return c.roomWrite(ctx, EndpointUnfollowRoom, id, as, "NOT_FOLLOWING")
+	return c.roomWrite(ctx, EndpointUnfollowRoom, id, as)
 }
 
-func (c *Client) roomWrite(ctx context.Context, ep Endpoint, id string, as UserToken, already string) error {
+func (c *Client) roomWrite(ctx context.Context, ep Endpoint, id string, as UserToken) error {
 	id, ok := CanonicalRoomID(id)
 	if !ok {
 		return invalid(ep.Name, "", "not a room id")
 	}
-	_, err := write(ctx, c, ep, as, id, inPath(id), already, ignoreAnswer)
+	_, err := write(ctx, c, ep, as, id, inPath(id), ignoreAnswer)
 	return err
 }
 

@@ -27,8 +27,11 @@ var (
 		Path: "/quran-reflect/v1/users/{id}/followers", MaxBody: maxListBody, MaxLimit: 20}
 	EndpointFollowing = Endpoint{Name: "following", Resource: "user", Method: http.MethodGet,
 		Path: "/quran-reflect/v1/users/{id}/following", MaxBody: maxListBody, MaxLimit: 20}
+	EndpointSearchUsers = Endpoint{Name: "search users", Resource: "user", Method: http.MethodGet,
+		Path: "/quran-reflect/v1/users/search", MaxBody: maxListBody, MaxLimit: maxSearchLimit}
 	EndpointFollowUser = Endpoint{Name: "follow user", Resource: "user", Method: http.MethodPost,
-		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true}
+		Path: "/quran-reflect/v1/users/{id}/toggle-follow", MaxBody: maxWriteBody, Write: true, UserOnly: true,
+		Refusal: "Quran Reflect refused this follow: you cannot follow yourself, nor follow or unfollow someone twice"}
 )
 
 // Profile is a user's profile: the viewer's own (UserProfileResponseDto), or
@@ -102,10 +105,85 @@ func (c *Client) follows(ctx context.Context, ep Endpoint, q FollowsQuery, as Us
 	return fetchPage(ctx, c, ep, as, id, rq, q.ListQuery, "data", userItem)
 }
 
+// UserSearchQuery asks for one page of the users whose name or username
+// matches a text.
+type UserSearchQuery struct {
+	// Query is the text; "" sends none.
+	Query string
+	ListQuery
+}
+
+// AtPage is q asking for page page of limit items.
+func (q UserSearchQuery) AtPage(page, limit int) UserSearchQuery {
+	q.Page, q.Limit = page, limit
+	return q
+}
+
+// SearchUsers fetches one page of the users that match q.Query (at most
+// EndpointSearchUsers.MaxLimit). Each is a search result, which carries less
+// than a profile: the fields it lacks are in the User's Absent.
+func (c *Client) SearchUsers(ctx context.Context, q UserSearchQuery, as UserToken) (*Page[User], error) {
+	rq, err := listRequest(EndpointSearchUsers, "", q.ListQuery)
+	if err != nil {
+		return nil, err
+	}
+	setIf(rq.query, "query", q.Query)
+	return fetchPage(ctx, c, EndpointSearchUsers, as, "", rq, q.ListQuery, "data", searchedUser)
+}
+
+// searchFields are the fields of a user a search result (RoomUserSearchDto)
+// carries.
+const searchFields = FieldUsername | FieldFirstName | FieldLastName | FieldVerified | FieldAvatarURLs |
+	FieldFollowersCount | FieldBio | FieldFollowed
+
+// wireSearchedUser is a RoomUserSearchDto. isMember, sent only for a search
+// within a room, is not read.
+type wireSearchedUser struct {
+	ID             *string     `json:"id"`
+	Username       *string     `json:"username"`
+	FirstName      *string     `json:"firstName"`
+	LastName       *string     `json:"lastName"`
+	Verified       *bool       `json:"verified"`
+	AvatarURLs     *AvatarURLs `json:"avatarUrls"`
+	FollowersCount *int        `json:"followersCount"`
+	Bio            *string     `json:"bio"`
+	IsFollowed     *bool       `json:"isFollowed"`
+	Followed       *bool       `json:"followed"`
+}
+
+// searchedUser decodes a search result. Only the id is required. Followed is
+// isFollowed, else followed; with neither, or without avatarUrls, that field
+// is Absent too, since nothing was said of it.
+func searchedUser(raw []byte, _ func(msg string, args ...any)) (User, error) {
+	var w wireSearchedUser
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return User{}, err
+	}
+	if w.ID == nil || *w.ID == "" {
+		return User{}, fmt.Errorf("%w: id", errMissing)
+	}
+	u := User{ID: *w.ID, Username: w.Username, FirstName: w.FirstName, LastName: w.LastName,
+		Verified: orDefault(w.Verified, false), AvatarURLs: orDefault(w.AvatarURLs, AvatarURLs{}),
+		FollowersCount: orDefault(w.FollowersCount, 0), Bio: w.Bio, Followed: w.IsFollowed,
+		Absent: AllFields &^ searchFields}
+	if u.Followed == nil {
+		u.Followed = w.Followed
+	}
+	if u.Followed == nil {
+		u.Absent |= FieldFollowed
+	}
+	if w.AvatarURLs == nil {
+		u.Absent |= FieldAvatarURLs
+	}
+	return u, nil
+}
+
 // FollowUser makes the holder of as follow user id, or stop following them when
 // follow is false. It says which explicitly, so a repeated call cannot undo the
-// first; the upstream's "already in desired state" is success. Following
-// yourself is a 400, a *StatusError.
+// first. A refusal comes back as the upstream sent it, a *StatusError: 400 for
+// following yourself and for a state that already is the one asked for.
+// Whether a refused follow left the state as asked is for the caller to read
+// from the profile (followed), not from the refusal's words.
 func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as UserToken) error {
 	id, ok := CanonicalUUID(id)
 	if !ok {
@@ -118,7 +196,7 @@ func (c *Client) FollowUser(ctx context.Context, id string, follow bool, as User
 	body := struct {
 		Action string `json:"action"`
 	}{action}
-	_, err := write(ctx, c, EndpointFollowUser, as, id, request{args: []string{id}, body: body}, "already in desired state", ignoreAnswer)
+	_, err := write(ctx, c, EndpointFollowUser, as, id, request{args: []string{id}, body: body}, ignoreAnswer)
 	return err
 }
 

@@ -18,8 +18,8 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
-// writes are the client's write methods, each with the "already" answer that
-// means it has nothing to do.
+// writes are the client's room and follow writes, each with the "already"
+// answer the upstream gives when its state already is the one asked for.
 var writes = []struct {
 	name, path, already string
 	call                func(c *upstream.Client, as upstream.UserToken) error
@@ -80,39 +80,35 @@ func TestFollowUserSendsTheExplicitAction(t *testing.T) {
 	}
 }
 
-// TestWritesTreatAlreadyAsDone: the "already" answer of each write, in any
-// case, nested or not, with 400, 403 or 409, is success; another write's is
-// not.
-func TestWritesTreatAlreadyAsDone(t *testing.T) {
-	for i, w := range writes {
-		other := writes[(i+1)%len(writes)].already
+// TestWritesReturnAlreadyAsRefusals: an answer saying the state already is
+// the one asked for is no success to the client, whatever its wording: it
+// comes back as the upstream's *StatusError, which the caller settles by
+// reading the state, and carries the endpoint's refusal message.
+func TestWritesReturnAlreadyAsRefusals(t *testing.T) {
+	for _, w := range writes {
 		tests := []struct {
 			name, body string
 			status     int
-			done       bool
 		}{
-			{"as the message", `{"message":"` + w.already + `","type":"invalid_request","success":false}`, 400, true},
-			{"lower case, spaced", `{"message":"` + strings.ToLower(strings.ReplaceAll(w.already, "_", " ")) + `"}`, 400, true},
-			{"in a sentence", `{"message":"Sorry: ` + w.already + `."}`, 403, true},
-			{"nested", `{"details":{"error":{"code":"` + w.already + `"}},"message":"Bad Request","type":"invalid_request"}`, 409, true},
-			{"another write's", `{"message":"` + other + `"}`, 400, false},
-			{"a 404", `{"message":"` + w.already + `"}`, 404, false},
-			{"a 500", `{"message":"` + w.already + `"}`, 500, false},
-			{"not json", w.already, 400, false},
+			{"as the message", `{"message":"` + w.already + `","type":"invalid_request","success":false}`, 400},
+			{"lower case, spaced", `{"message":"` + strings.ToLower(strings.ReplaceAll(w.already, "_", " ")) + `"}`, 400},
+			{"in a sentence", `{"message":"Sorry: ` + w.already + `."}`, 403},
+			{"nested", `{"details":{"error":{"code":"` + w.already + `"}},"message":"Bad Request","type":"invalid_request"}`, 409},
 		}
 		for _, tt := range tests {
 			t.Run(w.name+"/"+tt.name, func(t *testing.T) {
-				c, _ := serve(t, tt.status, tt.body)
+				c, s := serve(t, tt.status, tt.body)
 				err := w.call(c, "tok")
-				if tt.done {
-					if err != nil {
-						t.Errorf("err = %v, want nil", err)
-					}
-					return
-				}
 				var se *upstream.StatusError
 				if !errors.As(err, &se) || se.Status != tt.status {
-					t.Errorf("err = %v, want a *StatusError %d", err, tt.status)
+					t.Fatalf("err = %v, want a *StatusError %d", err, tt.status)
+				}
+				var ue *upstream.Error
+				if !errors.As(err, &ue) || ue.Refusal == "" || strings.Contains(ue.Refusal, w.already) {
+					t.Errorf("refusal = %q, want the endpoint's own message", ue.Refusal)
+				}
+				if n := len(s.all()); n != 1 {
+					t.Errorf("calls = %d, want 1", n)
 				}
 			})
 		}
@@ -351,7 +347,23 @@ func TestUserOnlyEndpointsKeepTheServiceToken(t *testing.T) {
 			return err
 		}, 1, 0},
 		{"me", func(c *upstream.Client) error { _, err := c.Me(ctx, ""); return err }, 1, 0},
+		{"my posts", func(c *upstream.Client) error {
+			_, err := c.MyPosts(ctx, upstream.MyPostsQuery{ListQuery: upstream.ListQuery{Page: 1, Limit: 1}}, "")
+			return err
+		}, 1, 0},
+		{"create post", func(c *upstream.Client) error {
+			_, err := c.CreatePost(ctx, upstream.NewPost{Body: "On patience"}, "")
+			return err
+		}, 1, 0},
+		{"post liked", func(c *upstream.Client) error { _, err := c.PostLiked(ctx, "1", ""); return err }, 1, 0},
+		{"delete comment", func(c *upstream.Client) error { return c.DeleteComment(ctx, "1", "") }, 1, 0},
+		{"like comment", func(c *upstream.Client) error { _, err := c.ToggleCommentLike(ctx, "1", ""); return err }, 1, 0},
 		{"a room", func(c *upstream.Client) error { _, err := c.Room(ctx, "1", ""); return err }, 2, 1},
+		{"the feed", func(c *upstream.Client) error {
+			_, err := c.Feed(ctx, upstream.FeedQuery{}.AtPage(1, 1), "")
+			return err
+		}, 2, 1},
+		{"a view, which the service may record", func(c *upstream.Client) error { return c.RecordPostView(ctx, "1", "") }, 2, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

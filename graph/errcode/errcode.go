@@ -225,10 +225,14 @@ func Classify(err error) (code, msg string, level slog.Level) {
 			return Forbidden, "Quran Reflect refused access to this " + what, slog.LevelInfo
 		case se.Status == http.StatusBadRequest:
 			// What the upstream found wrong (following yourself, say) goes to
-			// the log; the client learns it was refused. A 422 stays an
-			// UPSTREAM_ERROR: arguments are checked before any call, so the
-			// upstream refusing them is its disagreement with us, not the
-			// caller's mistake.
+			// the log; the client learns it was refused, in the endpoint's
+			// words for a person when it has them (what a reflection needs),
+			// never the upstream's. A 422 stays an UPSTREAM_ERROR: arguments
+			// are checked before any call, so the upstream refusing them is
+			// its disagreement with us, not the caller's mistake.
+			if ue != nil && ue.Refusal != "" {
+				return BadUserInput, ue.Refusal, slog.LevelInfo
+			}
 			return BadUserInput, "Quran Reflect refused this request as invalid", slog.LevelInfo
 		case se.Status == http.StatusTooManyRequests:
 			return RateLimited, "Quran Reflect is rate limiting requests; retry later", slog.LevelWarn

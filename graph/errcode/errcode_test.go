@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +44,11 @@ func TestPresenter(t *testing.T) {
 		{"502", room(&upstream.StatusError{Status: 502}), Upstream, "Quran Reflect answered with HTTP 502", nil},
 		{"422", room(&upstream.StatusError{Status: 422, Message: "Validation Error (limit: MAX)"}), Upstream, "Quran Reflect answered with HTTP 422", nil},
 		{"400", &upstream.Error{Endpoint: "follow", Err: &upstream.StatusError{Status: 400, Message: "Cannot follow yourself"}}, BadUserInput, "Quran Reflect refused this request as invalid", nil},
+		{"400 with the endpoint's refusal", &upstream.Error{Endpoint: "create post", Resource: "post",
+			Refusal: "Quran Reflect refused this reflection: it needs a body", Err: &upstream.StatusError{Status: 400, Message: "body too short"}},
+			BadUserInput, "Quran Reflect refused this reflection: it needs a body", nil},
+		{"403 with a refusal", &upstream.Error{Endpoint: "update post", Resource: "post", Refusal: "refused",
+			Err: &upstream.StatusError{Status: 403}}, Forbidden, "Quran Reflect refused access to this post", nil},
 		{"malformed", room(fmt.Errorf("%w: truncated", upstream.ErrMalformed)), Upstream, "Quran Reflect sent an answer that could not be read", nil},
 		{"circuit open", room(upstream.ErrCircuitOpen), Upstream, "Quran Reflect is failing; calls are paused for a moment", map[string]any{"circuitOpen": true}},
 		{"busy", room(upstream.ErrBusy), Upstream, "the service is too busy to reach Quran Reflect; retry later", nil},
@@ -83,5 +91,23 @@ func TestPresenterKeepsGraphQLErrors(t *testing.T) {
 	}
 	if got := present(context.Background(), &gqlerror.Error{Message: "secret detail"}); got.Extensions["code"] != Internal || got.Message != "internal server error" {
 		t.Errorf("an uncoded error became %v %q", got.Extensions, got.Message)
+	}
+}
+
+// TestAnUpstreamRefusalReachesTheClient: a 400 from a write, through the real
+// client, is BAD_USER_INPUT with the endpoint's message for a person, never
+// the upstream's own words.
+func TestAnUpstreamRefusalReachesTheClient(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"message":"body must be longer than or equal to 6 characters","type":"invalid_request","success":false}`)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := upstream.DefaultConfig()
+	cfg.APIBaseURL, cfg.ClientID = srv.URL, "c"
+	_, err := upstream.New(cfg, srv.Client()).CreatePost(context.Background(), upstream.NewPost{Body: "short"}, "tok")
+	code, msg, _ := Classify(err)
+	if code != BadUserInput || msg != upstream.EndpointCreatePost.Refusal || msg == "" || strings.Contains(msg, "longer than") {
+		t.Errorf("Classify = %s %q, want %s %q", code, msg, BadUserInput, upstream.EndpointCreatePost.Refusal)
 	}
 }
