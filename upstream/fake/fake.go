@@ -44,6 +44,13 @@ type Options struct {
 	// PostLogoutRedirectURIs are where the logout endpoint may send the browser
 	// back to; RegisterPostLogoutRedirect adds more.
 	PostLogoutRedirectURIs []string
+
+	// PostCreatedAsData makes POST /v1/posts answer pre-live's {data, success}
+	// rather than production's {post, success}.
+	PostCreatedAsData bool
+	// TagsAsPage makes GET /v1/tags answer the usual page envelope {total,
+	// currentPage, limit, pages, data} rather than the bare array the spec names.
+	TagsAsPage bool
 }
 
 // The demo client's credentials, accepted by a zero-Options Server.
@@ -87,6 +94,7 @@ type Server struct {
 	faults          map[string]Fault
 	routeFaults     map[string]Fault
 	tamper          map[string]func(map[string]any)
+	before          map[string][]func() // by route: BeforeRoute's, each for one call
 	hold            *hold
 	oidc            oidcState
 }
