@@ -48,7 +48,7 @@ func languageNames() map[int]string {
 func loopUsers() []*user {
 	return []*user{
 		{id: nadia, username: "nadia", firstName: "Nadia", lastName: "Karimi", bio: "Notes from a weekly tafsir class.", country: "GB", createdAt: "2018-04-11 10:00:00", joined: 2018, verified: ptr(true), langIso: "en", follows: []string{sara, yahya}},
-		{id: sara, username: "sara", firstName: "Sara", lastName: "Mahmoud", country: "US", createdAt: "2023-10-05 16:40:00", joined: 2023, sparse: true, langIso: "en", follows: []string{nadia}},
+		{id: sara, username: "sara", firstName: "Sara", lastName: "Mahmoud", country: "US", createdAt: "2023-10-05 16:40:00", joined: 2023, verified: ptr(true), sparse: true, langIso: "en", follows: []string{nadia}},
 		{id: yahya, username: "yahya", firstName: "Yahya", lastName: "Bakr", bio: "Imam and teacher.", country: "CA", createdAt: "2017-09-01 09:00:00", joined: 2017, verified: ptr(true), langIso: "en"},
 		{id: dawud, username: "dawud", firstName: "Dawud", lastName: "Green", country: "ZA", createdAt: "2024-02-02 20:20:00", joined: 2024, sparse: true},
 		{id: samira, username: "samira", firstName: "Samira", lastName: "Haddou", bio: "Lessons for young readers.", country: "FR", createdAt: "2019-05-20 12:30:00", joined: 2019, verified: ptr(true), langIso: "en", follows: []string{nadia, hasan}},
@@ -142,7 +142,7 @@ func seedLoop(db *store) {
 	var first *post
 	for k := range loopPosts {
 		p := &post{id: strconv.Itoa(firstLoopID + k), seq: db.nextSeq, typeID: 1, status: 1, language: langEnglish,
-			reviewed: k%5 != 2}
+			reviewed: k%6 != 5}
 		db.nextSeq++
 		switch {
 		case k%13 == 12:
