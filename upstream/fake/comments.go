@@ -125,7 +125,8 @@ func (s *Server) handleEditComment(w http.ResponseWriter, r *http.Request, viewe
 	}
 	var body struct {
 		Comment *struct {
-			Body *string `json:"body"`
+			Body     *string           `json:"body"`
+			Mentions []json.RawMessage `json:"mentions"`
 		} `json:"comment"`
 	}
 	if !readJSON(w, r, &body) {
@@ -199,7 +200,7 @@ func (s *Server) handleReplies(w http.ResponseWriter, r *http.Request, viewer st
 		writeEnvelope(w, http.StatusNotFound, "not_found", "Parent comment not found")
 		return
 	}
-	body := pageBody(pg, "replies", c.replies, func(r *comment) any { return commentJSON(r) })
+	body := pageBody(pg, "replies", seenBy(c.replies, viewer), func(r *comment) any { return commentJSON(r) })
 	body["comment"] = commentJSON(c)
 	writeJSON(w, http.StatusOK, body)
 }

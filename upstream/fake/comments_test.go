@@ -3,6 +3,7 @@ package fake
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestReplies(t *testing.T) {
 func TestCommentWrites(t *testing.T) {
 	clock := NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	a := newAPIOf(t, New(Options{Now: clock.Now}))
-	count := func() int { c, _ := a.f.Post("7002"); return c.Comments }
+	count := func() int { c, _ := a.f.PostCounts("7002"); return c.Comments }
 	before := count()
 	ans := a.do(http.MethodPost, comments, "demo-bilal", `{"comment": {"body": "A comment of Bilal's.", "postId": 7002, "isPrivate": false}}`)
 	if ans.status != http.StatusCreated || ans.body["success"] != true {
@@ -113,8 +114,17 @@ func TestCommentWrites(t *testing.T) {
 			}
 		})
 	}
-	if ans := a.do(http.MethodPost, comments, "demo-aisha", `{"comment": {"body": "`+long+`", "postId": 7002, "isPrivate": true}}`); ans.status != 201 {
-		t.Errorf("8000 characters: %d", ans.status)
+	ans = a.do(http.MethodPost, comments, "demo-aisha", `{"comment": {"body": "`+long+`", "postId": 7002, "isPrivate": true}}`)
+	if ans.status != 201 {
+		t.Fatalf("8000 characters: %d", ans.status)
+	}
+	// A private comment is for its author and the post's (sara's) only.
+	private := str(ans.body["comment"].(map[string]any)["id"])
+	for token, want := range map[string]bool{"demo-aisha": true, "demo-bilal": false, a.anonymous(): false} {
+		listed := slices.ContainsFunc(a.pages(posts+"/7002/comments", token, 20), func(c map[string]any) bool { return str(c["id"]) == private })
+		if listed != want {
+			t.Errorf("private comment listed: %v, want %v", listed, want)
+		}
 	}
 	envelope(t, a.do(http.MethodPost, comments, a.anonymous(), `{"comment": {"body": "Hello", "postId": 7002, "isPrivate": false}}`), 401, "unauthorized")
 

@@ -130,7 +130,8 @@ func sortPosts(posts []*post, sortBy string, langs []int) {
 	})
 }
 
-// handleComments lists a post's top-level comments, the oldest first.
+// handleComments lists a post's top-level comments, the oldest first (a
+// private one only to its author and the post's).
 func (s *Server) handleComments(w http.ResponseWriter, r *http.Request, viewer string) {
 	q := newQuery(r)
 	pg := q.page(maxPerPage, maxPerPage)
@@ -141,7 +142,7 @@ func (s *Server) handleComments(w http.ResponseWriter, r *http.Request, viewer s
 	p := s.db.visiblePost(r.PathValue("id"), viewer)
 	var body map[string]any
 	if p != nil {
-		body = pageBody(pg, "comments", p.comments, func(c *comment) any { return commentJSON(c) })
+		body = pageBody(pg, "comments", seenBy(p.comments, viewer), func(c *comment) any { return commentJSON(c) })
 	}
 	s.dbMu.RUnlock()
 	if p == nil {
@@ -235,6 +236,14 @@ func (s *Server) postJSON(p *post, viewer string) map[string]any {
 		m["isCommentedOn"] = p.commentedOnBy(viewer)
 	}
 	return m
+}
+
+// seenBy are the comments of list viewer may read: a private comment is for
+// its author and the post's only.
+func seenBy(list []*comment, viewer string) []*comment {
+	return slices.DeleteFunc(slices.Clone(list), func(c *comment) bool {
+		return c.private && (viewer == "" || viewer != c.author.id && viewer != c.post.author.id)
+	})
 }
 
 // commentsCount counts the post's comments and their replies.

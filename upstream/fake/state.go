@@ -90,9 +90,9 @@ type PostCounts struct {
 	Likes, Views, Comments, Reports int
 }
 
-// Post reports the counts of post postID; false when there is no such post
-// (or it was deleted).
-func (s *Server) Post(postID string) (PostCounts, bool) {
+// PostCounts reports the counts of post postID; false when there is no such
+// post (or it was deleted).
+func (s *Server) PostCounts(postID string) (PostCounts, bool) {
 	s.dbMu.RLock()
 	defer s.dbMu.RUnlock()
 	p := s.db.posts[postID]
