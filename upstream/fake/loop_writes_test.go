@@ -124,7 +124,8 @@ func TestEditAndDeletePost(t *testing.T) {
 		t.Fatalf("%d %s", ans.status, ans.raw)
 	}
 	p := ans.body["post"].(map[string]any)
-	if p["body"] != "Edited: with hardship comes ease." || len(refsOf(p)) != 1 || str(p["updatedAt"]) <= str(p["createdAt"]) {
+	if p["body"] != "Edited: with hardship comes ease." || len(refsOf(p)) != 1 || str(p["updatedAt"]) <= str(p["createdAt"]) ||
+		len(tagNames(p)) == 0 {
 		t.Errorf("edited %v", p)
 	}
 	if got := a.ok(posts+"/4001", "demo-bilal"); got["body"] != p["body"] {

@@ -178,7 +178,10 @@ func (s *Server) apply(p *post, in postInput) {
 	if in.Body != nil {
 		p.body = *in.Body
 		p.language = languageOf(p.body)
-		p.tags = hashtags(p.body)
+		// The tags a body names; an edit that names none keeps the old ones.
+		if tags := hashtags(p.body); len(tags) > 0 {
+			p.tags = tags
+		}
 	}
 	if in.References != nil {
 		p.refs = p.refs[:0:0]

@@ -287,8 +287,8 @@ func commentJSON(c *comment) map[string]any {
 		"isEdited":     c.edited,
 		"repliesCount": len(c.replies),
 		"likesCount":   c.likes,
-		"languageId":   langEnglish,
-		"languageName": languageNames()[langEnglish],
+		"languageId":   languageOf(c.body),
+		"languageName": languageNames()[languageOf(c.body)],
 	}
 }
 
