@@ -20,7 +20,11 @@ type store struct {
 	roomList  []*room          // by id, as numbers
 	slugs     map[string]*room // "group/" + url or "page/" + subdomain
 	posts     map[string]*post
-	postList  []*post
+	postList  []*post // in the order they were seeded or written
+	comments  map[int]*comment
+
+	// The next seq, comment id and post id the writes give out.
+	nextSeq, nextComment, nextPost int
 }
 
 type user struct {
@@ -70,6 +74,7 @@ func seed(n int) *store {
 		rooms:     demoRooms(n),
 		slugs:     make(map[string]*room),
 		posts:     make(map[string]*post),
+		comments:  make(map[int]*comment),
 	}
 	for _, u := range demoUsers() {
 		db.users[u.id] = u
@@ -84,6 +89,9 @@ func seed(n int) *store {
 	// Room 1 is the busy one: 37 members.
 	db.rooms["1"].members = append(db.rooms["1"].members, roomOneNewcomers()...)
 	seedPosts(db)
+	// After the posts of the rooms, whose derivations use the length of the
+	// users' list: the reflection loop's authors and posts change none of them.
+	seedLoop(db)
 	return db
 }
 

@@ -9,8 +9,8 @@ import (
 
 type post struct {
 	id        string // decimal digits; some beyond 2^53
-	seq       int    // the order posts were seeded in; every derived value comes from it
-	room      *room
+	seq       int    // the order posts were seeded (or written) in; every derived value comes from it
+	room      *room  // nil: a post in no room
 	author    *user
 	typeID    int // 1 reflection, 2 lesson
 	body      string
@@ -23,28 +23,46 @@ type post struct {
 	views     int
 	likedBy   []string
 	savedBy   []string
-	comments  []*comment // oldest first
+	comments  []*comment // top-level, oldest first; replies hang from them
+
+	language   int      // Quran Reflect language id: ar 1, en 2, fr 7
+	draft      bool     // seen only by its author, in no list but the drafts
+	reviewed   bool     // reviewed and promoted: the qdc tab's posts
+	mentions   []string // user ids
+	reReflects *post    // the post this one re-reflects on, if any
+	reports    []report
 }
 
 type comment struct {
 	id        int
+	post      *post
+	parent    *comment // nil for a top-level comment
+	replies   []*comment
 	author    *user
 	body      string
 	private   bool
 	createdAt time.Time
-	likes     int
+	updatedAt time.Time
+	edited    bool
+	likes     int      // includes likedBy
+	likedBy   []string // the users known to like it (seeded likes name nobody)
 }
+
+// report is one abuse report on a post.
+type report struct{ by, abuse, comments string }
 
 type tag struct {
 	id   int
 	name string
+	lang string // ISO code
 }
 
 type verse struct{ chapter, from, to int }
 
 func tags() []tag {
-	return []tag{{1, "patience"}, {2, "gratitude"}, {3, "prayer"}, {4, "ramadan"}, {5, "tafsir"},
-		{6, "family"}, {7, "dua"}, {8, "tawakkul"}, {9, "mercy"}, {10, "hope"}}
+	return []tag{{1, "patience", "en"}, {2, "gratitude", "en"}, {3, "prayer", "en"}, {4, "ramadan", "en"},
+		{5, "tafsir", "en"}, {6, "family", "en"}, {7, "dua", "en"}, {8, "tawakkul", "en"}, {9, "mercy", "en"},
+		{10, "hope", "en"}}
 }
 
 func verses() []verse {
@@ -94,20 +112,21 @@ func seedPosts(db *store) {
 		}
 		for k := range comments {
 			by := db.userList[(seq*3+k*5)%len(db.userList)]
-			p.comments = append(p.comments, &comment{
+			at := p.published.Add(time.Duration(k+1) * 23 * time.Minute)
+			c := &comment{
 				id:        nextComment,
+				post:      p,
 				author:    by,
 				body:      commentBodies()[(seq+k)%len(commentBodies())],
-				createdAt: p.published.Add(time.Duration(k+1) * 23 * time.Minute),
+				createdAt: at,
+				updatedAt: at,
 				likes:     (k*7 + seq) % 6,
-			})
+			}
+			p.comments = append(p.comments, c)
+			db.comments[c.id] = c
 			nextComment++
 		}
-		db.posts[p.id] = p
-		db.postList = append(db.postList, p)
-		r.posts = append(r.posts, p)
-		author.posts = append(author.posts, p)
-		author.likes += p.likes
+		db.addPost(p)
 		seq++
 	}
 	regular := func(r *room, count int, authors []string) {
@@ -137,6 +156,18 @@ func seedPosts(db *store) {
 			regular(r, 2+i%4, remove(slices.Clone(r.members), yusuf))
 		}
 	}
+	db.nextSeq, db.nextComment = seq, nextComment
+}
+
+// addPost files p under its id, its room and its author.
+func (db *store) addPost(p *post) {
+	db.posts[p.id] = p
+	db.postList = append(db.postList, p)
+	if p.room != nil {
+		p.room.posts = append(p.room.posts, p)
+	}
+	p.author.posts = append(p.author.posts, p)
+	p.author.likes += p.likes
 }
 
 // bigRoomAuthors wrote the posts of the two rooms with big ids.
@@ -174,6 +205,8 @@ func newPost(seq int, id string, r *room, author *user) *post {
 		published: published,
 		updated:   published,
 		likes:     3 + seq*37%90,
+		language:  2,
+		reviewed:  seq%3 == 1,
 	}
 	p.views = p.likes*7 + seq*13%50
 	if seq%6 == 5 {

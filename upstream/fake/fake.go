@@ -1,19 +1,25 @@
 // Package fake is an in-process emulator of the Quran Reflect API (rooms, their
 // members and posts, users and their follows, posts and their comments, and the
-// writes that join, leave and follow) and its OAuth2/OpenID Connect provider
-// (client credentials, and signing in the demo users by authorization code with
-// PKCE, refresh-token rotation and revocation: see oidc.go), built from
-// the provider's documentation: both auth headers required, the gateway's error
-// envelopes (422 for a bad page or limit), mutual followers only for signed-in
-// users, privateToken only for a room's owner, user-only calls refused to a
-// client-credentials token, and the documented oddities of the JSON (user dates
-// without a zone, omitted defaults, unknown extra fields).
+// writes that join, leave and follow; the reflection loop's feed with its tabs
+// and filters, related posts, re-reflections and the user's own posts, the
+// writes on posts and comments, and the searches of users and tags: see
+// feed.go, post_writes.go, comments.go, search.go) and its OAuth2/OpenID
+// Connect provider (client credentials, and signing in the demo users by
+// authorization code with PKCE, refresh-token rotation and revocation: see
+// oidc.go), built from the provider's documentation: both auth headers
+// required, the gateway's error envelopes (422 for a bad parameter, 400 for a
+// bad body), mutual followers only for signed-in users, privateToken only for a
+// room's owner, user-only calls refused to a client-credentials token, the
+// viewer's own flags (isLiked, isSaved, isByFollowedUser) left out for one, and
+// the documented oddities of the JSON (user dates without a zone, omitted
+// defaults, unknown extra fields).
 //
 // The service's demo mode serves it, and the project's tests run against it. Tests
-// also use its counters (Stats, per route) and its fault knobs (Fault, Tamper,
-// HoldRooms, SetRouteFault, SetIDTokenFault, HoldRefreshes), which the demo never
-// touches. It is never used when real credentials are configured. Each Server has
-// its own copy of the demo data, which its writes change.
+// also use its counters (Stats, per route), its fault knobs (Fault, Tamper,
+// HoldRooms, SetRouteFault, SetIDTokenFault, HoldRefreshes), BeforeRoute, and
+// the state helpers of state.go (Liked, SetLiked, PostCounts, ...), which the
+// demo never touches. It is never used when real credentials are configured.
+// Each Server has its own copy of the demo data, which its writes change.
 package fake
 
 import (
@@ -44,6 +50,13 @@ type Options struct {
 	// PostLogoutRedirectURIs are where the logout endpoint may send the browser
 	// back to; RegisterPostLogoutRedirect adds more.
 	PostLogoutRedirectURIs []string
+
+	// PostCreatedAsData makes POST /v1/posts answer pre-live's {data, success}
+	// rather than production's {post, success}.
+	PostCreatedAsData bool
+	// TagsAsPage makes GET /v1/tags answer the usual page envelope {total,
+	// currentPage, limit, pages, data} rather than the bare array the spec names.
+	TagsAsPage bool
 }
 
 // The demo client's credentials, accepted by a zero-Options Server.
@@ -87,6 +100,7 @@ type Server struct {
 	faults          map[string]Fault
 	routeFaults     map[string]Fault
 	tamper          map[string]func(map[string]any)
+	before          map[string][]func() // by route: BeforeRoute's, each for one call
 	hold            *hold
 	oidc            oidcState
 }

@@ -133,3 +133,56 @@ func pageBody[T any](p paging, key string, list []T, show func(T) any) map[strin
 		key:           items,
 	}
 }
+
+// values reads a comma-separated list parameter (style form, explode false);
+// the same parameter repeated adds to it. Empty items are dropped.
+func (q *query) values(name string) []string {
+	var out []string
+	for _, raw := range q.r.URL.Query()[name] {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// ints reads a comma-separated list of integers from lo up.
+func (q *query) ints(name string, lo int) []int {
+	var out []int
+	for _, v := range q.values(name) {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			q.fail(name, "INVALID")
+			return nil
+		case n < lo:
+			q.fail(name, "MIN")
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// bool reads a boolean parameter: true or false; an absent or empty one is def.
+func (q *query) bool(name string, def bool) bool {
+	switch q.r.URL.Query().Get(name) {
+	case "":
+		return def
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	q.fail(name, "INVALID")
+	return def
+}
+
+// required notes a missing parameter.
+func (q *query) required(name string) {
+	if q.r.URL.Query().Get(name) == "" {
+		q.fail(name, "REQUIRED")
+	}
+}

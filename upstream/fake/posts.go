@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -13,7 +14,7 @@ import (
 
 func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, viewer string) {
 	s.dbMu.RLock()
-	p := s.db.posts[r.PathValue("id")]
+	p := s.db.visiblePost(r.PathValue("id"), viewer)
 	var body map[string]any
 	if p != nil {
 		body = s.postJSON(p, viewer)
@@ -24,6 +25,21 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request, viewer strin
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// visiblePost is post id, unless there is none or it is a draft of someone
+// else's. The caller holds dbMu.
+func (db *store) visiblePost(id, viewer string) *post {
+	p := db.posts[id]
+	if p == nil || p.draft && p.author.id != viewer {
+		return nil
+	}
+	return p
+}
+
+// published are the posts of list that are not drafts.
+func published(list []*post) []*post {
+	return slices.DeleteFunc(slices.Clone(list), func(p *post) bool { return p.draft })
 }
 
 // handleRoomPosts lists a room's posts. Tabs: reflections (post type 1), saved
@@ -41,7 +57,7 @@ func (s *Server) handleRoomPosts(w http.ResponseWriter, r *http.Request, viewer 
 	rm := s.db.rooms[r.PathValue("id")]
 	var body map[string]any
 	if rm != nil {
-		posts := slices.DeleteFunc(slices.Clone(rm.posts), func(p *post) bool {
+		posts := slices.DeleteFunc(published(rm.posts), func(p *post) bool {
 			switch tab {
 			case "reflections":
 				return p.typeID != 1
@@ -76,7 +92,7 @@ func (s *Server) handleUserPosts(w http.ResponseWriter, r *http.Request, viewer 
 	s.dbMu.RLock()
 	var posts []*post
 	if u := s.db.users[r.PathValue("id")]; u != nil {
-		posts = slices.Clone(u.posts)
+		posts = published(u.posts)
 	}
 	body := s.postPage(posts, sortBy, p, viewer)
 	s.dbMu.RUnlock()
@@ -86,7 +102,25 @@ func (s *Server) handleUserPosts(w http.ResponseWriter, r *http.Request, viewer 
 // postPage sorts posts (latest: newest first; popular: most liked first) and
 // shows page p of them. The caller holds dbMu.
 func (s *Server) postPage(posts []*post, sortBy string, p paging, viewer string) map[string]any {
+	sortPosts(posts, sortBy, nil)
+	return pageBody(p, "data", posts, func(p *post) any { return s.postJSON(p, viewer) })
+}
+
+// sortPosts orders posts: first by the rank of their language in langs (those
+// in none last), then latest (newest first) or popular (most liked first), the
+// newest first among equals. Every post has its own seq, so that the order is
+// total and pages neither repeat nor skip a post.
+func sortPosts(posts []*post, sortBy string, langs []int) {
+	rank := func(p *post) int {
+		if i := slices.Index(langs, p.language); i >= 0 {
+			return i
+		}
+		return len(langs)
+	}
 	slices.SortFunc(posts, func(a, b *post) int {
+		if c := cmp.Compare(rank(a), rank(b)); c != 0 {
+			return c
+		}
 		if sortBy == "popular" {
 			if c := cmp.Compare(b.likes, a.likes); c != 0 {
 				return c
@@ -94,10 +128,10 @@ func (s *Server) postPage(posts []*post, sortBy string, p paging, viewer string)
 		}
 		return cmp.Or(b.published.Compare(a.published), cmp.Compare(b.seq, a.seq))
 	})
-	return pageBody(p, "data", posts, func(p *post) any { return s.postJSON(p, viewer) })
 }
 
-// handleComments lists a post's top-level comments, the oldest first.
+// handleComments lists a post's top-level comments, the oldest first (a
+// private one only to its author and the post's).
 func (s *Server) handleComments(w http.ResponseWriter, r *http.Request, viewer string) {
 	q := newQuery(r)
 	pg := q.page(maxPerPage, maxPerPage)
@@ -105,10 +139,10 @@ func (s *Server) handleComments(w http.ResponseWriter, r *http.Request, viewer s
 		return
 	}
 	s.dbMu.RLock()
-	p := s.db.posts[r.PathValue("id")]
+	p := s.db.visiblePost(r.PathValue("id"), viewer)
 	var body map[string]any
 	if p != nil {
-		body = pageBody(pg, "comments", p.comments, func(c *comment) any { return commentJSON(p, c) })
+		body = pageBody(pg, "comments", seenBy(p.comments, viewer), func(c *comment) any { return commentJSON(c) })
 	}
 	s.dbMu.RUnlock()
 	if p == nil {
@@ -119,11 +153,13 @@ func (s *Server) handleComments(w http.ResponseWriter, r *http.Request, viewer s
 }
 
 // postJSON is a PostSerialized; the viewer's own flags (isLiked, isSaved, ...)
-// only for a signed-in viewer. The caller holds dbMu.
+// only for a signed-in viewer: for a client-credentials token they would say
+// nothing about a person, so they are left out. A draft has no publishedAt; a
+// post in no room has a null roomId and no room. The caller holds dbMu.
 func (s *Server) postJSON(p *post, viewer string) map[string]any {
 	tags := make([]any, 0, len(p.tags))
 	for _, t := range p.tags {
-		tags = append(tags, map[string]any{"id": t.id, "name": t.name, "language": "en"})
+		tags = append(tags, map[string]any{"id": t.id, "name": t.name, "language": t.lang})
 	}
 	refs := make([]any, 0, len(p.refs))
 	for i, v := range p.refs {
@@ -131,17 +167,9 @@ func (s *Server) postJSON(p *post, viewer string) map[string]any {
 			"id": p.id + "-" + strconv.Itoa(i+1), "chapterId": v.chapter, "from": v.from, "to": v.to,
 		})
 	}
-	rm := map[string]any{
-		"id":       json.Number(p.room.id),
-		"name":     p.room.name,
-		"roomType": p.room.roomType,
-		"verified": p.room.verified,
-		"isPublic": p.room.public,
-	}
-	if p.room.roomType == "page" {
-		rm["subdomain"] = p.room.slug
-	} else {
-		rm["_group"] = p.room.slug
+	mentions := make([]any, 0, len(p.mentions))
+	for _, id := range p.mentions {
+		mentions = append(mentions, authorJSON(s.db.users[id]))
 	}
 	m := map[string]any{
 		"id":                   json.Number(p.id),
@@ -150,25 +178,50 @@ func (s *Server) postJSON(p *post, viewer string) map[string]any {
 		"body":                 p.body,
 		"createdAt":            isoTime(p.published),
 		"updatedAt":            isoTime(p.updated),
-		"publishedAt":          isoTime(p.published),
-		"commentsCount":        len(p.comments),
+		"commentsCount":        p.commentsCount(),
 		"likesCount":           p.likes,
 		"viewsCount":           p.views,
+		"views":                p.views,
 		"readsCount":           p.views / 2,
-		"roomId":               json.Number(p.room.id),
-		"room":                 rm,
+		"roomId":               nil,
 		"roomPostStatus":       p.status,
 		"postTypeId":           p.typeID,
 		"postTypeName":         map[int]string{1: "Reflection", 2: "Lesson"}[p.typeID],
 		"tags":                 tags,
 		"references":           refs,
-		"languageId":           2,
-		"languageName":         "english",
-		"draft":                false,
+		"mentions":             mentions,
+		"languageId":           p.language,
+		"languageName":         languageNames()[p.language],
+		"draft":                p.draft,
+		"verified":             p.author.verified != nil && *p.author.verified,
+		"reviewStatus":         map[bool]int{false: 1, true: 2}[p.reviewed],
+		"moderationStatus":     1,
 		"hidden":               false,
 		"removed":              false,
-		"reported":             false,
-		"estimatedReadingTime": 1,
+		"reported":             len(p.reports) > 0,
+		"estimatedReadingTime": readingTime(p.body),
+	}
+	if !p.draft {
+		m["publishedAt"] = isoTime(p.published)
+	}
+	if p.reviewed {
+		m["reviewedAt"] = isoTime(p.published.Add(6 * time.Hour))
+	}
+	if p.room != nil {
+		rm := map[string]any{
+			"id":       json.Number(p.room.id),
+			"name":     p.room.name,
+			"roomType": p.room.roomType,
+			"verified": p.room.verified,
+			"isPublic": p.room.public,
+		}
+		if p.room.roomType == "page" {
+			rm["subdomain"] = p.room.slug
+		} else {
+			rm["_group"] = p.room.slug
+		}
+		m["roomId"] = json.Number(p.room.id)
+		m["room"] = rm
 	}
 	if n := len(p.comments); n > 0 {
 		c := p.comments[n-1]
@@ -177,30 +230,65 @@ func (s *Server) postJSON(p *post, viewer string) map[string]any {
 		}
 	}
 	if viewer != "" {
-		commented := slices.ContainsFunc(p.comments, func(c *comment) bool { return c.author.id == viewer })
 		m["isLiked"] = contains(p.likedBy, viewer)
 		m["isSaved"] = contains(p.savedBy, viewer)
 		m["isByFollowedUser"] = contains(s.db.users[viewer].follows, p.author.id)
-		m["isCommentedOn"] = commented
+		m["isCommentedOn"] = p.commentedOnBy(viewer)
 	}
 	return m
 }
 
+// seenBy are the comments of list viewer may read: a private comment is for
+// its author and the post's only.
+func seenBy(list []*comment, viewer string) []*comment {
+	return slices.DeleteFunc(slices.Clone(list), func(c *comment) bool {
+		return c.private && (viewer == "" || viewer != c.author.id && viewer != c.post.author.id)
+	})
+}
+
+// commentsCount counts the post's comments and their replies.
+func (p *post) commentsCount() int {
+	n := len(p.comments)
+	for _, c := range p.comments {
+		n += len(c.replies)
+	}
+	return n
+}
+
+func (p *post) commentedOnBy(uid string) bool {
+	for _, c := range p.comments {
+		if c.author.id == uid || slices.ContainsFunc(c.replies, func(r *comment) bool { return r.author.id == uid }) {
+			return true
+		}
+	}
+	return false
+}
+
+// readingTime is the minutes a body takes to read, at 200 words a minute, at
+// least 1.
+func readingTime(body string) int { return max(1, (len(strings.Fields(body))+199)/200) }
+
 // commentJSON is a Comment. A top-level comment's parentId is null.
-func commentJSON(p *post, c *comment) map[string]any {
+func commentJSON(c *comment) map[string]any {
+	var parent any
+	if c.parent != nil {
+		parent = c.parent.id
+	}
 	return map[string]any{
 		"id":           c.id,
-		"postId":       json.Number(p.id),
+		"postId":       json.Number(c.post.id),
 		"authorId":     c.author.id,
 		"author":       authorJSON(c.author),
-		"parentId":     nil,
+		"parentId":     parent,
 		"isPrivate":    c.private,
 		"body":         c.body,
 		"createdAt":    isoTime(c.createdAt),
-		"updatedAt":    isoTime(c.createdAt),
-		"isEdited":     false,
-		"repliesCount": 0,
+		"updatedAt":    isoTime(c.updatedAt),
+		"isEdited":     c.edited,
+		"repliesCount": len(c.replies),
 		"likesCount":   c.likes,
+		"languageId":   languageOf(c.body),
+		"languageName": languageNames()[languageOf(c.body)],
 	}
 }
 

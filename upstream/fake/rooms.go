@@ -74,7 +74,7 @@ func (s *Server) roomListItem(rm *room, viewer string) map[string]any {
 		"isOwner":      viewer != "" && viewer == rm.owner,
 		"isAdmin":      viewer != "" && contains(rm.admins, viewer),
 		"ownerId":      rm.owner,
-		"postsCount":   len(rm.posts),
+		"postsCount":   len(published(rm.posts)),
 		"membersCount": len(rm.members),
 		"createdAt":    rm.createdAt,
 		"avatarUrls":   roomAvatars(rm.id),

@@ -123,7 +123,7 @@ func (s *Server) userJSON(u *user, viewer string, full bool) map[string]any {
 		m["verified"] = false
 	}
 	counts := map[string]int{
-		"postsCount":     len(u.posts),
+		"postsCount":     len(published(u.posts)),
 		"followersCount": len(s.db.followers(u)),
 		"likesCount":     u.likes,
 	}
@@ -159,7 +159,7 @@ func authorJSON(u *user) map[string]any {
 		"firstName":  u.firstName,
 		"verified":   u.verified != nil && *u.verified,
 		"avatarUrls": userAvatars(u),
-		"postsCount": len(u.posts),
+		"postsCount": len(published(u.posts)),
 		"memberType": 1,
 	}
 	if u.lastName != "" {
