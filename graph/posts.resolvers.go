@@ -13,14 +13,39 @@ import (
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
-// NodeID is the resolver for the nodeId field.
-func (r *commentResolver) NodeID(ctx context.Context, obj *upstream.Comment) (string, error) {
-	return model.GlobalID(nodeComment, obj.ID), nil
+// CreatePost is the resolver for the createPost field.
+func (r *mutationResolver) CreatePost(ctx context.Context, input model.CreatePostInput) (*model.PostPayload, error) {
+	return r.createPost(ctx, input)
 }
 
-// Author is the resolver for the author field.
-func (r *commentResolver) Author(ctx context.Context, obj *upstream.Comment) (*model.Person, error) {
-	return r.author(ctx, obj.AuthorUser()), nil
+// UpdatePost is the resolver for the updatePost field.
+func (r *mutationResolver) UpdatePost(ctx context.Context, id string, input model.UpdatePostInput) (*model.PostPayload, error) {
+	return r.updatePost(ctx, id, input)
+}
+
+// DeletePost is the resolver for the deletePost field.
+func (r *mutationResolver) DeletePost(ctx context.Context, id string) (*model.DeletePayload, error) {
+	return r.deletePost(ctx, id)
+}
+
+// SetPostLiked is the resolver for the setPostLiked field.
+func (r *mutationResolver) SetPostLiked(ctx context.Context, id string, liked bool) (*model.PostPayload, error) {
+	return r.setPostLiked(ctx, id, liked)
+}
+
+// SetPostSaved is the resolver for the setPostSaved field.
+func (r *mutationResolver) SetPostSaved(ctx context.Context, id string, saved bool) (*model.PostPayload, error) {
+	return r.setPostSaved(ctx, id, saved)
+}
+
+// ReportPost is the resolver for the reportPost field.
+func (r *mutationResolver) ReportPost(ctx context.Context, id string, reason string, comment *string) (*model.ReportPayload, error) {
+	return r.reportPost(ctx, id, reason, comment)
+}
+
+// RecordPostView is the resolver for the recordPostView field.
+func (r *mutationResolver) RecordPostView(ctx context.Context, id string) (bool, error) {
+	return r.recordPostView(ctx, id)
 }
 
 // NodeID is the resolver for the nodeId field.
@@ -38,9 +63,39 @@ func (r *postResolver) Room(ctx context.Context, obj *upstream.Post) (*upstream.
 	return r.postRoom(ctx, obj)
 }
 
+// PostType is the resolver for the postType field.
+func (r *postResolver) PostType(ctx context.Context, obj *upstream.Post) (*model.PostType, error) {
+	return postTypeOf(obj.PostTypeID), nil
+}
+
 // Visibility is the resolver for the visibility field.
-func (r *postResolver) Visibility(ctx context.Context, obj *upstream.Post) (*model.PostVisibility, error) {
-	return visibility(obj), nil
+func (r *postResolver) Visibility(ctx context.Context, obj *upstream.Post) (*upstream.Visibility, error) {
+	return obj.Visibility(), nil
+}
+
+// IsLiked is the resolver for the isLiked field.
+func (r *postResolver) IsLiked(ctx context.Context, obj *upstream.Post) (*bool, error) {
+	return viewersOwn(ctx, obj.IsLiked), nil
+}
+
+// IsSaved is the resolver for the isSaved field.
+func (r *postResolver) IsSaved(ctx context.Context, obj *upstream.Post) (*bool, error) {
+	return viewersOwn(ctx, obj.IsSaved), nil
+}
+
+// IsByFollowedUser is the resolver for the isByFollowedUser field.
+func (r *postResolver) IsByFollowedUser(ctx context.Context, obj *upstream.Post) (*bool, error) {
+	return viewersOwn(ctx, obj.IsByFollowedUser), nil
+}
+
+// Related is the resolver for the related field.
+func (r *postResolver) Related(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.PostConnection, error) {
+	return r.relatedPosts(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before})
+}
+
+// ReReflections is the resolver for the reReflections field.
+func (r *postResolver) ReReflections(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.PostConnection, error) {
+	return r.postReReflections(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // Comments is the resolver for the comments field.
@@ -58,9 +113,6 @@ func (r *tagResolver) NodeID(ctx context.Context, obj *upstream.Tag) (string, er
 	return model.GlobalID(nodeTag, obj.ID), nil
 }
 
-// Comment returns CommentResolver implementation.
-func (r *Resolver) Comment() CommentResolver { return &commentResolver{r} }
-
 // Post returns PostResolver implementation.
 func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 
@@ -68,7 +120,6 @@ func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
 
 type (
-	commentResolver struct{ *Resolver }
-	postResolver    struct{ *Resolver }
-	tagResolver     struct{ *Resolver }
+	postResolver struct{ *Resolver }
+	tagResolver  struct{ *Resolver }
 )

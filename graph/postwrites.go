@@ -24,11 +24,12 @@ const minPostBody = 6
 // maxPostReferences is the most verse ranges one post refers to.
 const maxPostReferences = 20
 
-// postWrite is what every write of one post changes: the post, every list of
-// posts, and the profile of the viewer (their postsCount).
+// postWrite is what every write of one post changes: the post (and whether
+// the viewer likes it), every list of posts, and the profile of the viewer
+// (their postsCount).
 func (r *Resolver) postWrite() writeOf[*upstream.Post] {
 	return writeOf[*upstream.Post]{id: postID, item: r.posts.byID, field: "post",
-		stale: append(r.postLists(), r.users.me, r.rooms.listed)}
+		stale: append(r.postLists(), r.posts.liked, r.users.me, r.rooms.listed)}
 }
 
 // checkBody refuses a post's body the upstream would refuse, with no call.

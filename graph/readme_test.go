@@ -50,6 +50,11 @@ func TestREADMEQueriesRun(t *testing.T) {
 				t.Errorf("%s: %s", name, resp.Raw)
 				break
 			}
+			if name == "VersePanel" {
+				if c := calls(env); c[fake.RouteFeed] != 1 || len(c) != 1 || len(servicetest.At(resp.Data, "feed", "edges").([]any)) == 0 {
+					t.Errorf("the verse panel cost %v, want one feed call (and posts in it)", c)
+				}
+			}
 			if name != "RoomPage" {
 				return
 			}

@@ -211,7 +211,7 @@ func (r *Resolver) searchUsers(ctx context.Context, query string, a paging.Args)
 	if n := len([]rune(query)); n > maxSearchQuery {
 		return nil, errcode.Inputf("query is at most %d characters, not %d", maxSearchQuery, n)
 	}
-	res, info, err := window(ctx, r.users.search, upstream.UserSearchQuery{Query: query}, a)
+	res, info, err := window(ctx, r.users.search, upstream.UserSearchQuery{Query: query, All: true}, a)
 	if err != nil {
 		return nil, err
 	}

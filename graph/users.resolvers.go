@@ -34,6 +34,11 @@ func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	return theViewer(ctx), nil
 }
 
+// SearchUsers is the resolver for the searchUsers field.
+func (r *queryResolver) SearchUsers(ctx context.Context, query string, first *int, after *string, last *int, before *string) (*model.UserConnection, error) {
+	return r.searchUsers(ctx, query, paging.Args{First: first, After: after, Last: last, Before: before})
+}
+
 // MutualFollowers is the resolver for the mutualFollowers field.
 func (r *userResolver) MutualFollowers(ctx context.Context, obj *model.Person) ([]*model.Person, error) {
 	return r.mutualFollowers(ctx, obj)
@@ -52,6 +57,11 @@ func (r *userResolver) Following(ctx context.Context, obj *model.Person, first *
 // Posts is the resolver for the posts field.
 func (r *userResolver) Posts(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort) (*model.PostConnection, error) {
 	return r.userPostList(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before}, sortBy)
+}
+
+// Posts is the resolver for the posts field.
+func (r *viewerResolver) Posts(ctx context.Context, obj *model.Viewer, tab *upstream.MyPostsTab, sortBy *upstream.PostSort, first *int, after *string, last *int, before *string) (*model.PostConnection, error) {
+	return r.viewerPosts(ctx, tab, sortBy, paging.Args{First: first, After: after, Last: last, Before: before})
 }
 
 // User is the resolver for the user field.

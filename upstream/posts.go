@@ -107,7 +107,8 @@ type Tag struct {
 	Language *string
 }
 
-// VerseRange is a passage a post refers to: ayahs From to To of chapter ChapterID.
+// VerseRange is a passage a post refers to: ayahs From to To of chapter
+// ChapterID, or the whole chapter when From and To are 0.
 type VerseRange struct{ ChapterID, From, To int }
 
 // PostRoom is the room a post was shared in, as the post embeds it.
@@ -454,6 +455,10 @@ func parseReference(raw []byte) (VerseRange, error) {
 		return VerseRange{}, fmt.Errorf("%w: chapterId or from", errMissing)
 	}
 	r := VerseRange{ChapterID: *w.ChapterID, From: *w.From, To: orDefault(w.To, *w.From)}
+	if r.From == 0 && r.ChapterID >= 1 && r.ChapterID <= 114 {
+		// A reference to the whole chapter has from 0 (the docs); its to says nothing.
+		return VerseRange{ChapterID: r.ChapterID}, nil
+	}
 	if r.ChapterID < 1 || r.ChapterID > 114 || r.From < 1 || r.To < r.From {
 		return VerseRange{}, fmt.Errorf("%d:%d-%d is not a passage", r.ChapterID, r.From, r.To)
 	}

@@ -20,7 +20,8 @@ const fullPost = `{"id": 1234567890123456789, "authorId": "` + uuidA + `", "room
    "avatarUrls": {"small": "s", "medium": "m", "large": "l"}, "memberType": 2, "postsCount": 4},
  "tags": [{"id": 7, "name": "patience", "language": "en"}, {"name": "no id"}, {"id": "12"}],
  "references": [{"id": "r1", "chapterId": 2, "from": 255, "to": 257}, {"id": "r2", "chapterId": 1, "from": 1},
-   {"id": "r3"}, {"id": "r4", "chapterId": 115, "from": 1, "to": 1}],
+   {"id": "r3"}, {"id": "r4", "chapterId": 115, "from": 1, "to": 1}, {"id": "r5", "chapterId": 36, "from": 0, "to": 83},
+   {"id": "r6", "chapterId": 0, "from": 0}],
  "room": {"id": 9007199254740993, "name": "Big Id Room", "subdomain": "bigid", "roomType": "PAGE", "isAdmin": {}, "_group": "x"},
  "recentComment": {"id": 1, "author": {}, "body": "b", "createdAt": "2025-06-15T12:00:00Z"},
  "isLiked": true, "isSaved": false, "likesCount": 10, "viewsCount": 20, "roomPostStatus": 2,
@@ -62,8 +63,8 @@ func TestPostDecodesEveryField(t *testing.T) {
 	if got, want := strings.Join(tags, ", "), "7 patience en, 12  -"; got != want {
 		t.Errorf("Tags = %s, want %s (the one without an id left out)", got, want)
 	}
-	if got, want := fmt.Sprint(p.References), "[{2 255 257} {1 1 1}]"; got != want {
-		t.Errorf("References = %s, want %s (incomplete and impossible ones left out)", got, want)
+	if got, want := fmt.Sprint(p.References), "[{2 255 257} {1 1 1} {36 0 0}]"; got != want {
+		t.Errorf("References = %s, want %s (incomplete and impossible ones left out, a whole chapter from 0 to 0)", got, want)
 	}
 	r := p.Room
 	if r == nil || r.ID != "9007199254740993" || *r.Name != "Big Id Room" || *r.Subdomain != "bigid" ||

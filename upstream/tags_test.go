@@ -166,6 +166,11 @@ func TestSearchUsers(t *testing.T) {
 		*full.AvatarURLs.Small != "s" || full.FollowersCount != 12 || *full.Bio != "Student" || full.Followed == nil || !*full.Followed {
 		t.Errorf("full = %+v (followed from isFollowed)", full)
 	}
+	c2, s2 := serve(t, 200, body)
+	if _, err := c2.SearchUsers(context.Background(), upstream.UserSearchQuery{Query: "a", All: true, ListQuery: upstream.ListQuery{Page: 2, Limit: 5}}, "tok"); err != nil {
+		t.Fatal(err)
+	}
+	wantRequest(t, s2.only(t), "GET", "/quran-reflect/v1/users/search", "all=true&limit=5&page=2&query=a")
 	carried := upstream.FieldUsername | upstream.FieldFirstName | upstream.FieldLastName | upstream.FieldVerified |
 		upstream.FieldAvatarURLs | upstream.FieldFollowersCount | upstream.FieldBio | upstream.FieldFollowed
 	if got, want := full.Absent, upstream.AllFields&^carried; got != want {

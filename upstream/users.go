@@ -110,6 +110,9 @@ func (c *Client) follows(ctx context.Context, ep Endpoint, q FollowsQuery, as Us
 type UserSearchQuery struct {
 	// Query is the text; "" sends none.
 	Query string
+	// All searches everyone, not only the people the viewer follows (the
+	// upstream's default when all is not sent).
+	All bool
 	ListQuery
 }
 
@@ -128,6 +131,9 @@ func (c *Client) SearchUsers(ctx context.Context, q UserSearchQuery, as UserToke
 		return nil, err
 	}
 	setIf(rq.query, "query", q.Query)
+	if q.All {
+		rq.query.Set("all", "true")
+	}
 	return fetchPage(ctx, c, EndpointSearchUsers, as, "", rq, q.ListQuery, "data", searchedUser)
 }
 

@@ -31,6 +31,79 @@ type CommentEdge struct {
 	Node *upstream.Comment `json:"node,omitempty"`
 }
 
+// The answer to a comment like toggle.
+type CommentLikePayload struct {
+	// Whether the viewer likes the comment now.
+	Liked bool `json:"liked"`
+	// The comment, when the operation read it before the toggle (in a list or a payload): the upstream cannot read one comment back by id. Null otherwise.
+	Comment *upstream.Comment `json:"comment,omitempty"`
+}
+
+// The answer to a comment write.
+type CommentPayload struct {
+	// The comment as the upstream answered the write.
+	Comment *upstream.Comment `json:"comment,omitempty"`
+}
+
+// A new comment, or a reply.
+type CreateCommentInput struct {
+	// The post it is on.
+	PostID string `json:"postId"`
+	// The text, 1 to 8000 characters.
+	Body string `json:"body"`
+	// The comment it replies to; null: a top-level comment.
+	ParentID *string `json:"parentId,omitempty"`
+	// Whether only the post's author may read it.
+	IsPrivate *bool `json:"isPrivate,omitempty"`
+}
+
+// A new post.
+type CreatePostInput struct {
+	// The reflection's text, at least 6 characters.
+	Body string `json:"body"`
+	// The verses it reflects on: at least one, at most 20.
+	References []*VerseRangeInput `json:"references"`
+	// The room to share it in; null: no room.
+	RoomID *string `json:"roomId,omitempty"`
+	// Who may see it in its room; null: the upstream's default (public).
+	Visibility *upstream.Visibility `json:"visibility,omitempty"`
+	// Keep it as a draft, unpublished.
+	Draft *bool `json:"draft,omitempty"`
+}
+
+// The answer to a delete.
+type DeletePayload struct {
+	// The id of what was deleted; remove it from client caches.
+	DeletedID string `json:"deletedId"`
+}
+
+// Which posts a feed holds. Every field is optional: a null or empty one does not
+// filter. Lists hold at most 50 values (references: 20).
+type FeedFilter struct {
+	// Posts on these verses: a post matches a range when one of its references overlaps it.
+	References []*VerseRangeInput `json:"references,omitempty"`
+	// Whether a post must match one of the ranges (`OR`, the upstream's default) or all of them (`AND`).
+	ReferencesOperator *upstream.FilterOperator `json:"referencesOperator,omitempty"`
+	// Posts with these tags (tag names).
+	Tags []string `json:"tags,omitempty"`
+	// Whether a post must carry one of the tags (`OR`) or all of them (`AND`).
+	TagsOperator *upstream.FilterOperator `json:"tagsOperator,omitempty"`
+	// Posts by these authors (user ids, UUIDs).
+	Authors []string `json:"authors,omitempty"`
+	// Posts in these groups (their `url`).
+	Groups []string `json:"groups,omitempty"`
+	// Posts in these pages (their `subdomain`).
+	Pages []string `json:"pages,omitempty"`
+	// Posts of these types.
+	PostTypes []PostType `json:"postTypes,omitempty"`
+	// Quran Reflect language ids (Arabic 1, English 2, Spanish 3, Malay 4, Urdu 5,
+	// Indonesian 6, French 7, …; not the Content API's ids). On the `QDC` tab they
+	// filter; on the others they put posts in these languages first.
+	Languages []int `json:"languages,omitempty"`
+	// Only posts by verified authors.
+	VerifiedOnly *bool `json:"verifiedOnly,omitempty"`
+}
+
 // Writes. Each needs a signed-in user (`UNAUTHENTICATED` otherwise, with no upstream call) and is idempotent: asking for the state the viewer is already in answers with that state.
 type Mutation struct {
 }
@@ -67,11 +140,23 @@ type PostEdge struct {
 	Node *upstream.Post `json:"node,omitempty"`
 }
 
+// The answer to a post write: the post as it is after the write.
+type PostPayload struct {
+	// The post, read after the write (`isLiked`, `likesCount`, `isSaved`); null if that read failed (see errors).
+	Post *upstream.Post `json:"post,omitempty"`
+}
+
 // Read Quran Reflect rooms, users and posts. Every upstream resource an operation
 // needs is fetched once, and the calls that do not depend on each other go out
 // together: ask for many rooms (or aliases) at once and each distinct id costs one
 // upstream call.
 type Query struct {
+}
+
+// The answer to a report.
+type ReportPayload struct {
+	// Whether Quran Reflect took the report.
+	Reported bool `json:"reported"`
 }
 
 // A page of rooms.
@@ -130,6 +215,38 @@ type RoomPayload struct {
 	Viewer *Viewer `json:"viewer,omitempty"`
 }
 
+// A page of tags.
+type TagConnection struct {
+	// The tags of this page, each with its cursor.
+	Edges []*TagEdge `json:"edges"`
+	// The tags of this page (an item is null when it could not be read).
+	Nodes []*upstream.Tag `json:"nodes"`
+	// Where this page stands in the whole list.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many tags the whole list has.
+	TotalCount int `json:"totalCount"`
+}
+
+// A tag in a list, with its cursor.
+type TagEdge struct {
+	// Pass it as `after` to continue after this tag.
+	Cursor string `json:"cursor"`
+	// The tag (null when it could not be read).
+	Node *upstream.Tag `json:"node,omitempty"`
+}
+
+// Changes to a post: a null field stays as it is.
+type UpdatePostInput struct {
+	// The new text, at least 6 characters.
+	Body *string `json:"body,omitempty"`
+	// The new references, at least one, at most 20 (they replace the old ones).
+	References []*VerseRangeInput `json:"references,omitempty"`
+	// Who may see it in its room.
+	Visibility *upstream.Visibility `json:"visibility,omitempty"`
+	// Whether it is a draft.
+	Draft *bool `json:"draft,omitempty"`
+}
+
 // A page of users.
 type UserConnection struct {
 	// The users of this page, each with its cursor.
@@ -158,54 +275,61 @@ type UserPayload struct {
 	Viewer *Viewer `json:"viewer,omitempty"`
 }
 
-// Who may see a post.
-type PostVisibility string
-
-const (
-	// The room's members only.
-	PostVisibilityMembersOnly PostVisibility = "MEMBERS_ONLY"
-	// Everyone.
-	PostVisibilityPublic PostVisibility = "PUBLIC"
-	// Everyone, shown as posted by the room.
-	PostVisibilityAsRoom PostVisibility = "AS_ROOM"
-)
-
-var AllPostVisibility = []PostVisibility{
-	PostVisibilityMembersOnly,
-	PostVisibilityPublic,
-	PostVisibilityAsRoom,
+// A range of verses of one chapter, as a filter. One verse: `from` equal to `to`.
+type VerseRangeInput struct {
+	// The chapter (surah), 1 to 114.
+	ChapterID int `json:"chapterId"`
+	// The first verse, 1 or more.
+	From int `json:"from"`
+	// The last verse, `from` or more.
+	To int `json:"to"`
 }
 
-func (e PostVisibility) IsValid() bool {
+// What kind of post.
+type PostType string
+
+const (
+	// A reflection: a personal thought on the verses (the upstream's post type 1).
+	PostTypeReflection PostType = "REFLECTION"
+	// A lesson: teaching drawn from the verses (the upstream's post type 2).
+	PostTypeLesson PostType = "LESSON"
+)
+
+var AllPostType = []PostType{
+	PostTypeReflection,
+	PostTypeLesson,
+}
+
+func (e PostType) IsValid() bool {
 	switch e {
-	case PostVisibilityMembersOnly, PostVisibilityPublic, PostVisibilityAsRoom:
+	case PostTypeReflection, PostTypeLesson:
 		return true
 	}
 	return false
 }
 
-func (e PostVisibility) String() string {
+func (e PostType) String() string {
 	return string(e)
 }
 
-func (e *PostVisibility) UnmarshalGQL(v any) error {
+func (e *PostType) UnmarshalGQL(v any) error {
 	str, ok := v.(string)
 	if !ok {
 		return fmt.Errorf("enums must be strings")
 	}
 
-	*e = PostVisibility(str)
+	*e = PostType(str)
 	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid PostVisibility", str)
+		return fmt.Errorf("%s is not a valid PostType", str)
 	}
 	return nil
 }
 
-func (e PostVisibility) MarshalGQL(w io.Writer) {
+func (e PostType) MarshalGQL(w io.Writer) {
 	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
-func (e *PostVisibility) UnmarshalJSON(b []byte) error {
+func (e *PostType) UnmarshalJSON(b []byte) error {
 	s, err := strconv.Unquote(string(b))
 	if err != nil {
 		return err
@@ -213,7 +337,7 @@ func (e *PostVisibility) UnmarshalJSON(b []byte) error {
 	return e.UnmarshalGQL(s)
 }
 
-func (e PostVisibility) MarshalJSON() ([]byte, error) {
+func (e PostType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
