@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/idempotency"
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
@@ -376,4 +378,61 @@ func TestIdempotencyFailsClosed(t *testing.T) {
 	// clock does not move it): a fresh replica sees Redis at once.
 	fresh := servicetest.New(t, servicetest.Options{Beside: env, Config: func(c *service.Config) { c.RedisURL = r.URL }})
 	servicetest.CheckIdempotent(t, []*servicetest.Env{fresh}, fake.RouteToggleFollow, follow, vars, asAisha)
+}
+
+// TestIdempotencyRedisStore: the Redis store's claims belong to their
+// request: another's Release leaves them, and a claim gone from Redis (its
+// lease ended, or it was evicted) keeps nothing.
+func TestIdempotencyRedisStore(t *testing.T) {
+	url := servicetest.StartRedis(t)
+	client := servicetest.Must(service.NewRedis(url))
+	defer client.Close()
+	ctx := context.Background()
+	k := idempotency.New(idempotency.NewRedisStore(client, time.Second, nil), time.Hour, time.Minute)
+	fp := idempotency.DocumentHash("a fingerprint")
+	req, _, err := k.Begin(ctx, "user:a", "k", fp)
+	if err != nil || req == nil {
+		t.Fatalf("Begin: %v", err)
+	}
+	if _, _, err := k.Begin(ctx, "user:a", "k", fp); !errors.Is(err, idempotency.ErrInFlight) {
+		t.Errorf("while running: %v, want ErrInFlight", err)
+	}
+	if _, _, err := k.Begin(ctx, "user:a", "k", idempotency.DocumentHash("another")); !errors.Is(err, idempotency.ErrReused) {
+		t.Errorf("another request while running: %v, want ErrReused", err)
+	}
+	body := "{\"data\":\"line\\nbreak\"}\n"
+	if err := req.Keep(ctx, idempotency.Answer{Status: 200, ContentType: "application/json; charset=utf-8", Body: []byte(body)}); err != nil {
+		t.Fatal(err)
+	}
+	_, kept, err := k.Begin(ctx, "user:a", "k", fp)
+	if err != nil || kept == nil || string(kept.Body) != body || kept.Status != 200 || kept.ContentType != "application/json; charset=utf-8" || kept.Omitted {
+		t.Errorf("kept: %+v %v", kept, err)
+	}
+
+	lost, _, _ := k.Begin(ctx, "user:a", "lost", fp)
+	keys, err := client.Keys(ctx, "reflect-graphql:idem:*").Result()
+	if err != nil || len(keys) != 2 {
+		t.Fatalf("keys %v %v", keys, err)
+	}
+	for _, key := range keys {
+		if v, _ := client.Get(ctx, key).Result(); strings.HasPrefix(v, "F") {
+			client.Del(ctx, key) // as an expired lease would
+		}
+	}
+	if err := lost.Keep(ctx, idempotency.Answer{Status: 200}); !errors.Is(err, idempotency.ErrLost) {
+		t.Errorf("Keep of a lost claim: %v, want ErrLost", err)
+	}
+	again, _, _ := k.Begin(ctx, "user:a", "lost", fp)
+	if err := lost.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := k.Begin(ctx, "user:a", "lost", fp); !errors.Is(err, idempotency.ErrInFlight) {
+		t.Errorf("an old request's Release freed the new claim: %v", err)
+	}
+	if err := again.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if req, _, err := k.Begin(ctx, "user:a", "lost", fp); err != nil || req == nil {
+		t.Errorf("after Release: %v", err)
+	}
 }
