@@ -75,7 +75,16 @@ func (t Transport) idempotent(w http.ResponseWriter, r *http.Request, exec graph
 			_ = req.Release(ctx)
 		}
 	}()
-	opDone = t.execute(rec, r, exec, opCtx, media)
+	// A client that goes away does not cancel a keyed write: it runs on to
+	// its answer, within the request's deadline, and the answer is kept for
+	// the client's retry (which is what the key is for).
+	run := context.WithoutCancel(ctx)
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		run, cancel = context.WithDeadline(run, deadline)
+		defer cancel()
+	}
+	opDone = t.execute(rec, r.WithContext(run), exec, opCtx, media)
 	answer := idempotency.Answer{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes()}
 	if t.calls(opDone) == 0 {
 		// Refused before any upstream call (sign-in required, an invalid

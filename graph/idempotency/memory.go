@@ -1,6 +1,7 @@
 package idempotency
 
 import (
+	"bytes"
 	"container/list"
 	"context"
 	"sync"
@@ -74,6 +75,7 @@ func (m *MemoryStore) Keep(_ context.Context, key string, c Claim, a Answer, ttl
 	if !ok || e.answer != nil || e.claim != c || !m.now().Before(e.expires) {
 		return ErrLost
 	}
+	a.Body = bytes.Clone(a.Body) // its own bytes, counted as they are
 	e.answer, e.expires = &a, m.now().Add(ttl)
 	e.elem = m.lru.PushFront(e)
 	m.bytes += len(a.Body)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -434,5 +435,50 @@ func TestIdempotencyRedisStore(t *testing.T) {
 	}
 	if req, _, err := k.Begin(ctx, "user:a", "lost", fp); err != nil || req == nil {
 		t.Errorf("after Release: %v", err)
+	}
+}
+
+// keptSignal wraps a store: kept receives once for each answer kept.
+type keptSignal struct {
+	idempotency.Store
+	kept chan struct{}
+}
+
+func (k keptSignal) Keep(ctx context.Context, key string, c idempotency.Claim, a idempotency.Answer, ttl time.Duration) error {
+	err := k.Store.Keep(ctx, key, c, a, ttl)
+	k.kept <- struct{}{}
+	return err
+}
+
+// TestIdempotencyKeyOutlivesItsClient: a keyed write whose client goes away
+// mid-request is not cancelled: it runs on to its answer, which is kept, and
+// the client's retry gets it.
+func TestIdempotencyKeyOutlivesItsClient(t *testing.T) {
+	kept := make(chan struct{}, 1)
+	env := servicetest.New(t, servicetest.Options{Deps: service.Deps{
+		WrapIdempotency: func(s idempotency.Store) idempotency.Store { return keptSignal{s, kept} },
+	}})
+	room := groupToJoin(t, env)
+	join := `mutation Join($id: ID!) { joinRoom(id: $id) { room { id isMember } } }`
+	reached, release := env.Fake.HoldRooms(1) // the read after the write
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/query", strings.NewReader(servicetest.Body(join, map[string]any{"id": room})))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer demo-bilal")
+	req.Header.Set("Idempotency-Key", "gone")
+	var wg sync.WaitGroup
+	wg.Go(func() { env.Handler.ServeHTTP(httptest.NewRecorder(), req) })
+	<-reached
+	cancel() // the client goes away
+	release()
+	<-kept
+	wg.Wait()
+	retry := env.Post(t, join, map[string]any{"id": room}, asBilal, "Idempotency-Key: gone")
+	if retry.Header.Get("Idempotent-Replayed") != "true" || len(retry.Errors) > 0 || servicetest.At(retry.Data, "joinRoom", "room", "isMember") != true {
+		t.Errorf("the retry: %s (replayed %q), want the write's whole answer", retry.Raw, retry.Header.Get("Idempotent-Replayed"))
+	}
+	if st := env.Fake.Stats(); st.Calls[fake.RouteJoinRoom] != 1 || st.Cancelled != 0 {
+		t.Errorf("%d joins and %d cancelled calls, want 1 and 0", st.Calls[fake.RouteJoinRoom], st.Cancelled)
 	}
 }

@@ -50,6 +50,9 @@ type Deps struct {
 	// WrapSessions, for tests, wraps the store of sign-ins and sessions
 	// (nil: as is).
 	WrapSessions func(signin.Store) signin.Store
+	// WrapIdempotency, for tests, wraps the store of Idempotency-Keys'
+	// claims and answers (nil: as is).
+	WrapIdempotency func(idempotency.Store) idempotency.Store
 	// PersistedLimits bound the store of persisted queries (nil:
 	// persisted.DefaultLimits(cfg.APQTTL)).
 	PersistedLimits *persisted.Limits
@@ -274,14 +277,17 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 // its answer.
 func newIdempotency(cfg Config, d Deps, redisClient redis.UniversalClient) *idempotency.Keeper {
 	lease := cfg.RequestTimeout + 10*time.Second
+	var store idempotency.Store = idempotency.NewMemoryStore(d.Now, idempotency.DefaultMemoryAnswers, idempotency.DefaultMemoryBytes)
 	if redisClient != nil {
 		// Recording what a write that ran answered goes past the gate's
 		// pause, as saving a session does: a Redis that answers again
 		// gets it.
-		return idempotency.New(idempotency.NewRedisStore(redisClient, 300*time.Millisecond, ungated), cfg.IdempotencyTTL, lease)
+		store = idempotency.NewRedisStore(redisClient, 300*time.Millisecond, ungated)
 	}
-	return idempotency.New(idempotency.NewMemoryStore(d.Now, idempotency.DefaultMemoryAnswers, idempotency.DefaultMemoryBytes),
-		cfg.IdempotencyTTL, lease)
+	if d.WrapIdempotency != nil {
+		store = d.WrapIdempotency(store)
+	}
+	return idempotency.New(store, cfg.IdempotencyTTL, lease)
 }
 
 // newSignIn is the browser sign-in, its sessions in Redis when there is one.

@@ -1,6 +1,8 @@
 package servicetest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"testing"
 
 	"github.com/quranfoundation/reflect-graphql/graph/service"
@@ -30,7 +32,7 @@ func Replicas(t *testing.T, n int, redisURL string, o Options) []*Env {
 }
 
 // CheckIdempotent sends the mutation query with vars and headers (the
-// caller's token among them) twice with one fresh Idempotency-Key, the first
+// caller's token among them) twice with one fresh Idempotency-Key (the test's name, then random hex), the first
 // through envs[0] and the second through the last of envs (one Env, or
 // Replicas), and checks that route of the fake upstream (a fake.Route constant) was called once, that
 // both answers are byte for byte the same, and that only the second carries
@@ -38,7 +40,9 @@ func Replicas(t *testing.T, n int, redisURL string, o Options) []*Env {
 func CheckIdempotent(t *testing.T, envs []*Env, route, query string, vars map[string]any, headers ...string) Response {
 	t.Helper()
 	first, last := envs[0], envs[len(envs)-1]
-	key := "Idempotency-Key: " + t.Name() + "/" + SHA(query)[:12]
+	var nonce [6]byte
+	_, _ = rand.Read(nonce[:])
+	key := "Idempotency-Key: " + t.Name() + "/" + hex.EncodeToString(nonce[:])
 	headers = append(headers[:len(headers):len(headers)], key)
 	before := first.Fake.Stats().Calls[route]
 	a := first.Post(t, query, vars, headers...)
