@@ -85,21 +85,21 @@ func (t Transport) idempotent(w http.ResponseWriter, r *http.Request, exec graph
 		defer cancel()
 	}
 	opDone = t.execute(rec, r.WithContext(run), exec, opCtx, media)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
 	answer := idempotency.Answer{Status: rec.status, ContentType: w.Header().Get("Content-Type"), Body: rec.body.Bytes()}
+	settled = true
 	if t.calls(opDone) == 0 {
 		// Refused before any upstream call (sign-in required, an invalid
 		// argument, a budget): nothing ran, so the key may be sent again.
-		settled = true
 		if err := req.Release(ctx); err != nil {
 			t.log().WarnContext(ctx, "idempotency: a key could not be given back; it is refused as in flight until its lease ends", "err", err.Error())
 		}
-	} else {
-		settled = true
-		if err := req.Keep(ctx, answer); err != nil {
-			t.log().WarnContext(ctx, "idempotency: an answer could not be kept; its key is refused as in flight until its lease ends, then runs again", "err", err.Error())
-		} else if len(answer.Body) > idempotency.MaxAnswerBytes {
-			t.log().InfoContext(ctx, "idempotency: an answer was kept without its body, which is over the limit", "bytes", len(answer.Body))
-		}
+	} else if err := req.Keep(ctx, answer); err != nil {
+		t.log().WarnContext(ctx, "idempotency: an answer could not be kept; its key is refused as in flight until its lease ends, then runs again", "err", err.Error())
+	} else if len(answer.Body) > idempotency.MaxAnswerBytes {
+		t.log().InfoContext(ctx, "idempotency: an answer was kept without its body, which is over the limit", "bytes", len(answer.Body))
 	}
 	w.WriteHeader(answer.Status)
 	_, _ = w.Write(answer.Body)
