@@ -67,6 +67,13 @@ const (
 	// session is kept, and a retry may succeed.
 	SessionUnavailable = "SESSION_UNAVAILABLE"
 
+	// Idempotency-Key on a mutation: the key was used for another request,
+	// its first request is still running, or its store cannot be reached
+	// (the write is not run rather than risk running it twice).
+	IdempotencyKeyReused   = "IDEMPOTENCY_KEY_REUSED"
+	IdempotencyKeyInFlight = "IDEMPOTENCY_KEY_IN_FLIGHT"
+	IdempotencyUnavailable = "IDEMPOTENCY_UNAVAILABLE"
+
 	// Persisted queries: Apollo's codes, so that its links react to them.
 	PersistedNotFound  = "PERSISTED_QUERY_NOT_FOUND"
 	PersistedNotInList = "PERSISTED_QUERY_NOT_IN_LIST"

@@ -20,7 +20,7 @@ func TestCORS(t *testing.T) {
 		req.Header.Set("Origin", origin)
 		req.Header.Set("Access-Control-Request-Method", "POST")
 		// As browsers send it (Fetch spec): lower case, sorted, comma-separated.
-		req.Header.Set("Access-Control-Request-Headers", "apollo-require-preflight,authorization,content-type")
+		req.Header.Set("Access-Control-Request-Headers", "apollo-require-preflight,authorization,content-type,idempotency-key")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -32,6 +32,7 @@ func TestCORS(t *testing.T) {
 	if ok.Header.Get("Access-Control-Allow-Origin") != "https://app.example.org" ||
 		ok.Header.Get("Access-Control-Max-Age") != "600" ||
 		!strings.Contains(strings.ToLower(ok.Header.Get("Access-Control-Allow-Headers")), "authorization") ||
+		!strings.Contains(strings.ToLower(ok.Header.Get("Access-Control-Allow-Headers")), "idempotency-key") ||
 		ok.Header.Get("Access-Control-Allow-Credentials") != "true" {
 		t.Errorf("allowed origin's preflight: %d %v", ok.StatusCode, ok.Header)
 	}
@@ -42,8 +43,12 @@ func TestCORS(t *testing.T) {
 	areq, _ := http.NewRequest(http.MethodPost, env.Endpoint, strings.NewReader(`{"query":"{ __typename }"}`))
 	areq.Header.Set("Content-Type", "application/json")
 	areq.Header.Set("Origin", "https://app.example.org")
-	if vary := strings.Join(servicetest.Do(t, areq).Header.Values("Vary"), ", "); !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Authorization") {
+	actual := servicetest.Do(t, areq)
+	if vary := strings.Join(actual.Header.Values("Vary"), ", "); !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Authorization") {
 		t.Errorf("Vary = %q, want Origin and Authorization both", vary)
+	}
+	if exposed := actual.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(exposed, "Idempotent-Replayed") {
+		t.Errorf("Access-Control-Expose-Headers = %q: the app cannot read Idempotent-Replayed", exposed)
 	}
 	star := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.CORSOrigins = []string{"*"} }})
 	req, _ := http.NewRequest(http.MethodPost, star.Endpoint, strings.NewReader(`{"query":"{ __typename }"}`))

@@ -34,8 +34,10 @@ func withCORS(origins []string, next http.Handler) http.Handler {
 		AllowCredentials: !slices.Contains(origins, "*"),
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders: []string{"Content-Type", "Authorization", "X-Auth-Token", "X-Request-ID", "traceparent",
-			"Apollo-Require-Preflight", "X-CSRF", "X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version"},
-		ExposedHeaders: []string{"X-Request-ID", "Reflect-Session"}, // signin.SessionHeader
+			"Apollo-Require-Preflight", "X-CSRF", "X-Apollo-Operation-Name", "Apollographql-Client-Name", "Apollographql-Client-Version",
+			"Idempotency-Key"},
+		// signin.SessionHeader, idempotency.ReplayedHeader
+		ExposedHeaders: []string{"X-Request-ID", "Reflect-Session", "Idempotent-Replayed"},
 		MaxAge:         600,
 	}).Handler(next)
 }

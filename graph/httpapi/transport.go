@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"mime"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
+	"github.com/quranfoundation/reflect-graphql/graph/idempotency"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
 	"github.com/quranfoundation/reflect-graphql/graph/viewer"
 )
@@ -52,6 +54,13 @@ type Transport struct {
 	// Validated reports a document the service has already parsed and
 	// validated (the query cache): it holds none of the budget.
 	Validated func(ctx context.Context, query string) bool
+	// Idempotency keeps the answers of mutations sent with an
+	// Idempotency-Key (nil: the header means nothing), and Calls says how
+	// many upstream calls an operation made (loader.Calls; nil: assume
+	// some): an answer is kept only when the operation made one.
+	Idempotency *idempotency.Keeper
+	Calls       func(ctx context.Context) int
+	Logger      *slog.Logger // nil: none
 }
 
 // The bounds of any one answer: what a document can make the service write.
@@ -106,6 +115,13 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 
+	// The document's hash as the client named it, before a persisted hash
+	// is resolved to its document: either way, the same fingerprint.
+	keyed := t.Idempotency != nil && len(r.Header.Values(idempotency.Header)) > 0
+	var docHash string
+	if keyed {
+		docHash = documentHash(params)
+	}
 	ctx := r.Context()
 	ip := viewer.From(ctx).IP
 	var release func(refused bool) // a unit of the budget held, if any
@@ -153,7 +169,17 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		t.fail(w, r, http.StatusMethodNotAllowed, errcode.New(errcode.BadRequest, "GET serves queries only; send other operations with POST"))
 		return
 	}
-	responses, ctx := exec.DispatchOperation(ctx, opCtx)
+	if keyed && opCtx.Operation.Operation == ast.Mutation {
+		t.idempotent(w, r, exec, opCtx, media, docHash, params.Variables)
+		return
+	}
+	t.execute(w, r, exec, opCtx, media)
+}
+
+// execute runs the operation and writes its answer; it returns the
+// operation's context (its loaders, its count of upstream calls).
+func (t Transport) execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, opCtx *graphql.OperationContext, media string) context.Context {
+	responses, ctx := exec.DispatchOperation(r.Context(), opCtx)
 	resp := responses(ctx)
 	resp.Errors = capErrors(resp.Errors)
 	b, err := marshalResponse(resp)
@@ -172,7 +198,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			status = http.StatusInternalServerError
 		}
 		writeRequestError(w, status, e)
-		return
+		return ctx
 	}
 	// Never public with cookies either way: a shared cache must not keep an
 	// answer that sets one (a cleared session cookie) or was meant for one.
@@ -185,6 +211,7 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
+	return ctx
 }
 
 // refusedDocument reports whether errs refuse the document itself (it does not

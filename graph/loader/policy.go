@@ -142,7 +142,9 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 			}
 			defer release()
 		}
-		return do(as)
+		err := do(as)
+		op.noteSent(err)
+		return err
 	}
 	token := op.token()
 	err = shared(token)
@@ -171,6 +173,21 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 		_ = p.BadTokens.Take(v.IP)
 	}
 	return err
+}
+
+// noteSent counts a call that reached the upstream, or may have: every call
+// but those the upstream client refused without sending (a write is retried
+// only when it certainly did not run, so a write that ends refused this way
+// never ran).
+func (op *operation) noteSent(err error) {
+	switch {
+	case errors.Is(err, upstream.ErrCircuitOpen), errors.Is(err, upstream.ErrBusy),
+		errors.Is(err, upstream.ErrInvalidArgument), errors.Is(err, upstream.ErrNoCredentials):
+		return
+	}
+	op.callsMu.Lock()
+	op.sent++
+	op.callsMu.Unlock()
 }
 
 // verdictOf is what a call's outcome proves about its token: any answer but a

@@ -96,7 +96,8 @@ type operation struct {
 	viewer viewer.Viewer
 
 	callsMu sync.Mutex
-	calls   int                // upstream calls made
+	calls   int                // upstream calls admitted (MaxCalls counts these)
+	sent    int                // upstream calls that reached the upstream, or may have
 	renewed upstream.UserToken // a session's token renewed after a 401
 
 	mu        sync.Mutex
@@ -125,6 +126,23 @@ func instanceOf[I any](ctx context.Context, kind any, newInstance func(*operatio
 }
 
 type opKey struct{}
+
+// Calls is how many upstream calls the operation in ctx has made so far:
+// calls that reached the upstream or may have, not those refused before they
+// were sent (by the caller's budget or share, the operation's allowance, the
+// circuit breaker, the adaptive limit, an argument the upstream would not
+// take). 0 outside an operation. A write sent with an Idempotency-Key is kept
+// only when this is at least one: otherwise nothing ran, and it may be sent
+// again.
+func Calls(ctx context.Context) int {
+	op, ok := ctx.Value(opKey{}).(*operation)
+	if !ok {
+		return 0
+	}
+	op.callsMu.Lock()
+	defer op.callsMu.Unlock()
+	return op.sent
+}
 
 // operationFrom returns the operation's loaders.
 func operationFrom(ctx context.Context) *operation {

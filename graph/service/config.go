@@ -72,11 +72,14 @@ type Config struct {
 	// Sign-in: the service's external origin ("": http://localhost:$PORT, or
 	// the address it listens on), the scopes a browser's sign-in asks for,
 	// how long a session lasts, where signing out lands ("": PublicURL/).
-	PublicURL          string
-	SignInScopes       []string
-	SessionTTL         time.Duration
-	SignOutRedirect    string
-	APQTTL             time.Duration
+	PublicURL       string
+	SignInScopes    []string
+	SessionTTL      time.Duration
+	SignOutRedirect string
+	APQTTL          time.Duration
+	// IdempotencyTTL is how long a mutation's answer is kept under its
+	// Idempotency-Key.
+	IdempotencyTTL     time.Duration
 	PersistedDocuments string
 	TrustedOnly        bool
 
@@ -139,6 +142,7 @@ func Defaults() Config {
 		Introspection:  true,
 		GraphiQL:       true,
 		APQTTL:         24 * time.Hour,
+		IdempotencyTTL: 24 * time.Hour,
 		SignInScopes:   []string{"openid", "offline_access", "user", "room", "post", "comment"},
 		SessionTTL:     30 * 24 * time.Hour,
 		RoomCacheSize:  10_000,

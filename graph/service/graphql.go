@@ -18,6 +18,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/httpapi"
+	"github.com/quranfoundation/reflect-graphql/graph/idempotency"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/persisted"
 	"github.com/quranfoundation/reflect-graphql/graph/telemetry"
@@ -37,6 +38,7 @@ type pipeline struct {
 	registrations      *guard.CallerLimits
 	proofs             *guard.Proofs
 	shares             *guard.Shares // nil: no per-caller share
+	idempotency        *idempotency.Keeper
 }
 
 // queryCacheSize is how many parsed and validated documents are kept.
@@ -71,7 +73,7 @@ func newGraphQL(cfg Config, p pipeline) http.Handler {
 		return ok
 	}
 	srv.AddTransport(httpapi.Transport{MaxBodyBytes: cfg.MaxBodyBytes, Metrics: p.metrics, PublicMaxAge: cfg.PublicMaxAge,
-		Refusals: p.refusals, Validated: validated})
+		Refusals: p.refusals, Validated: validated, Idempotency: p.idempotency, Calls: loader.Calls, Logger: p.logger})
 	srv.SetQueryCache(cache)
 	srv.SetParserTokenLimit(cfg.Limits.Tokens)
 	srv.SetErrorPresenter(errcode.Presenter(p.logger))

@@ -22,6 +22,7 @@ import (
 	"github.com/quranfoundation/reflect-graphql/graph"
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/httpapi"
+	"github.com/quranfoundation/reflect-graphql/graph/idempotency"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
 	"github.com/quranfoundation/reflect-graphql/graph/persisted"
 	"github.com/quranfoundation/reflect-graphql/graph/signin"
@@ -49,6 +50,9 @@ type Deps struct {
 	// WrapSessions, for tests, wraps the store of sign-ins and sessions
 	// (nil: as is).
 	WrapSessions func(signin.Store) signin.Store
+	// WrapIdempotency, for tests, wraps the store of Idempotency-Keys'
+	// claims and answers (nil: as is).
+	WrapIdempotency func(idempotency.Store) idempotency.Store
 	// PersistedLimits bound the store of persisted queries (nil:
 	// persisted.DefaultLimits(cfg.APQTTL)).
 	PersistedLimits *persisted.Limits
@@ -263,7 +267,27 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 		registrations: guard.NewCallerLimits(refusals, d.Now),
 		proofs:        guard.NewProofs(guard.DefaultProofTTL, d.Now),
 		shares:        shares,
+		idempotency:   newIdempotency(cfg, d, redisClient),
 	}
+}
+
+// newIdempotency keeps mutations' answers by Idempotency-Key: in Redis when
+// there is one (every replica sees every key), else in memory. A claim lasts
+// as long as a request can: its deadline, plus the server's margin to write
+// its answer.
+func newIdempotency(cfg Config, d Deps, redisClient redis.UniversalClient) *idempotency.Keeper {
+	lease := cfg.RequestTimeout + 10*time.Second
+	var store idempotency.Store = idempotency.NewMemoryStore(d.Now, idempotency.DefaultMemoryAnswers, idempotency.DefaultMemoryBytes)
+	if redisClient != nil {
+		// Recording what a write that ran answered goes past the gate's
+		// pause, as saving a session does: a Redis that answers again
+		// gets it.
+		store = idempotency.NewRedisStore(redisClient, 300*time.Millisecond, ungated)
+	}
+	if d.WrapIdempotency != nil {
+		store = d.WrapIdempotency(store)
+	}
+	return idempotency.New(store, cfg.IdempotencyTTL, lease)
 }
 
 // newSignIn is the browser sign-in, its sessions in Redis when there is one.

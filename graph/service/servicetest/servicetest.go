@@ -41,6 +41,9 @@ type Env struct {
 	Endpoint string // the service's /query
 	Clock    *fake.Clock
 	Logs     *Buffer
+	// Handler is the service's public handler, for requests made in
+	// process (a test that must control a request's context).
+	Handler http.Handler
 }
 
 // Options shape an Env.
@@ -124,7 +127,7 @@ func New(t testing.TB, o Options) *Env {
 	_ = svc.Warm(context.Background()) // a failing token endpoint is some tests' subject
 	srv.Config.Handler = svc.Handler
 	srv.Start()
-	return &Env{Fake: f, Upstream: up, Base: srv.URL, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs}
+	return &Env{Fake: f, Upstream: up, Base: srv.URL, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs, Handler: svc.Handler}
 }
 
 // Error is a GraphQL error as a client decodes it.
