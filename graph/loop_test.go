@@ -388,12 +388,46 @@ func TestADeleteCommentThatFailsIsNotSentAgain(t *testing.T) {
 	if n := env.Fake.Stats().Calls[fake.RouteDeleteComment]; n != 1 {
 		t.Errorf("the delete was sent %d times, want once", n)
 	}
-	get := env.Post(t, fmt.Sprintf(`{ post(id: "4001") { id } } # deleteComment(id: %q)`, id), nil, bilal)
-	if len(get.Errors) > 0 {
-		t.Fatal(get.Raw)
+	// Nor can a GET to /query send it: GET runs queries only.
+	req, err := http.NewRequest(http.MethodGet, env.Endpoint+"?query="+url.QueryEscape(fmt.Sprintf(`mutation { deleteComment(id: %q) { deletedId } }`, id)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer demo-bilal")
+	if get := servicetest.Do(t, req); len(get.Errors) == 0 || get.Data["deleteComment"] != nil {
+		t.Errorf("a GET ran a mutation: %s", get.Raw)
 	}
 	if n := env.Fake.Stats().Calls[fake.RouteDeleteComment]; n != 1 {
-		t.Errorf("a query made a delete call")
+		t.Errorf("%d delete calls after a GET, want still 1", n)
+	}
+}
+
+// TestViewsAndDeletesTwice: a recorded view counts; deleting a post twice is
+// NOT_FOUND the second time, so a retried delete changes nothing.
+func TestViewsAndDeletesTwice(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	views := func() string {
+		r := env.Post(t, `{ post(id: "4002") { viewsCount } }`, nil)
+		return fmt.Sprint(servicetest.At(r.Data, "post", "viewsCount"))
+	}
+	before := views()
+	if r := env.Post(t, `mutation { recordPostView(id: "4002") }`, nil); servicetest.At(r.Data, "recordPostView") != true {
+		t.Fatal(r.Raw)
+	}
+	if after := views(); after == before {
+		t.Errorf("viewsCount stayed %s after a view", after)
+	}
+	made := env.Post(t, createPostOnce, map[string]any{"body": "To be deleted twice"}, bilal)
+	id := servicetest.At(made.Data, "createPost", "post", "id")
+	q := `mutation($id: ID!) { deletePost(id: $id) { deletedId } }`
+	if r := env.Post(t, q, map[string]any{"id": id}, bilal); servicetest.At(r.Data, "deletePost", "deletedId") != id {
+		t.Fatal(r.Raw)
+	}
+	if r := env.Post(t, q, map[string]any{"id": id}, bilal); r.Code("deletePost") != errcode.NotFound {
+		t.Errorf("the second delete: %s, want NOT_FOUND", r.Raw)
+	}
+	if r := env.Post(t, `query($id: ID!) { post(id: $id) { id } }`, map[string]any{"id": id}, bilal); r.Code("post") != errcode.NotFound {
+		t.Errorf("the deleted post reads %s", r.Raw)
 	}
 }
 
@@ -487,4 +521,58 @@ func TestFreshAfterWrites(t *testing.T) {
 	if r := env.Post(t, `query($u: ID!) { user(id: $u) { posts(first: 1) { nodes { id } } } }`, map[string]any{"u": bilalID}, bilal); servicetest.At(r.Data, "user", "posts", "nodes", 0, "id") == id {
 		t.Errorf("the deleted post is still listed: %s", r.Raw)
 	}
+}
+
+const createPostOnce = `mutation($body: String!) { createPost(input: {body: $body, references: [{chapterId: 2, from: 255, to: 255}]}) { post { id body } } }`
+
+// TestCreatePostWithAnIdempotencyKey: the same createPost sent twice with one
+// key, to one server and to two sharing a real Redis, creates one post and
+// answers the same bytes; another request with that key is 422, and a
+// request refused before any call keeps nothing, so its key can be used again.
+func TestCreatePostWithAnIdempotencyKey(t *testing.T) {
+	vars := map[string]any{"body": "Sent over a flaky network, once"}
+	t.Run("one server", func(t *testing.T) {
+		env := servicetest.New(t, servicetest.Options{})
+		servicetest.CheckIdempotent(t, []*servicetest.Env{env}, fake.RouteCreatePost, createPostOnce, vars, bilal)
+		if n := env.Fake.PostsBy("0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c62"); n == 0 {
+			t.Fatal("no post by Bilal")
+		}
+		const key = "Idempotency-Key: 0f1e2d3c"
+		env.Fake.ResetStats()
+		first := env.Post(t, createPostOnce, vars, bilal, key)
+		other := env.Post(t, createPostOnce, map[string]any{"body": "Another reflection, not a retry"}, bilal, key)
+		if other.Status != http.StatusUnprocessableEntity || other.Code("") != errcode.IdempotencyKeyReused {
+			t.Errorf("another request with the key: HTTP %d %s, want 422 IDEMPOTENCY_KEY_REUSED", other.Status, other.Raw)
+		}
+		if n := env.Fake.Stats().Calls[fake.RouteCreatePost]; n != 1 || len(first.Errors) > 0 {
+			t.Errorf("%d posts created (%s), want 1", n, first.Raw)
+		}
+		const fresh = "Idempotency-Key: 9a8b7c6d"
+		short := env.Post(t, createPostOnce, map[string]any{"body": "hi"}, bilal, fresh)
+		if short.Code("createPost") != errcode.BadUserInput {
+			t.Fatalf("short body: %s", short.Raw)
+		}
+		fixed := env.Post(t, createPostOnce, vars, bilal, fresh)
+		if len(fixed.Errors) > 0 || fixed.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("the corrected request with the refused one's key: %s (replayed %q), want it run", fixed.Raw, fixed.Header.Get("Idempotent-Replayed"))
+		}
+	})
+	t.Run("two replicas on one Redis", func(t *testing.T) {
+		envs := servicetest.Replicas(t, 2, servicetest.StartRedis(t), servicetest.Options{})
+		before := envs[0].Fake.PostsBy("0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c62")
+		servicetest.CheckIdempotent(t, envs, fake.RouteCreatePost, createPostOnce, vars, bilal)
+		if n := envs[0].Fake.PostsBy("0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c62"); n != before+1 {
+			t.Errorf("Bilal has %d posts more, want 1", n-before)
+		}
+	})
+	t.Run("comments and their deletes", func(t *testing.T) {
+		env := servicetest.New(t, servicetest.Options{})
+		made := servicetest.CheckIdempotent(t, []*servicetest.Env{env}, fake.RouteCreateComment,
+			`mutation { createComment(input: {postId: "4001", body: "Ameen"}) { comment { id } } }`, nil, bilal)
+		id := servicetest.At(made.Data, "createComment", "comment", "id")
+		servicetest.CheckIdempotent(t, []*servicetest.Env{env}, fake.RouteToggleCommentLike,
+			`mutation($id: ID!) { toggleCommentLike(id: $id) { liked } }`, map[string]any{"id": id}, bilal)
+		servicetest.CheckIdempotent(t, []*servicetest.Env{env}, fake.RouteDeleteComment,
+			`mutation($id: ID!) { deleteComment(id: $id) { deletedId } }`, map[string]any{"id": id}, bilal)
+	})
 }

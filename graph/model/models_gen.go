@@ -35,7 +35,7 @@ type CommentEdge struct {
 type CommentLikePayload struct {
 	// Whether the viewer likes the comment now.
 	Liked bool `json:"liked"`
-	// The comment, when the operation read it before the toggle (in a list or a payload): the upstream cannot read one comment back by id. Null otherwise.
+	// The comment as this operation read it before the toggle (in a list or a payload), its `likesCount` from before; null when it did not: the upstream cannot read one comment back by id.
 	Comment *upstream.Comment `json:"comment,omitempty"`
 }
 

@@ -193,6 +193,8 @@ func newUpstream(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, m
 	}
 	ucfg := cfg.Upstream
 	ucfg.APIBaseURL, ucfg.ClientID, ucfg.ServiceTokens = cfg.APIBaseURL, cfg.ClientID, tokenProvider
+	// Pre-live records a post's view with a GET, production with a POST.
+	ucfg.ViewsByGET = cfg.Env == "prelive"
 	ucfg.Logger, ucfg.Observer, ucfg.Tracer, ucfg.Sleep = logger, metrics, d.Tracer.Tracer("upstream"), d.Sleep
 	client := upstream.New(ucfg, upstreamHTTPClient(int(ucfg.MaxConcurrent)))
 	return client, tokens
