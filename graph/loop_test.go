@@ -214,9 +214,12 @@ func TestFeedForSignedOutReaders(t *testing.T) {
 				t.Errorf("post %v: %s is %v for a signed-out reader, want null", servicetest.At(n, "id"), f, v)
 			}
 		}
-		if servicetest.At(n, "room") != nil {
+		if servicetest.At(n, "room", "url") != nil {
 			rooms++
 		}
+	}
+	if rooms == 0 {
+		t.Errorf("no post of the feed's first page is in a group with its url: %s", resp.Raw)
 	}
 	if s := env.Fake.Stats(); s.APICalls != 1 || s.Calls[fake.RouteRoom] != 0 {
 		t.Errorf("the feed with its posts' rooms (%d of them) made %d calls (%v), want 1: room { id name url } comes with the post", rooms, s.APICalls, s.Calls)
