@@ -1,0 +1,155 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/quranfoundation/reflect-graphql/graph/errcode"
+	"github.com/quranfoundation/reflect-graphql/graph/service"
+	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
+	"github.com/quranfoundation/reflect-graphql/upstream/fake"
+)
+
+// Review attacks on the reflection loop (issue 22), through the real handler.
+
+// TestReviewAliasedLikesInOneOperation: three setPostLiked in one operation,
+// true, false, true: each payload shows the state it asked for, three toggles
+// are made, and the post ends liked.
+func TestReviewAliasedLikesInOneOperation(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	id := aPost(t, env)
+	env.Fake.ResetStats()
+	resp := env.Post(t, `mutation($id: ID!) {
+		a: setPostLiked(id: $id, liked: true) { post { isLiked likesCount } }
+		b: setPostLiked(id: $id, liked: false) { post { isLiked likesCount } }
+		c: setPostLiked(id: $id, liked: true) { post { isLiked likesCount } }
+		d: setPostLiked(id: $id, liked: true) { post { isLiked likesCount } }
+	}`, map[string]any{"id": id}, bilal)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Raw)
+	}
+	for alias, want := range map[string]bool{"a": true, "b": false, "c": true, "d": true} {
+		if got := servicetest.At(resp.Data, alias, "post", "isLiked"); got != want {
+			t.Errorf("%s: isLiked %v, want %v: %s", alias, got, want, resp.Raw)
+		}
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteTogglePostLike]; n != 3 {
+		t.Errorf("%d toggles, want 3", n)
+	}
+	after := env.Post(t, `query($id: ID!) { post(id: $id) { isLiked } }`, map[string]any{"id": id}, bilal)
+	if servicetest.At(after.Data, "post", "isLiked") != true {
+		t.Errorf("after the operation: %s", after.Raw)
+	}
+}
+
+// TestReviewAFailedWriteIsNotSentAgain: a 502 may come after the upstream
+// ran the write, so no write is sent twice by the service.
+func TestReviewAFailedWriteIsNotSentAgain(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	id := aPost(t, env)
+	for _, c := range []struct{ route, op string }{
+		{fake.RouteCreatePost, `createPost(input: {body: "A reflection long enough", references: [{chapterId: 2, from: 255, to: 255}]}) { post { id } }`},
+		{fake.RouteEditPost, `updatePost(id: "ID", input: {body: "A new body for it"}) { post { id } }`},
+		{fake.RouteTogglePostLike, `setPostLiked(id: "ID", liked: true) { post { id } }`},
+		{fake.RouteTogglePostSave, `setPostSaved(id: "ID", saved: true) { post { id } }`},
+		{fake.RouteReportPost, `reportPost(id: "ID", reason: "spam") { reported }`},
+		{fake.RoutePostViewedPrelive, `recordPostView(id: "ID")`}, // the test env is pre-live: a GET
+		{fake.RouteCreateComment, `createComment(input: {postId: "ID", body: "Ameen"}) { comment { id } }`},
+	} {
+		env.Fake.ResetStats()
+		env.Fake.SetRouteFault(c.route, fake.Fault{Status: http.StatusBadGateway, Times: 1})
+		resp := env.Post(t, `mutation { `+strings.ReplaceAll(c.op, "ID", id)+` }`, nil, bilal)
+		if len(resp.Errors) == 0 {
+			t.Errorf("%s: no error after a 502: %s", c.route, resp.Raw)
+		}
+		if resp.Status >= 500 {
+			t.Errorf("%s: HTTP %d", c.route, resp.Status)
+		}
+		if n := env.Fake.Stats().Calls[c.route]; n != 1 {
+			t.Errorf("%s was sent %d times after a 502, want once (%v)", c.route, n, env.Fake.Stats().Calls)
+		}
+	}
+}
+
+// TestReviewARefusedCreateSaysWhatToFix: a 400 from createPost is
+// BAD_USER_INPUT with a message a person can act on, never the upstream's
+// raw body.
+func TestReviewARefusedCreateSaysWhatToFix(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	const raw = `{"message":["post.body internal validator XYZZY failed at column 7"],"error":"Bad Request","statusCode":400}`
+	env.Fake.SetRouteFault(fake.RouteCreatePost, fake.Fault{Status: http.StatusBadRequest, Body: raw, ContentType: "application/json", Times: 1})
+	resp := env.Post(t, createPostOnce, map[string]any{"body": "A reflection long enough"}, bilal)
+	if resp.Code("createPost") != errcode.BadUserInput {
+		t.Errorf("%s, want BAD_USER_INPUT", resp.Raw)
+	}
+	if strings.Contains(resp.Raw, "XYZZY") {
+		t.Errorf("the upstream's raw body reached the caller: %s", resp.Raw)
+	}
+}
+
+// TestReviewRoomPostsCountAfterADelete: with the room cache on, the room's
+// postsCount is fresh after createPost (which forgets the room) and must be
+// after deletePost too, also when the delete is a request of its own.
+func TestReviewRoomPostsCountAfterADelete(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) {
+		c.RoomCoalesce, c.RoomCacheTTL = true, time.Minute
+	}})
+	room, _ := aGroupToJoin(t, env)
+	if r := env.Post(t, `mutation($id: ID!) { joinRoom(id: $id) { room { isMember } } }`, map[string]any{"id": room}, bilal); len(r.Errors) > 0 {
+		t.Fatal(r.Raw)
+	}
+	count := func() string {
+		r := env.Post(t, `query($id: ID!) { room(id: $id) { postsCount } }`, map[string]any{"id": room}, bilal)
+		if len(r.Errors) > 0 {
+			t.Fatal(r.Raw)
+		}
+		return fmt.Sprint(servicetest.At(r.Data, "room", "postsCount"))
+	}
+	before := count()
+	made := env.Post(t, `mutation($room: ID!) { createPost(input: {body: "A reflection in the room", references: [{chapterId: 2, from: 255, to: 255}], roomId: $room}) { post { id } } }`,
+		map[string]any{"room": room}, bilal)
+	id, ok := servicetest.At(made.Data, "createPost", "post", "id").(string)
+	if !ok {
+		t.Fatal(made.Raw)
+	}
+	if mid := count(); mid == before {
+		t.Fatalf("postsCount stayed %s after createPost", mid)
+	}
+	if r := env.Post(t, `mutation($id: ID!) { deletePost(id: $id) { deletedId } }`, map[string]any{"id": id}, bilal); len(r.Errors) > 0 {
+		t.Fatal(r.Raw)
+	}
+	// The fake itself counts the post gone at once.
+	req := httptest.NewRequest(http.MethodGet, "/quran-reflect/v1/rooms/"+room, nil)
+	req.Header.Set("x-auth-token", "demo-bilal")
+	req.Header.Set("x-client-id", fake.DemoClientID)
+	rec := httptest.NewRecorder()
+	env.Fake.ServeHTTP(rec, req)
+	if !strings.Contains(rec.Body.String(), `"postsCount":`+before) {
+		t.Fatalf("the fake's room after the delete: %s", rec.Body.String())
+	}
+	if after := count(); after != before {
+		t.Errorf("room postsCount %s after the post was deleted in its own request, want %s", after, before)
+	}
+}
+
+// TestReviewIsCommentedOnIsWhatTheSchemaSays: the schema says isCommentedOn
+// is "Whether the post has comments"; a post with comments the viewer did
+// not write must say true.
+func TestReviewIsCommentedOnIsWhatTheSchemaSays(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	id := aPost(t, env)
+	if r := env.Post(t, `mutation($p: ID!) { createComment(input: {postId: $p, body: "Ameen"}) { comment { id } } }`, map[string]any{"p": id}, aisha); len(r.Errors) > 0 {
+		t.Fatal(r.Raw)
+	}
+	resp := env.Post(t, `query($p: ID!) { post(id: $p) { commentsCount isCommentedOn } }`, map[string]any{"p": id}, bilal)
+	if fmt.Sprint(servicetest.At(resp.Data, "post", "commentsCount")) == "0" {
+		t.Fatal(resp.Raw)
+	}
+	if servicetest.At(resp.Data, "post", "isCommentedOn") != true {
+		t.Errorf("a post with comments (none by the viewer): %s; the schema says isCommentedOn is whether the post has comments", resp.Raw)
+	}
+}
