@@ -153,3 +153,93 @@ func TestReviewIsCommentedOnIsWhatTheSchemaSays(t *testing.T) {
 		t.Errorf("a post with comments (none by the viewer): %s; the schema says isCommentedOn is whether the post has comments", resp.Raw)
 	}
 }
+
+// TestReviewHostileReads: odd cursors, long search texts, deep nesting of the
+// new connections: each is refused as the caller's mistake (or served), never
+// an HTTP 500, and a refusal costs no upstream call.
+func TestReviewHostileReads(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	long := strings.Repeat("ص", 5000)
+	for name, c := range map[string]struct {
+		q    string
+		vars map[string]any
+		at   string
+	}{
+		"a garbage cursor":       {`query($a: String) { feed(after: $a) { totalCount } }`, map[string]any{"a": "%%%not a cursor"}, "feed"},
+		"a huge cursor":          {`query($a: String) { feed(after: $a) { totalCount } }`, map[string]any{"a": strings.Repeat("A", 20_000)}, "feed"},
+		"a NUL cursor":           {`query($a: String) { searchUsers(query: "a", after: $a) { totalCount } }`, map[string]any{"a": "\x00"}, "searchUsers"},
+		"a long user search":     {`query($q: String!) { searchUsers(query: $q) { totalCount } }`, map[string]any{"q": long}, "searchUsers"},
+		"first 51":               {`{ feed(first: 51) { totalCount } }`, nil, "feed"},
+		"first -1":               {`{ tags(first: -1) { totalCount } }`, nil, "tags"},
+		"trending 0":             {`{ trendingTags(first: 0) { name } }`, nil, "trendingTags"},
+		"trending 51":            {`{ trendingTags(first: 51) { name } }`, nil, "trendingTags"},
+		"a negative language":    {`{ feed(filter: {languages: [-1]}) { totalCount } }`, nil, "feed"},
+		"a comma in a tag":       {`{ feed(filter: {tags: ["a,b"]}) { totalCount } }`, nil, "feed"},
+		"a comma in a group":     {`{ feed(filter: {groups: ["a,b"]}) { totalCount } }`, nil, "feed"},
+		"an empty tag":           {`{ feed(filter: {tags: [""]}) { totalCount } }`, nil, "feed"},
+		"a huge chapter":         {`{ feed(filter: {references: [{chapterId: 2147483647, from: 1, to: 1}]}) { totalCount } }`, nil, "feed"},
+		"an unknown related cur": {`{ post(id: "4001") { related(after: "zzz") { totalCount } } }`, nil, "post.related"},
+	} {
+		env.Fake.ResetStats()
+		resp := env.Post(t, c.q, c.vars, bilal)
+		if resp.Status >= 500 {
+			t.Errorf("%s: HTTP %d %s", name, resp.Status, resp.Raw)
+			continue
+		}
+		if resp.Code(c.at) != errcode.BadUserInput {
+			t.Errorf("%s: %.300s, want BAD_USER_INPUT at %s", name, resp.Raw, c.at)
+		}
+		s := env.Fake.Stats()
+		calls := s.APICalls - s.Calls[fake.RoutePost] // post(id) itself may be read
+		if calls != 0 {
+			t.Errorf("%s: %d upstream calls (%v), want none", name, calls, s.Calls)
+		}
+	}
+}
+
+// TestReviewDeepConnectionsAreWeighed: the complexity limit weighs the new
+// connections by first, so a nesting of five 50s is refused before any call.
+func TestReviewDeepConnectionsAreWeighed(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	env.Fake.ResetStats()
+	resp := env.Post(t, `{ feed(first: 50) { nodes { related(first: 50) { nodes { reReflections(first: 50) { nodes { comments(first: 50) { nodes { replies(first: 50) { nodes { id post { id } } } } } } } } } } } }`, nil, bilal)
+	if len(resp.Errors) == 0 {
+		t.Fatalf("served: %.300s", resp.Raw)
+	}
+	if n := env.Fake.Stats().APICalls; n != 0 {
+		t.Errorf("%d upstream calls before the refusal: %.300s", n, resp.Raw)
+	}
+	viewerDeep := env.Post(t, `{ viewer { posts(first: 50) { nodes { comments(first: 50) { nodes { replies(first: 50) { nodes { post { related(first: 50) { nodes { id } } } } } } } } } } }`, nil, bilal)
+	if len(viewerDeep.Errors) == 0 {
+		t.Errorf("viewer.posts nesting served: %.300s", viewerDeep.Raw)
+	}
+}
+
+// TestReviewViewerPostsNeedsAUser: a caller without a user token has no posts
+// of their own: viewer.posts is no one's, never the service token's.
+func TestReviewViewerPostsNeedsAUser(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	env.Fake.ResetStats()
+	resp := env.Post(t, `{ viewer { posts { totalCount nodes { id } } } }`, nil)
+	if resp.Status >= 500 {
+		t.Fatalf("HTTP %d %s", resp.Status, resp.Raw)
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteMyPosts]; n != 0 {
+		t.Errorf("a signed-out caller's viewer.posts called my-posts %d times: %s", n, resp.Raw)
+	}
+}
+
+// TestReviewTagSearchIsBounded: searchUsers refuses a text over 100
+// characters with no call; tags(query:) sends any length upstream (5000
+// Arabic letters are a 30 KB query string).
+func TestReviewTagSearchIsBounded(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	env.Fake.ResetStats()
+	resp := env.Post(t, `query($q: String) { tags(query: $q) { totalCount } }`, map[string]any{"q": strings.Repeat("ص", 5000)}, bilal)
+	if resp.Code("tags") != errcode.BadUserInput {
+		t.Errorf("%s, want BAD_USER_INPUT as searchUsers answers", resp.Raw)
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteTags]; n != 0 {
+		t.Errorf("%d tag searches sent for a 5000-letter text", n)
+	}
+}
