@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -241,5 +242,64 @@ func TestReviewTagSearchIsBounded(t *testing.T) {
 	}
 	if n := env.Fake.Stats().Calls[fake.RouteTags]; n != 0 {
 		t.Errorf("%d tag searches sent for a 5000-letter text", n)
+	}
+}
+
+// TestReviewADroppedConnectionIsNotRetried: a connection dropped after the
+// request was sent may follow a write the upstream ran, so the service must
+// not send it again (the README: retried only on no connection, 429, 503).
+func TestReviewADroppedConnectionIsNotRetried(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	made := env.Post(t, `mutation { createComment(input: {postId: "4001", body: "Ameen, a comment"}) { comment { id } } }`, nil, bilal)
+	cid, ok := servicetest.At(made.Data, "createComment", "comment", "id").(string)
+	if !ok {
+		t.Fatal(made.Raw)
+	}
+	for _, c := range []struct{ route, op string }{
+		{fake.RouteCreatePost, `createPost(input: {body: "A reflection long enough", references: [{chapterId: 2, from: 255, to: 255}]}) { post { id } }`},
+		{fake.RouteCreateComment, `createComment(input: {postId: "4001", body: "Ameen"}) { comment { id } }`},
+		{fake.RouteToggleCommentLike, `toggleCommentLike(id: "CID") { liked }`},
+		{fake.RouteDeleteComment, `deleteComment(id: "CID") { deletedId }`},
+	} {
+		env.Fake.ResetStats()
+		env.Fake.SetRouteFault(c.route, fake.Fault{Reset: true, Times: 1})
+		resp := env.Post(t, `mutation { `+strings.ReplaceAll(c.op, "CID", cid)+` }`, nil, bilal)
+		if resp.Status >= 500 {
+			t.Errorf("%s: HTTP %d", c.route, resp.Status)
+		}
+		if n := env.Fake.Stats().Calls[c.route]; n != 1 {
+			t.Errorf("%s was sent %d times after a dropped connection, want once: %s", c.route, n, resp.Raw)
+		}
+	}
+}
+
+// TestReviewQueriesIgnoreTheHeader: the README says queries ignore the
+// Idempotency-Key header, any value; and GET never runs a mutation (HTTP 405).
+func TestReviewQueriesIgnoreTheHeader(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	for _, key := range []string{"Idempotency-Key: ", "Idempotency-Key: " + strings.Repeat("k", 300), "Idempotency-Key: clé"} {
+		resp := env.Post(t, `{ trendingTags(first: 3) { name } }`, nil, bilal, key)
+		if resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+			t.Errorf("a query with %.40q: HTTP %d %s", key, resp.Status, resp.Raw)
+		}
+	}
+	// A query twice with one key runs twice (nothing replayed).
+	env.Fake.ResetStats()
+	for range 2 {
+		if r := env.Post(t, `{ trendingTags(first: 3) { name } }`, nil, bilal, "Idempotency-Key: q1"); r.Header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("a query was replayed: %s", r.Raw)
+		}
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteTrendingHashtags]; n != 2 {
+		t.Errorf("%d trending calls for two queries", n)
+	}
+	req, err := http.NewRequest(http.MethodGet, env.Endpoint+"?query="+url.QueryEscape(`mutation { setPostLiked(id: "4001", liked: true) { post { id } } }`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer demo-bilal")
+	req.Header.Set("Idempotency-Key", "g1")
+	if get := servicetest.Do(t, req); get.Status != http.StatusMethodNotAllowed {
+		t.Errorf("a GET mutation: HTTP %d %s, want 405 as the README says", get.Status, get.Raw)
 	}
 }
