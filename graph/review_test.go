@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -301,5 +302,50 @@ func TestReviewQueriesIgnoreTheHeader(t *testing.T) {
 	req.Header.Set("Idempotency-Key", "g1")
 	if get := servicetest.Do(t, req); get.Status != http.StatusMethodNotAllowed {
 		t.Errorf("a GET mutation: HTTP %d %s, want 405 as the README says", get.Status, get.Raw)
+	}
+}
+
+// TestReviewFeedPagesBackward: the new connections take last and before, so
+// paging a filtered feed backward seven at a time from its last page reaches
+// every matching post once, in reverse order (last needs before here, as
+// everywhere in this schema).
+func TestReviewFeedPagesBackward(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	const filter = `filter: {references: [{chapterId: 2, from: 255, to: 255}]}`
+	all := env.Post(t, `{ feed(`+filter+`, first: 50) { edges { cursor node { id } } } }`, nil)
+	if len(all.Errors) > 0 {
+		t.Fatal(all.Raw)
+	}
+	var want []string
+	edges := servicetest.At(all.Data, "feed", "edges").([]any)
+	for _, e := range edges {
+		want = append([]string{servicetest.At(e, "node", "id").(string)}, want...)
+	}
+	if len(want) < 21 {
+		t.Fatalf("%d posts on 2:255, want more than one upstream page", len(want))
+	}
+	// last needs before (the upstream pages from the start): back from the
+	// last post's cursor, every post but that one.
+	end := servicetest.At(edges[len(edges)-1], "cursor").(string)
+	want = want[1:]
+	var got []string
+	page := `query($b: String) { feed(` + filter + `, last: 7, before: $b) { edges { node { id } } pageInfo { hasPreviousPage startCursor } } }`
+	resp := env.Post(t, page, map[string]any{"b": end})
+	for range 20 {
+		if len(resp.Errors) > 0 {
+			t.Fatal(resp.Raw)
+		}
+		es := servicetest.At(resp.Data, "feed", "edges").([]any)
+		for i := len(es) - 1; i >= 0; i-- {
+			got = append(got, servicetest.At(es[i], "node", "id").(string))
+		}
+		if servicetest.At(resp.Data, "feed", "pageInfo", "hasPreviousPage") != true {
+			break
+		}
+		before := servicetest.At(resp.Data, "feed", "pageInfo", "startCursor").(string)
+		resp = env.Post(t, page, map[string]any{"b": before})
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("paging back by 7 reached\n  %v\nwant\n  %v", got, want)
 	}
 }
