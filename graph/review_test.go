@@ -396,3 +396,26 @@ func TestReviewFeedPagesBackward(t *testing.T) {
 		t.Errorf("paging back by 7 reached\n  %v\nwant\n  %v", got, want)
 	}
 }
+
+// TestReviewAReplyToAMissingParentSaysSo: a reply whose parentId is no
+// comment of the post (none at all, or one on another post) names the parent
+// as what is wrong; "post not found" about a post that exists sends the
+// person to fix the wrong thing.
+func TestReviewAReplyToAMissingParentSaysSo(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	r := env.Post(t, `{ post(id: "4002") { comments(first: 1) { nodes { id } } } }`, nil, bilal)
+	other, ok := servicetest.At(r.Data, "post", "comments", "nodes", 0, "id").(string)
+	if !ok {
+		t.Fatal(r.Raw)
+	}
+	for name, parent := range map[string]string{"no such comment": "999999", "a comment on another post": other} {
+		resp := env.Post(t, `mutation($c: ID!) { createComment(input: {postId: "4001", parentId: $c, body: "A reply"}) { comment { id } } }`, map[string]any{"c": parent}, bilal)
+		if len(resp.Errors) == 0 {
+			t.Errorf("%s: %s", name, resp.Raw)
+			continue
+		}
+		if msg := resp.Errors[0].Message; !strings.Contains(msg, "comment") || strings.Contains(msg, "post not found") {
+			t.Errorf("%s: %q: post 4001 exists; the parent comment is what is missing", name, msg)
+		}
+	}
+}
