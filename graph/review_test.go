@@ -419,3 +419,55 @@ func TestReviewAReplyToAMissingParentSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewAFrozenToggle: the upstream never answers the like's toggle; the
+// request ends within REQUEST_TIMEOUT with a GraphQL error (not an HTML
+// 500), the toggle is sent once, and asking again for the like reads the
+// state first, so it makes one toggle more at most.
+func TestReviewAFrozenToggle(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{Config: func(c *service.Config) { c.RequestTimeout = 300 * time.Millisecond }})
+	id := aPost(t, env)
+	env.Fake.ResetStats()
+	env.Fake.SetRouteFault(fake.RouteTogglePostLike, fake.Fault{Hang: true, Times: 1})
+	q := `mutation($id: ID!) { setPostLiked(id: $id, liked: true) { post { isLiked } } }`
+	frozen := env.Post(t, q, map[string]any{"id": id}, bilal, "Idempotency-Key: frozen-1")
+	if frozen.Status >= 500 && !strings.HasPrefix(frozen.Header.Get("Content-Type"), "application/") {
+		t.Fatalf("HTTP %d %s %s", frozen.Status, frozen.Header.Get("Content-Type"), frozen.Raw)
+	}
+	if len(frozen.Errors) == 0 {
+		t.Fatalf("a frozen toggle answered %s", frozen.Raw)
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteTogglePostLike]; n != 1 {
+		t.Errorf("the toggle was sent %d times", n)
+	}
+	// The same key replays what was answered: the toggle may have run.
+	again := env.Post(t, q, map[string]any{"id": id}, bilal, "Idempotency-Key: frozen-1")
+	if again.Header.Get("Idempotent-Replayed") != "true" || again.Raw != frozen.Raw {
+		t.Errorf("the retry with the key: replayed %q %s, want the first answer", again.Header.Get("Idempotent-Replayed"), again.Raw)
+	}
+	fresh := env.Post(t, q, map[string]any{"id": id}, bilal)
+	if len(fresh.Errors) > 0 || servicetest.At(fresh.Data, "setPostLiked", "post", "isLiked") != true {
+		t.Errorf("asking again without a key: %s", fresh.Raw)
+	}
+	if n := env.Fake.Stats().Calls[fake.RouteTogglePostLike]; n > 2 {
+		t.Errorf("%d toggles in all, want at most 2", n)
+	}
+}
+
+// TestReviewMembersOnlyWithoutARoomIsNotPublic: a post asked for as
+// MEMBERS_ONLY with no roomId has no members to be limited to;
+// the service sends it anyway and the post is created PUBLIC, the opposite of
+// what the person asked. It should be BAD_USER_INPUT with no call.
+func TestReviewMembersOnlyWithoutARoomIsNotPublic(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	for _, v := range []string{"MEMBERS_ONLY"} {
+		env.Fake.ResetStats()
+		r := env.Post(t, `mutation { createPost(input: {body: "Only for the circle, I thought", references: [{chapterId: 2, from: 255, to: 255}], visibility: `+v+`}) { post { id visibility } } }`, nil, bilal)
+		if got := servicetest.At(r.Data, "createPost", "post", "visibility"); got == "PUBLIC" {
+			t.Errorf("%s with no room: created with visibility %v: %s", v, got, r.Raw)
+		}
+		if r.Code("createPost") != errcode.BadUserInput || env.Fake.Stats().Calls[fake.RouteCreatePost] != 0 {
+			t.Errorf("%s with no room: %s, want BAD_USER_INPUT with no call", v, r.Raw)
+		}
+	}
+}
