@@ -471,3 +471,31 @@ func TestReviewMembersOnlyWithoutARoomIsNotPublic(t *testing.T) {
 		}
 	}
 }
+
+// TestReviewFollowingFreshensIsByFollowedUser: isByFollowedUser is new on
+// Post; after unfollowUser, the rest of the operation must not show the
+// author's posts as by a followed user (the follow write forgets the user and
+// their follows, not the lists of posts that carry isByFollowedUser).
+func TestReviewFollowingFreshensIsByFollowedUser(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	const fatima = "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e63"
+	resp := env.Post(t, `mutation($u: ID!) {
+		a: followUser(id: $u) { user { followed posts(first: 1) { nodes { id isByFollowedUser } } } }
+		b: unfollowUser(id: $u) { user { followed posts(first: 1) { nodes { id isByFollowedUser } } } }
+	}`, map[string]any{"u": fatima}, bilal)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Raw)
+	}
+	if servicetest.At(resp.Data, "a", "user", "posts", "nodes", 0) == nil {
+		t.Fatalf("Fatima has no posts: %s", resp.Raw)
+	}
+	if got := servicetest.At(resp.Data, "a", "user", "posts", "nodes", 0, "isByFollowedUser"); got != true {
+		t.Errorf("after the follow: isByFollowedUser %v: %s", got, resp.Raw)
+	}
+	if servicetest.At(resp.Data, "b", "user", "followed") != false {
+		t.Fatalf("the unfollow: %s", resp.Raw)
+	}
+	if got := servicetest.At(resp.Data, "b", "user", "posts", "nodes", 0, "isByFollowedUser"); got != false {
+		t.Errorf("after the unfollow, in the same operation: isByFollowedUser %v, want false: %s", got, resp.Raw)
+	}
+}
