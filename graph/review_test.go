@@ -499,3 +499,34 @@ func TestReviewFollowingFreshensIsByFollowedUser(t *testing.T) {
 		t.Errorf("after the unfollow, in the same operation: isByFollowedUser %v, want false: %s", got, resp.Raw)
 	}
 }
+
+// TestReviewDeletePostFreshensTheAuthorsCount: createPost forgets its
+// author's profile (postsCount); deletePost does not, so the rest of the
+// operation shows the deleted post still counted.
+func TestReviewDeletePostFreshensTheAuthorsCount(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	var ids []any
+	for _, body := range []string{"The first of two reflections", "The second of two reflections"} {
+		made := env.Post(t, createPostOnce, map[string]any{"body": body}, bilal)
+		id := servicetest.At(made.Data, "createPost", "post", "id")
+		if id == nil {
+			t.Fatal(made.Raw)
+		}
+		ids = append(ids, id)
+	}
+	resp := env.Post(t, `mutation($a: ID!, $b: ID!) {
+		before: setPostLiked(id: $b, liked: true) { post { author { postsCount } } }
+		gone: deletePost(id: $a) { deletedId }
+		after: setPostLiked(id: $b, liked: false) { post { author { postsCount } } }
+	}`, map[string]any{"a": ids[0], "b": ids[1]}, bilal)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Raw)
+	}
+	before := fmt.Sprint(servicetest.At(resp.Data, "before", "post", "author", "postsCount"))
+	after := fmt.Sprint(servicetest.At(resp.Data, "after", "post", "author", "postsCount"))
+	next := env.Post(t, `{ viewer { user { postsCount } } }`, nil, bilal)
+	t.Logf("next request: %s", next.Raw)
+	if before == after {
+		t.Errorf("the author's postsCount stayed %s after deletePost, in the same operation", after)
+	}
+}
