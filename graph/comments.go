@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"unicode/utf8"
 
@@ -125,6 +126,10 @@ func (r *Resolver) createComment(ctx context.Context, in model.CreateCommentInpu
 		c, err = r.up.CreateComment(ctx, nc, as)
 		return err
 	})
+	if errors.Is(err, upstream.ErrNotFound) && nc.ParentID != "" {
+		// The upstream answers 404 for a missing post and a missing parent alike.
+		return nil, &errcode.LimitedError{Code: errcode.NotFound, Msg: "the post, or the comment replied to on it, was not found"}
+	}
 	if err != nil {
 		return nil, err
 	}

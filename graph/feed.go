@@ -147,6 +147,9 @@ func postList[Q pageQuery[Q]](ctx context.Context, r *Resolver, k *loader.Kind[Q
 }
 
 func (r *Resolver) searchTags(ctx context.Context, query *string, a paging.Args) (*model.TagConnection, error) {
+	if n := len([]rune(deref(query))); n > maxSearchQuery {
+		return nil, errcode.Inputf("query is at most %d characters, not %d", maxSearchQuery, n)
+	}
 	res, info, err := window(ctx, r.feed.tags, upstream.TagsQuery{Query: deref(query)}, a)
 	if err != nil {
 		return nil, err

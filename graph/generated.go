@@ -371,7 +371,7 @@ type PostResolver interface {
 	IsLiked(ctx context.Context, obj *upstream.Post) (*bool, error)
 	IsSaved(ctx context.Context, obj *upstream.Post) (*bool, error)
 	IsByFollowedUser(ctx context.Context, obj *upstream.Post) (*bool, error)
-
+	IsCommentedOn(ctx context.Context, obj *upstream.Post) (*bool, error)
 	Related(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.PostConnection, error)
 	ReReflections(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.PostConnection, error)
 	Comments(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.CommentConnection, error)
@@ -5813,7 +5813,7 @@ func (ec *executionContext) _Post_isCommentedOn(ctx context.Context, field graph
 			return ec.fieldContext_Post_isCommentedOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.IsCommentedOn, nil
+			return ec.Resolvers.Post().IsCommentedOn(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -5824,7 +5824,7 @@ func (ec *executionContext) _Post_isCommentedOn(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Post_isCommentedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Post", field, false, false, "Boolean")
+	return graphql.NewScalarFieldContext("Post", field, true, true, "Boolean")
 }
 
 func (ec *executionContext) _Post_related(ctx context.Context, field graphql.CollectedField, obj *upstream.Post) (ret graphql.Marshaler) {
@@ -11592,10 +11592,11 @@ func (ec *executionContext) _Post(ctx context.Context, sel ast.SelectionSet, obj
 					return ec._Post_isByFollowedUser(ctx, field, obj)
 				})
 		case "isCommentedOn":
-			out.Values[i] = ec._Post_isCommentedOn(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Post_isCommentedOn(ctx, field, obj)
+				})
 		case "related":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -88,6 +88,11 @@ func (r *postResolver) IsByFollowedUser(ctx context.Context, obj *upstream.Post)
 	return viewersOwn(ctx, obj.IsByFollowedUser), nil
 }
 
+// IsCommentedOn is the resolver for the isCommentedOn field.
+func (r *postResolver) IsCommentedOn(ctx context.Context, obj *upstream.Post) (*bool, error) {
+	return viewersOwn(ctx, obj.IsCommentedOn), nil
+}
+
 // Related is the resolver for the related field.
 func (r *postResolver) Related(ctx context.Context, obj *upstream.Post, first *int, after *string, last *int, before *string) (*model.PostConnection, error) {
 	return r.relatedPosts(ctx, obj, paging.Args{First: first, After: after, Last: last, Before: before})

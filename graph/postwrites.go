@@ -60,6 +60,11 @@ func (r *Resolver) createPost(ctx context.Context, in model.CreatePostInput) (*m
 			return nil, err
 		}
 	}
+	if np.RoomID == "" && deref(in.Visibility) == upstream.VisibilityMembersOnly {
+		// Outside a room the upstream makes every post public: refuse rather
+		// than publish what was meant for a room's members.
+		return nil, errcode.Inputf("visibility MEMBERS_ONLY needs a roomId: a post in no room is public")
+	}
 	var created *upstream.Post
 	err = loader.Write(ctx, upstream.EndpointCreatePost, func(ctx context.Context, as upstream.UserToken) error {
 		var err error
@@ -103,7 +108,26 @@ func (r *Resolver) updatePost(ctx context.Context, raw string, in model.UpdatePo
 	if err != nil {
 		return nil, err
 	}
+	r.forgetAround(ctx, p)
 	return &model.PostPayload{Post: p}, nil
+}
+
+// forgetAround drops what a write of post p changed beside the post: its
+// room (postsCount) and its author's profile (postsCount, likesCount). With p
+// unknown, every room and profile the operation and the viewer's shared
+// copies hold.
+func (r *Resolver) forgetAround(ctx context.Context, p *upstream.Post) {
+	if p == nil {
+		r.rooms.byID.ForgetAll(ctx)
+		r.users.byID.ForgetAll(ctx)
+		return
+	}
+	if p.RoomID != "" {
+		r.rooms.byID.Forget(ctx, p.RoomID)
+	}
+	if p.AuthorID != "" {
+		r.users.byID.Forget(ctx, p.AuthorID)
+	}
 }
 
 func (r *Resolver) deletePost(ctx context.Context, raw string) (*model.DeletePayload, error) {
@@ -117,9 +141,10 @@ func (r *Resolver) deletePost(ctx context.Context, raw string) (*model.DeletePay
 		return nil, err
 	}
 	w.forget(ctx, id)
-	if wasKnown && known != nil && known.RoomID != "" {
-		r.rooms.byID.Forget(ctx, known.RoomID)
+	if !wasKnown {
+		known = nil
 	}
+	r.forgetAround(ctx, known)
 	return &model.DeletePayload{DeletedID: id}, nil
 }
 
@@ -158,6 +183,7 @@ func (r *Resolver) setPostState(ctx context.Context, raw string, want bool, what
 		return nil, err
 	}
 	p := w.reread(ctx, id)
+	r.forgetAround(ctx, p)
 	if after != want {
 		payloadError(ctx, w.field, &errcode.LimitedError{Code: errcode.Conflict,
 			Msg: "the post's " + what + " changed elsewhere while this request ran: the post is shown as it is now; ask again to change it"})

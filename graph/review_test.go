@@ -198,8 +198,16 @@ func TestReviewIsCommentedOnIsWhatTheSchemaSays(t *testing.T) {
 	if fmt.Sprint(servicetest.At(resp.Data, "post", "commentsCount")) == "0" {
 		t.Fatal(resp.Raw)
 	}
-	if servicetest.At(resp.Data, "post", "isCommentedOn") != true {
-		t.Errorf("a post with comments (none by the viewer): %s; the schema says isCommentedOn is whether the post has comments", resp.Raw)
+	// The schema says isCommentedOn describes the viewer: false for Bilal
+	// (Aisha commented), true for Aisha, null for a signed-out reader.
+	for _, c := range []struct {
+		who  []string
+		want any
+	}{{[]string{bilal}, false}, {[]string{aisha}, true}, {nil, nil}} {
+		r := env.Post(t, `query($p: ID!) { post(id: $p) { isCommentedOn } }`, map[string]any{"p": id}, c.who...)
+		if got := servicetest.At(r.Data, "post", "isCommentedOn"); got != c.want {
+			t.Errorf("%v: isCommentedOn %v, want %v: %s", c.who, got, c.want, r.Raw)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/quranfoundation/reflect-graphql/graph/errcode"
@@ -221,7 +222,10 @@ func (r *Resolver) searchUsers(ctx context.Context, query string, a paging.Args)
 // userWrite follows or unfollows a user, then reads the user as they are after
 // it.
 func (r *Resolver) userWrite(ctx context.Context, raw string, follow bool) (*model.UserPayload, error) {
-	p, err := mutate(ctx, r.users.write, raw, upstreamWrite(upstream.EndpointFollowUser, func(ctx context.Context, id string, as upstream.UserToken) error {
+	// A follow also changes whether posts are by a followed user.
+	w := r.users.write
+	w.stale = append(append(slices.Clone(w.stale), r.postLists()...), r.posts.byID)
+	p, err := mutate(ctx, w, raw, upstreamWrite(upstream.EndpointFollowUser, func(ctx context.Context, id string, as upstream.UserToken) error {
 		return r.up.FollowUser(ctx, id, follow, as)
 	}), func(p *upstream.Profile) bool {
 		// A refused follow is settled by the user's state, never the refusal's words.
