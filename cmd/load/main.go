@@ -8,10 +8,13 @@
 // calls per request, and the service's throughput and p99 against the proxy's.
 // The targets take turns (-rounds), so that a machine whose speed drifts
 // during the run does not favour one of them. Every run is bounded in time and
-// in requests.
+// in requests. With -verse-panel it measures quran.com's verse panel instead
+// (panel.go).
 //
 //	go run ./cmd/load                       # the standard table
 //	go run ./cmd/load -duration 5s -conns 1,4,32
+//	go run ./cmd/load -verse-panel          # 60s warm-up, then 30s measured, per target
+//	go run ./cmd/load -verse-panel -duration 20s -warmup 5s
 package main
 
 import (
@@ -51,7 +54,18 @@ func main() {
 	latencyBound := flag.Bool("latency-bound", false, "the latency-bound preset: -latency 50ms -conns 256,1024 -sharing=false -duration 10s")
 	floor := flag.Bool("floor", false, "also measure gqlgen alone (the service's schema, one upstream GET, nothing else): the ceiling of any facade built on the same stack")
 	degradeFlag := flag.Bool("degrade", false, "256 clients on the service for 15 s; the fake answers in 50 ms, then 2 s from the 5th second, then 50 ms again from the 10th: prints each second")
+	versePanelFlag := flag.Bool("verse-panel", false, "signed-out verse panels over all 6,236 verses (Zipf s=1.1) at the service with sharing on and off and at a one-hop proxy of the feed; its own defaults: -latency 20ms -conns 64 -duration 30s")
+	warmup := flag.Duration("warmup", time.Minute, "-verse-panel: how long each target runs before it is measured")
 	flag.Parse()
+	if *versePanelFlag && *role == "" {
+		given := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		if err := runVersePanel(func(name string) bool { return given[name] }, *latency, *duration, *warmup, *connsFlag, *maxRequests, *server, *serviceEnvFlag); err != nil {
+			fmt.Fprintln(os.Stderr, "load:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *degradeFlag {
 		if err := degrade(*server); err != nil {
 			fmt.Fprintln(os.Stderr, "load:", err)
@@ -71,6 +85,8 @@ func main() {
 		err = serveProxy(*upstreamURL)
 	case "floor":
 		err = serveFloor(*upstreamURL)
+	case "panel-proxy":
+		err = servePanelProxy(*upstreamURL)
 	case "":
 		err = run(*duration, *rounds, *maxRequests, *connsFlag, *server, *latency, *sharing, *floor, *serviceEnvFlag)
 	default:
@@ -89,7 +105,7 @@ func serveFake(latency time.Duration) error {
 	mux.Handle("/", f)
 	mux.HandleFunc("GET /__stats", func(w http.ResponseWriter, r *http.Request) {
 		st := f.Stats()
-		_ = json.NewEncoder(w).Encode(map[string]int{"rooms": st.RoomCalls, "tokens": st.TokenRequests})
+		_ = json.NewEncoder(w).Encode(fakeCounts{Rooms: st.RoomCalls, Tokens: st.TokenRequests, Calls: st.Calls})
 	})
 	mux.HandleFunc("POST /__latency", func(w http.ResponseWriter, r *http.Request) {
 		d, err := time.ParseDuration(r.URL.Query().Get("d"))
@@ -249,16 +265,30 @@ func drive(t target, conns int, d time.Duration, max int, fakeURL string) result
 	return res
 }
 
-func fakeStats(url string) int {
+// fakeCounts is what the fake's /__stats tells: its room lookups, token
+// requests and API calls by route (fake.Stats.Calls).
+type fakeCounts struct {
+	Rooms  int            `json:"rooms"`
+	Tokens int            `json:"tokens"`
+	Calls  map[string]int `json:"calls"`
+}
+
+func readFakeCounts(url string) fakeCounts {
+	var st fakeCounts
 	resp, err := http.Get(url + "/__stats")
 	if err != nil {
-		return 0
+		return st
 	}
 	defer resp.Body.Close()
-	var st map[string]int
 	_ = json.NewDecoder(resp.Body).Decode(&st)
-	return st["rooms"]
+	return st
 }
+
+// fakeStats is the fake's room lookups so far.
+func fakeStats(url string) int { return readFakeCounts(url).Rooms }
+
+// fakeCalls is the fake's API calls so far, by route.
+func fakeCalls(url string) map[string]int { return readFakeCounts(url).Calls }
 
 const singleRoom = `{"query":"query Room { room(id: \"1\") { id name roomType createdAt isOwner privateToken mutualFollowersCount mutualFollowers { id username createdAt verified postsCount } } }"}`
 

@@ -58,7 +58,7 @@ func goroutines(base string) int { return metrics(base)["go_goroutines"] }
 
 var (
 	codeField    = regexp.MustCompile(`"code":"([A-Z_]+)"`)
-	messageField = regexp.MustCompile(`"message":"([^"]{0,60})`)
+	messageField = regexp.MustCompile(`"message":"((?:[^"\\]|\\.){0,60})`) // escaped quotes included
 )
 
 // errorCode names an answer's first error: its code and the start of its
