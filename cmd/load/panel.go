@@ -340,6 +340,73 @@ func panelCheck(t panelTarget, bodies [][]byte) error {
 	return nil
 }
 
+// panelAgrees checks that the proxy fetches the page the service reads: for
+// the most read verses (the first 50) and 2:255, the bodies of the service's
+// reflections are those of the first ten posts of the proxy's feed page, in
+// order. A proxy that fetched less, or another page, would flatter the
+// service. It says how many of the verses have reflections at all.
+func panelAgrees(service, proxy panelTarget, bodies [][]byte) (withPosts int, err error) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	post := func(t panelTarget, i int, into any) error {
+		resp, err := client.Post(t.url+"/query", "application/json", bytes.NewReader(bodies[i]))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: HTTP %d", t.name, resp.StatusCode)
+		}
+		return json.NewDecoder(io.LimitReader(resp.Body, 16<<20)).Decode(into)
+	}
+	k, _ := upstream.ParseVerseKey("2:255")
+	verses := []int{k.Index()}
+	for i := 1; i <= 50; i++ {
+		verses = append(verses, i)
+	}
+	for _, i := range verses {
+		var page struct {
+			Data []struct {
+				Body string `json:"body"`
+			} `json:"data"`
+		}
+		var answer struct {
+			Data struct {
+				Verse *struct {
+					Reflections struct {
+						Nodes []struct {
+							Body string `json:"body"`
+						} `json:"nodes"`
+					} `json:"reflections"`
+				} `json:"verse"`
+			} `json:"data"`
+		}
+		if err := post(proxy, i, &page); err != nil {
+			return 0, err
+		}
+		if err := post(service, i, &answer); err != nil {
+			return 0, err
+		}
+		var want, got []string
+		for _, p := range page.Data[:min(10, len(page.Data))] {
+			want = append(want, p.Body)
+		}
+		if answer.Data.Verse == nil {
+			return 0, fmt.Errorf("%s: no verse in its answer for verse %d", service.name, i)
+		}
+		for _, n := range answer.Data.Verse.Reflections.Nodes {
+			got = append(got, n.Body)
+		}
+		if !slices.Equal(want, got) {
+			vk, _ := upstream.VerseAt(i)
+			return 0, fmt.Errorf("verse %s: the service's reflections are not the proxy's feed page: %q, %q", vk, got, want)
+		}
+		if len(want) > 0 {
+			withPosts++
+		}
+	}
+	return withPosts, nil
+}
+
 // waitQuiet waits until the fake has had no API call for a second (the
 // services' start-up loads done), at most 60 s.
 func waitQuiet(fakeURL string) error {
@@ -412,15 +479,30 @@ func versePanel(o panelOptions) error {
 		fmt.Printf("verse panel: signed-out requests over all %d verses, Zipf s=%.1f, %d connections, loopback, the fake answers in %s;\n",
 			upstream.Verses, zipfS, o.conns, o.latency)
 		fmt.Printf("each target alone: %s warm-up, then %s measured (at most %d requests each)\n", o.warmup, o.duration, o.maxRequests)
-		fmt.Printf("sharing off: PUBLIC_SHARE_TTL=0 PUBLIC_COALESCE=false; on: the defaults (PUBLIC_SHARE_TTL 60s)\n\n")
+		fmt.Printf("sharing off: PUBLIC_SHARE_TTL=0 PUBLIC_COALESCE=false; on: the defaults (PUBLIC_SHARE_TTL 60s)\n")
+		ready := map[string]bool{}
+		for _, t := range targets {
+			if err := panelCheck(t, bodies); err != nil {
+				fmt.Printf("%-30s not measured: %v\n", t.name, err)
+				continue
+			}
+			ready[t.name] = true
+		}
+		if ready[targets[0].name] && ready[targets[1].name] {
+			n, err := panelAgrees(targets[1], targets[0], bodies)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%-30s same reflections as the proxy's feed pages for 51 verses, %d of them with reflections\n", "service, sharing off", n)
+		}
+		fmt.Println()
 		fmt.Printf("%-30s %9s %9s %9s %7s %7s | %-27s | %-27s %7s\n", "", "", "", "", "", "",
 			"upstream calls/request, all", "after warm-up", "")
 		fmt.Printf("%-30s %9s %9s %9s %7s %7s | %6s %6s %6s %6s | %6s %6s %6s %6s %7s\n", "target", "req/s", "p50", "p99", "httpErr", "gqlErr",
 			"feed", "cont.", "other", "total", "feed", "cont.", "other", "total", "peakRSS")
 		results := map[string]*panelResult{}
 		for _, t := range targets {
-			if err := panelCheck(t, bodies); err != nil {
-				fmt.Printf("%-30s not measured: %v\n", t.name, err)
+			if !ready[t.name] {
 				continue
 			}
 			r := drivePanel(t, bodies, o.conns, o.warmup, o.duration, o.maxRequests, up.url)

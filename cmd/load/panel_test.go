@@ -111,12 +111,12 @@ func TestFeedPaths(t *testing.T) {
 	}
 }
 
-// TestPanelProxy: the proxy answers a panel request with the fake's feed
-// page for that verse, in one feed call, with the service's kind of token.
-func TestPanelProxy(t *testing.T) {
+// startPanelProxy is the fake and the panel's proxy in front of it.
+func startPanelProxy(t *testing.T) (*fake.Server, *httptest.Server, [][]byte) {
+	t.Helper()
 	f := fake.New(fake.Options{})
 	up := httptest.NewServer(f)
-	defer up.Close()
+	t.Cleanup(up.Close)
 	paths, err := feedPaths()
 	if err != nil {
 		t.Fatal(err)
@@ -126,11 +126,18 @@ func TestPanelProxy(t *testing.T) {
 		HTTPClient: up.Client(), FetchTimeout: 5 * time.Second,
 	})
 	proxy := httptest.NewServer(panelProxy(up.URL, paths, tokens, up.Client()))
-	defer proxy.Close()
+	t.Cleanup(proxy.Close)
 	bodies, err := panelBodies()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, proxy, bodies
+}
+
+// TestPanelProxy: the proxy answers a panel request with the fake's feed
+// page for that verse, in one feed call, with the service's kind of token.
+func TestPanelProxy(t *testing.T) {
+	f, proxy, bodies := startPanelProxy(t)
 	k, _ := upstream.ParseVerseKey("2:255")
 	before := f.Stats().Calls
 	if err := panelCheck(panelTarget{name: "proxy", url: proxy.URL}, bodies); err != nil {
@@ -169,5 +176,45 @@ func TestErrorCode(t *testing.T) {
 	body := []byte(`{"errors":[{"message":"Cannot query field \"verse\" on type \"Query\".","extensions":{"code":"GRAPHQL_VALIDATION_FAILED"}}]}`)
 	if got, want := errorCode(body), `GRAPHQL_VALIDATION_FAILED (Cannot query field \"verse\" on type \"Query\".)`; got != want {
 		t.Errorf("errorCode = %s, want %s", got, want)
+	}
+}
+
+// TestPanelAgrees: the run goes on only when the service's reflections are
+// the first ten posts of the proxy's feed page, verse by verse.
+func TestPanelAgrees(t *testing.T) {
+	_, proxy, bodies := startPanelProxy(t)
+	// service answers as the service would, from the proxy's page cut by cut.
+	service := func(cut func(posts []map[string]any) []map[string]any) panelTarget {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			resp, err := http.Post(proxy.URL, "application/json", r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			defer resp.Body.Close()
+			var page struct {
+				Data []map[string]any `json:"data"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"verse": map[string]any{
+				"textUthmani": "…", "reflections": map[string]any{"nodes": cut(page.Data)}}}})
+		}))
+		t.Cleanup(s.Close)
+		return panelTarget{name: "service", url: s.URL, graphql: true}
+	}
+	p := panelTarget{name: "proxy", url: proxy.URL}
+	n, err := panelAgrees(service(func(posts []map[string]any) []map[string]any { return posts[:min(10, len(posts))] }), p, bodies)
+	if err != nil || n == 0 {
+		t.Errorf("the first ten posts: %d verses with reflections, err %v; want agreement on some", n, err)
+	}
+	// 2:255 has more than ten posts in the demo data: the last ten are not the first.
+	if _, err := panelAgrees(service(func(posts []map[string]any) []map[string]any { return posts[max(0, len(posts)-10):] }), p, bodies); err == nil {
+		t.Error("the last ten posts of each page: agreement, want an error")
+	}
+	if _, err := panelAgrees(service(func([]map[string]any) []map[string]any { return nil }), p, bodies); err == nil {
+		t.Error("no reflections: agreement, want an error")
 	}
 }
