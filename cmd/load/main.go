@@ -54,7 +54,7 @@ func main() {
 	latencyBound := flag.Bool("latency-bound", false, "the latency-bound preset: -latency 50ms -conns 256,1024 -sharing=false -duration 10s")
 	floor := flag.Bool("floor", false, "also measure gqlgen alone (the service's schema, one upstream GET, nothing else): the ceiling of any facade built on the same stack")
 	degradeFlag := flag.Bool("degrade", false, "256 clients on the service for 15 s; the fake answers in 50 ms, then 2 s from the 5th second, then 50 ms again from the 10th: prints each second")
-	versePanelFlag := flag.Bool("verse-panel", false, "signed-out verse panels over all 6,236 verses (Zipf s=1.1) at the service with sharing on and off and at a one-hop proxy of the feed; its own defaults: -latency 20ms -conns 64 -duration 30s")
+	versePanelFlag := flag.Bool("verse-panel", false, "signed-out verse panels over all 6,236 verses (Zipf s=1.1) at the service with sharing on and off and at a one-hop proxy of the feed; its own defaults: -latency 20ms -conns 64 (one number) -duration 30s; each target runs alone, warm-up then measurement (-rounds does not apply)")
 	warmup := flag.Duration("warmup", time.Minute, "-verse-panel: how long each target runs before it is measured")
 	flag.Parse()
 	if *versePanelFlag && *role == "" {
