@@ -458,3 +458,18 @@ func TestContentWithoutCredentials(t *testing.T) {
 		t.Errorf("Host = %q, want %q", g, w)
 	}
 }
+
+func FuzzCleanTranslation(f *testing.F) {
+	for _, s := range []string{"Allah<sup foot_note=1>1</sup>, Lord", "<i>x</i>  &amp;", "a<", "<sup foot_note=", "&#x27;<br>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := upstream.CleanTranslation(s)
+		if strings.Contains(got, "  ") || strings.TrimSpace(got) != got {
+			t.Errorf("CleanTranslation(%q) = %q: spaces not collapsed or trimmed", s, got)
+		}
+		if again := upstream.CleanTranslation(strings.ReplaceAll(got, "&", "&amp;")); again != got && !strings.Contains(got, "<") {
+			t.Errorf("CleanTranslation is not stable on its own plain output: %q then %q", got, again)
+		}
+	})
+}
