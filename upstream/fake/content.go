@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
 // The Content API's routes the service calls, and Quran Reflect's count of
@@ -99,17 +97,17 @@ func (s *Server) ScopesUsed(route string) []string {
 
 // chapterFilter reads the optional chapter_number filter of the whole-Quran
 // reads: 0 for none.
-func chapterFilter(q *query) int { return q.int("chapter_number", 0, 1, upstream.Chapters) }
+func chapterFilter(q *query) int { return q.int("chapter_number", 0, 1, chapters) }
 
 // eachVerse calls fn with every verse of the Quran in order, or of chapter
 // only when chapter is not 0.
-func eachVerse(chapter int, fn func(k upstream.VerseKey)) {
-	for c := 1; c <= upstream.Chapters; c++ {
+func eachVerse(chapter int, fn func(k verseKey)) {
+	for c := 1; c <= chapters; c++ {
 		if chapter != 0 && c != chapter {
 			continue
 		}
-		for v := 1; v <= upstream.ChapterVerses(c); v++ {
-			fn(upstream.VerseKey{Chapter: c, Verse: v})
+		for v := 1; v <= chapterVerses(c); v++ {
+			fn(verseKey{chapter: c, verse: v})
 		}
 	}
 }
@@ -131,9 +129,9 @@ func (s *Server) handleQuranUthmani(w http.ResponseWriter, r *http.Request, _ st
 		return
 	}
 	texts := uthmaniVerses()
-	verses := make([]any, 0, upstream.Verses)
-	eachVerse(chapter, func(k upstream.VerseKey) {
-		verses = append(verses, map[string]any{"id": k.Index(), "verse_key": k.String(), "text_uthmani": uthmaniText(texts, k)})
+	verses := make([]any, 0, totalVerses)
+	eachVerse(chapter, func(k verseKey) {
+		verses = append(verses, map[string]any{"id": k.index(), "verse_key": k.String(), "text_uthmani": uthmaniText(texts, k)})
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"verses": verses, "meta": map[string]any{"filters": filtersOf(chapter)}})
 }
@@ -154,14 +152,14 @@ func (s *Server) handleQuranTranslation(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	withKey, withID := slices.Contains(fields, "verse_key"), slices.Contains(fields, "verse_id")
-	rows := make([]any, 0, upstream.Verses)
-	eachVerse(chapter, func(k upstream.VerseKey) {
+	rows := make([]any, 0, totalVerses)
+	eachVerse(chapter, func(k verseKey) {
 		row := map[string]any{"resource_id": tr.id, "text": tr.text(k)}
 		if withKey {
 			row["verse_key"] = k.String()
 		}
 		if withID {
-			row["verse_id"] = k.Index()
+			row["verse_id"] = k.index()
 		}
 		rows = append(rows, row)
 	})
@@ -185,7 +183,7 @@ func (s *Server) handleChapters(w http.ResponseWriter, _ *http.Request, _ string
 			"id": id, "revelation_place": place, "revelation_order": c.order,
 			"bismillah_pre": id != 1 && id != 9,
 			"name_simple":   c.simple, "name_complex": c.simple, "name_arabic": c.arabic,
-			"verses_count":    upstream.ChapterVerses(id),
+			"verses_count":    chapterVerses(id),
 			"pages":           []int{from, to},
 			"translated_name": map[string]any{"language_name": "english", "name": c.english},
 		})
@@ -217,14 +215,14 @@ const (
 )
 
 // verseKeyParam reads a required verse key parameter.
-func verseKeyParam(q *query, name string) upstream.VerseKey {
+func verseKeyParam(q *query, name string) verseKey {
 	raw := q.text(name)
 	if raw == "" {
 		q.fail(name, "REQUIRED")
-		return upstream.VerseKey{}
+		return verseKey{}
 	}
-	k, err := upstream.ParseVerseKey(raw)
-	if err != nil {
+	k, ok := parseVerseKey(raw)
+	if !ok {
 		q.fail(name, "INVALID")
 	}
 	return k
@@ -242,7 +240,7 @@ func (s *Server) handleVersesByRange(w http.ResponseWriter, r *http.Request, _ s
 	fields := q.values("fields")
 	trIDs := q.ints("translations", 1)
 	trFields := q.values("translation_fields")
-	if from.Valid() && to.Valid() && to.Index() < from.Index() {
+	if from.valid() && to.valid() && to.index() < from.index() {
 		q.fail("to", "INVALID")
 	}
 	if !q.ok(w) {
@@ -256,13 +254,13 @@ func (s *Server) handleVersesByRange(w http.ResponseWriter, r *http.Request, _ s
 			trs = append(trs, tr)
 		}
 	}
-	total := to.Index() - from.Index() + 1
+	total := to.index() - from.index() + 1
 	lo, hi := pg.window(total)
 	verses := make([]any, 0, hi-lo)
-	for i := from.Index() + lo; i < from.Index()+hi; i++ {
-		k, _ := upstream.VerseAt(i)
+	for i := from.index() + lo; i < from.index()+hi; i++ {
+		k, _ := verseAt(i)
 		at := placeOf(k)
-		v := map[string]any{"id": i, "verse_number": k.Verse, "verse_key": k.String(), "chapter_id": k.Chapter,
+		v := map[string]any{"id": i, "verse_number": k.verse, "verse_key": k.String(), "chapter_id": k.chapter,
 			"verse_index": i, "hizb_number": at.hizb, "juz_number": at.juz, "page_number": at.page}
 		if slices.Contains(fields, "text_uthmani") {
 			v["text_uthmani"] = uthmaniText(texts, k)
@@ -295,14 +293,14 @@ func (s *Server) handleVersesByRange(w http.ResponseWriter, r *http.Request, _ s
 func (s *Server) handlePostsCountByVerse(w http.ResponseWriter, r *http.Request, _ string) {
 	q := newQuery(r)
 	n, err := strconv.Atoi(r.PathValue("verseId"))
-	k, ok := upstream.VerseAt(n)
+	k, ok := verseAt(n)
 	if err != nil || !ok {
 		q.fail("verseId", "INVALID")
 	}
 	if !q.ok(w) {
 		return
 	}
-	v := verse{chapter: k.Chapter, from: k.Verse, to: k.Verse}
+	v := verse{chapter: k.chapter, from: k.verse, to: k.verse}
 	count := 0
 	s.dbMu.RLock()
 	for _, p := range s.db.postList {

@@ -2,8 +2,7 @@ package fake
 
 import (
 	"strconv"
-
-	"github.com/quranfoundation/reflect-graphql/upstream"
+	"strings"
 )
 
 // The Content API's demo data: the 114 chapters with their real names, the
@@ -14,7 +13,7 @@ import (
 // demo can pass it off as scripture.
 
 // chapterInfo is what the chapter list says of one chapter besides its verse
-// count, which upstream.ChapterVerses knows.
+// count, which chapterVerses knows.
 type chapterInfo struct {
 	simple, arabic, english string
 	order                   int // revelation order (the standard Egyptian one): 87 and later are Madinan
@@ -152,7 +151,7 @@ func juzStarts() []int {
 		{58, 1}, {67, 1}, {78, 1}}
 	out := make([]int, len(starts))
 	for i, st := range starts {
-		out[i] = upstream.VerseKey{Chapter: st[0], Verse: st[1]}.Index()
+		out[i] = verseKey{chapter: st[0], verse: st[1]}.index()
 	}
 	return out
 }
@@ -165,8 +164,8 @@ const lastPage = 604
 // of every verse's page, and no client should rely on them.
 type place struct{ juz, hizb, page int }
 
-func placeOf(k upstream.VerseKey) place {
-	idx := k.Index()
+func placeOf(k verseKey) place {
+	idx := k.index()
 	starts := juzStarts()
 	juz := 1
 	for j, st := range starts {
@@ -174,7 +173,7 @@ func placeOf(k upstream.VerseKey) place {
 			juz = j + 1
 		}
 	}
-	next := upstream.Verses + 1
+	next := totalVerses + 1
 	if juz < len(starts) {
 		next = starts[juz]
 	}
@@ -182,8 +181,8 @@ func placeOf(k upstream.VerseKey) place {
 	if first := starts[juz-1]; idx >= first+(next-first)/2 {
 		hizb++
 	}
-	from, to := chapterPages(k.Chapter)
-	page := from + (k.Verse-1)*(to-from+1)/upstream.ChapterVerses(k.Chapter)
+	from, to := chapterPages(k.chapter)
+	page := from + (k.verse-1)*(to-from+1)/chapterVerses(k.chapter)
 	return place{juz: juz, hizb: hizb, page: page}
 }
 
@@ -192,7 +191,7 @@ func placeOf(k upstream.VerseKey) place {
 func chapterPages(chapter int) (from, to int) {
 	infos := chapterInfos()
 	from, to = infos[chapter-1].page, lastPage
-	if chapter < upstream.Chapters {
+	if chapter < chapters {
 		to = max(from, infos[chapter].page-1)
 	}
 	return from, to
@@ -200,14 +199,14 @@ func chapterPages(chapter int) (from, to int) {
 
 // uthmaniPlaceholder and translationPlaceholder mark a verse whose real text
 // the emulator does not carry.
-func uthmaniPlaceholder(k upstream.VerseKey) string { return "[demo text of " + k.String() + "]" }
+func uthmaniPlaceholder(k verseKey) string { return "[demo text of " + k.String() + "]" }
 
-func translationPlaceholder(k upstream.VerseKey) string {
+func translationPlaceholder(k verseKey) string {
 	return "[demo translation of " + k.String() + "]"
 }
 
 // uthmaniText is the Uthmani text of k, or its placeholder.
-func uthmaniText(texts map[string]string, k upstream.VerseKey) string {
+func uthmaniText(texts map[string]string, k verseKey) string {
 	if t, ok := texts[k.String()]; ok {
 		return t
 	}
@@ -340,9 +339,74 @@ func translationResources() map[int]translationResource {
 }
 
 // text is the resource's text of k, or its placeholder.
-func (t translationResource) text(k upstream.VerseKey) string {
+func (t translationResource) text(k verseKey) string {
 	if s, ok := t.verses[k.String()]; ok {
 		return s
 	}
 	return translationPlaceholder(k)
+}
+
+// The shape of the Quran as the Content API's routes need it. The emulator
+// keeps its own copy (verseCounts) rather than importing the upstream package:
+// that package's tests import the emulator. content_test.go checks the two agree.
+const (
+	chapters    = 114
+	totalVerses = 6236
+)
+
+// verseKey is one verse: its chapter and its number in the chapter.
+type verseKey struct{ chapter, verse int }
+
+// chapterVerses is how many verses chapter has; 0 for one that is not a chapter.
+func chapterVerses(chapter int) int {
+	if chapter < 1 || chapter > chapters {
+		return 0
+	}
+	return verseCounts()[chapter-1]
+}
+
+func (k verseKey) valid() bool { return k.verse >= 1 && k.verse <= chapterVerses(k.chapter) }
+
+func (k verseKey) String() string { return strconv.Itoa(k.chapter) + ":" + strconv.Itoa(k.verse) }
+
+// index is k's cumulative place in the Quran, 1 to 6236; 0 for a key that is not valid.
+func (k verseKey) index() int {
+	if !k.valid() {
+		return 0
+	}
+	n := k.verse
+	for c := 1; c < k.chapter; c++ {
+		n += chapterVerses(c)
+	}
+	return n
+}
+
+// verseAt is the verse at a cumulative index.
+func verseAt(index int) (verseKey, bool) {
+	if index < 1 || index > totalVerses {
+		return verseKey{}, false
+	}
+	for c := 1; ; c++ {
+		if n := chapterVerses(c); index > n {
+			index -= n
+			continue
+		}
+		return verseKey{chapter: c, verse: index}, true
+	}
+}
+
+// parseVerseKey reads "2:255": decimal digits only, a verse that exists.
+func parseVerseKey(s string) (verseKey, bool) {
+	ch, v, ok := strings.Cut(s, ":")
+	digits := func(s string) (int, bool) {
+		if s == "" || len(s) > 4 || strings.Trim(s, "0123456789") != "" {
+			return 0, false
+		}
+		n, err := strconv.Atoi(s)
+		return n, err == nil
+	}
+	c, cok := digits(ch)
+	n, nok := digits(v)
+	k := verseKey{chapter: c, verse: n}
+	return k, ok && cok && nok && k.valid()
 }
