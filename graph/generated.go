@@ -38,6 +38,8 @@ type ResolverRoot interface {
 	Room() RoomResolver
 	Tag() TagResolver
 	User() UserResolver
+	Verse() VerseResolver
+	VerseRange() VerseRangeResolver
 	Viewer() ViewerResolver
 }
 
@@ -51,6 +53,15 @@ type ComplexityRoot struct {
 		Original func(childComplexity int) int
 		Small    func(childComplexity int) int
 		Thumb    func(childComplexity int) int
+	}
+
+	Chapter struct {
+		ID              func(childComplexity int) int
+		NameArabic      func(childComplexity int) int
+		NameSimple      func(childComplexity int) int
+		RevelationPlace func(childComplexity int) int
+		TranslatedName  func(childComplexity int) int
+		VersesCount     func(childComplexity int) int
 	}
 
 	Comment struct {
@@ -164,6 +175,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Chapter      func(childComplexity int, id int) int
+		Chapters     func(childComplexity int) int
 		Feed         func(childComplexity int, filter *model.FeedFilter, tab *upstream.FeedTab, sortBy *upstream.PostSort, first *int, after *string, last *int, before *string) int
 		Node         func(childComplexity int, nodeID string) int
 		Nodes        func(childComplexity int, nodeIds []string) int
@@ -175,6 +188,8 @@ type ComplexityRoot struct {
 		Tags         func(childComplexity int, query *string, first *int, after *string, last *int, before *string) int
 		TrendingTags func(childComplexity int, first *int) int
 		User         func(childComplexity int, id *string, username *string) int
+		Verse        func(childComplexity int, key string) int
+		Verses       func(childComplexity int, keys []string) int
 		Viewer       func(childComplexity int) int
 	}
 
@@ -260,6 +275,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Translation struct {
+		LanguageName func(childComplexity int) int
+		ResourceID   func(childComplexity int) int
+		ResourceName func(childComplexity int) int
+		Text         func(childComplexity int) int
+	}
+
 	User struct {
 		AvatarURLs           func(childComplexity int) int
 		Bio                  func(childComplexity int) int
@@ -314,10 +336,26 @@ type ComplexityRoot struct {
 		ShowFollowFeaturedSuggestion func(childComplexity int) int
 	}
 
+	Verse struct {
+		Chapter          func(childComplexity int) int
+		ChapterID        func(childComplexity int) int
+		Key              func(childComplexity int) int
+		Reflections      func(childComplexity int, tab *upstream.FeedTab, sortBy *upstream.PostSort, postTypes []model.PostType, languages []int, verifiedOnly *bool, first *int, after *string) int
+		ReflectionsCount func(childComplexity int) int
+		TextUthmani      func(childComplexity int) int
+		Translation      func(childComplexity int, resourceID *int) int
+		Translations     func(childComplexity int, resourceIds []int) int
+		VerseIndex       func(childComplexity int) int
+		VerseNumber      func(childComplexity int) int
+	}
+
 	VerseRange struct {
+		Chapter   func(childComplexity int) int
 		ChapterID func(childComplexity int) int
 		From      func(childComplexity int) int
+		Key       func(childComplexity int) int
 		To        func(childComplexity int) int
+		Verses    func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -389,6 +427,10 @@ type QueryResolver interface {
 	User(ctx context.Context, id *string, username *string) (*model.Person, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	SearchUsers(ctx context.Context, query string, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
+	Verse(ctx context.Context, key string) (*model.Verse, error)
+	Verses(ctx context.Context, keys []string) ([]*model.Verse, error)
+	Chapter(ctx context.Context, id int) (*upstream.Chapter, error)
+	Chapters(ctx context.Context) ([]*upstream.Chapter, error)
 }
 type RoomResolver interface {
 	NodeID(ctx context.Context, obj *upstream.Room) (string, error)
@@ -406,6 +448,19 @@ type UserResolver interface {
 	Followers(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
 	Following(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
 	Posts(ctx context.Context, obj *model.Person, first *int, after *string, last *int, before *string, sortBy *upstream.PostSort) (*model.PostConnection, error)
+}
+type VerseResolver interface {
+	TextUthmani(ctx context.Context, obj *model.Verse) (string, error)
+	Translation(ctx context.Context, obj *model.Verse, resourceID *int) (*model.Translation, error)
+	Translations(ctx context.Context, obj *model.Verse, resourceIds []int) ([]*model.Translation, error)
+	Chapter(ctx context.Context, obj *model.Verse) (*upstream.Chapter, error)
+	Reflections(ctx context.Context, obj *model.Verse, tab *upstream.FeedTab, sortBy *upstream.PostSort, postTypes []model.PostType, languages []int, verifiedOnly *bool, first *int, after *string) (*model.PostConnection, error)
+	ReflectionsCount(ctx context.Context, obj *model.Verse) (*int, error)
+}
+type VerseRangeResolver interface {
+	Key(ctx context.Context, obj *upstream.VerseRange) (*string, error)
+	Chapter(ctx context.Context, obj *upstream.VerseRange) (*upstream.Chapter, error)
+	Verses(ctx context.Context, obj *upstream.VerseRange) ([]*model.Verse, error)
 }
 type ViewerResolver interface {
 	Posts(ctx context.Context, obj *model.Viewer, tab *upstream.MyPostsTab, sortBy *upstream.PostSort, first *int, after *string, last *int, before *string) (*model.PostConnection, error)
@@ -462,6 +517,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AvatarUrls.Thumb(childComplexity), true
+
+	case "Chapter.id":
+		if e.ComplexityRoot.Chapter.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.ID(childComplexity), true
+	case "Chapter.nameArabic":
+		if e.ComplexityRoot.Chapter.NameArabic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.NameArabic(childComplexity), true
+	case "Chapter.nameSimple":
+		if e.ComplexityRoot.Chapter.NameSimple == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.NameSimple(childComplexity), true
+	case "Chapter.revelationPlace":
+		if e.ComplexityRoot.Chapter.RevelationPlace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.RevelationPlace(childComplexity), true
+	case "Chapter.translatedName":
+		if e.ComplexityRoot.Chapter.TranslatedName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.TranslatedName(childComplexity), true
+	case "Chapter.versesCount":
+		if e.ComplexityRoot.Chapter.VersesCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Chapter.VersesCount(childComplexity), true
 
 	case "Comment.author":
 		if e.ComplexityRoot.Comment.Author == nil {
@@ -1024,6 +1116,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PostPayload.Post(childComplexity), true
 
+	case "Query.chapter":
+		if e.ComplexityRoot.Query.Chapter == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chapter_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Chapter(childComplexity, args["id"].(int)), true
+	case "Query.chapters":
+		if e.ComplexityRoot.Query.Chapters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Chapters(childComplexity), true
 	case "Query.feed":
 		if e.ComplexityRoot.Query.Feed == nil {
 			break
@@ -1146,6 +1255,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.User(childComplexity, args["id"].(*string), args["username"].(*string)), true
+	case "Query.verse":
+		if e.ComplexityRoot.Query.Verse == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verse_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Verse(childComplexity, args["key"].(string)), true
+	case "Query.verses":
+		if e.ComplexityRoot.Query.Verses == nil {
+			break
+		}
+
+		args, err := ec.field_Query_verses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Verses(childComplexity, args["keys"].([]string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1485,6 +1616,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TagEdge.Node(childComplexity), true
 
+	case "Translation.languageName":
+		if e.ComplexityRoot.Translation.LanguageName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.LanguageName(childComplexity), true
+	case "Translation.resourceId":
+		if e.ComplexityRoot.Translation.ResourceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.ResourceID(childComplexity), true
+	case "Translation.resourceName":
+		if e.ComplexityRoot.Translation.ResourceName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.ResourceName(childComplexity), true
+	case "Translation.text":
+		if e.ComplexityRoot.Translation.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Translation.Text(childComplexity), true
+
 	case "User.avatarUrls":
 		if e.ComplexityRoot.User.AvatarURLs == nil {
 			break
@@ -1739,6 +1895,88 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UserSettings.ShowFollowFeaturedSuggestion(childComplexity), true
 
+	case "Verse.chapter":
+		if e.ComplexityRoot.Verse.Chapter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.Chapter(childComplexity), true
+	case "Verse.chapterId":
+		if e.ComplexityRoot.Verse.ChapterID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.ChapterID(childComplexity), true
+	case "Verse.key":
+		if e.ComplexityRoot.Verse.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.Key(childComplexity), true
+	case "Verse.reflections":
+		if e.ComplexityRoot.Verse.Reflections == nil {
+			break
+		}
+
+		args, err := ec.field_Verse_reflections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Verse.Reflections(childComplexity, args["tab"].(*upstream.FeedTab), args["sortBy"].(*upstream.PostSort), args["postTypes"].([]model.PostType), args["languages"].([]int), args["verifiedOnly"].(*bool), args["first"].(*int), args["after"].(*string)), true
+	case "Verse.reflectionsCount":
+		if e.ComplexityRoot.Verse.ReflectionsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.ReflectionsCount(childComplexity), true
+	case "Verse.textUthmani":
+		if e.ComplexityRoot.Verse.TextUthmani == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.TextUthmani(childComplexity), true
+	case "Verse.translation":
+		if e.ComplexityRoot.Verse.Translation == nil {
+			break
+		}
+
+		args, err := ec.field_Verse_translation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Verse.Translation(childComplexity, args["resourceId"].(*int)), true
+	case "Verse.translations":
+		if e.ComplexityRoot.Verse.Translations == nil {
+			break
+		}
+
+		args, err := ec.field_Verse_translations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Verse.Translations(childComplexity, args["resourceIds"].([]int)), true
+	case "Verse.verseIndex":
+		if e.ComplexityRoot.Verse.VerseIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.VerseIndex(childComplexity), true
+	case "Verse.verseNumber":
+		if e.ComplexityRoot.Verse.VerseNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Verse.VerseNumber(childComplexity), true
+
+	case "VerseRange.chapter":
+		if e.ComplexityRoot.VerseRange.Chapter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerseRange.Chapter(childComplexity), true
 	case "VerseRange.chapterId":
 		if e.ComplexityRoot.VerseRange.ChapterID == nil {
 			break
@@ -1751,12 +1989,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.VerseRange.From(childComplexity), true
+	case "VerseRange.key":
+		if e.ComplexityRoot.VerseRange.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerseRange.Key(childComplexity), true
 	case "VerseRange.to":
 		if e.ComplexityRoot.VerseRange.To == nil {
 			break
 		}
 
 		return e.ComplexityRoot.VerseRange.To(childComplexity), true
+	case "VerseRange.verses":
+		if e.ComplexityRoot.VerseRange.Verses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VerseRange.Verses(childComplexity), true
 
 	case "Viewer.joinedRooms":
 		if e.ComplexityRoot.Viewer.JoinedRooms == nil {
@@ -1887,7 +2137,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "comments.graphqls" "feed.graphqls" "posts.graphqls" "rooms.graphqls" "schema.graphqls" "users.graphqls"
+//go:embed "comments.graphqls" "feed.graphqls" "posts.graphqls" "rooms.graphqls" "schema.graphqls" "users.graphqls" "verses.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1905,6 +2155,7 @@ var sources = []*ast.Source{
 	{Name: "rooms.graphqls", Input: sourceData("rooms.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "users.graphqls", Input: sourceData("users.graphqls"), BuiltIn: false},
+	{Name: "verses.graphqls", Input: sourceData("verses.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -1926,6 +2177,24 @@ func (ec *executionContext) childFields_AvatarUrls(ctx context.Context, field gr
 		return ec.fieldContext_AvatarUrls_large(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AvatarUrls", field.Name)
+}
+
+func (ec *executionContext) childFields_Chapter(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Chapter_id(ctx, field)
+	case "nameSimple":
+		return ec.fieldContext_Chapter_nameSimple(ctx, field)
+	case "nameArabic":
+		return ec.fieldContext_Chapter_nameArabic(ctx, field)
+	case "translatedName":
+		return ec.fieldContext_Chapter_translatedName(ctx, field)
+	case "versesCount":
+		return ec.fieldContext_Chapter_versesCount(ctx, field)
+	case "revelationPlace":
+		return ec.fieldContext_Chapter_revelationPlace(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Chapter", field.Name)
 }
 
 func (ec *executionContext) childFields_Comment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2272,6 +2541,20 @@ func (ec *executionContext) childFields_TagEdge(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type TagEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Translation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "resourceId":
+		return ec.fieldContext_Translation_resourceId(ctx, field)
+	case "text":
+		return ec.fieldContext_Translation_text(ctx, field)
+	case "resourceName":
+		return ec.fieldContext_Translation_resourceName(ctx, field)
+	case "languageName":
+		return ec.fieldContext_Translation_languageName(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Translation", field.Name)
+}
+
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "nodeId":
@@ -2380,6 +2663,32 @@ func (ec *executionContext) childFields_UserSettings(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type UserSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_Verse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_Verse_key(ctx, field)
+	case "chapterId":
+		return ec.fieldContext_Verse_chapterId(ctx, field)
+	case "verseNumber":
+		return ec.fieldContext_Verse_verseNumber(ctx, field)
+	case "verseIndex":
+		return ec.fieldContext_Verse_verseIndex(ctx, field)
+	case "textUthmani":
+		return ec.fieldContext_Verse_textUthmani(ctx, field)
+	case "translation":
+		return ec.fieldContext_Verse_translation(ctx, field)
+	case "translations":
+		return ec.fieldContext_Verse_translations(ctx, field)
+	case "chapter":
+		return ec.fieldContext_Verse_chapter(ctx, field)
+	case "reflections":
+		return ec.fieldContext_Verse_reflections(ctx, field)
+	case "reflectionsCount":
+		return ec.fieldContext_Verse_reflectionsCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Verse", field.Name)
+}
+
 func (ec *executionContext) childFields_VerseRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "chapterId":
@@ -2388,6 +2697,12 @@ func (ec *executionContext) childFields_VerseRange(ctx context.Context, field gr
 		return ec.fieldContext_VerseRange_from(ctx, field)
 	case "to":
 		return ec.fieldContext_VerseRange_to(ctx, field)
+	case "key":
+		return ec.fieldContext_VerseRange_key(ctx, field)
+	case "chapter":
+		return ec.fieldContext_VerseRange_chapter(ctx, field)
+	case "verses":
+		return ec.fieldContext_VerseRange_verses(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VerseRange", field.Name)
 }
@@ -2974,6 +3289,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_chapter_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_feed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3304,6 +3633,34 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_verse_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_verses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Room_members_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3515,6 +3872,96 @@ func (ec *executionContext) field_User_posts_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["sortBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Verse_reflections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "tab",
+		func(ctx context.Context, v any) (*upstream.FeedTab, error) {
+			return ec.unmarshalOFeedTab2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐFeedTab(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tab"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "sortBy",
+		func(ctx context.Context, v any) (*upstream.PostSort, error) {
+			return ec.unmarshalOPostSort2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐPostSort(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sortBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "postTypes",
+		func(ctx context.Context, v any) ([]model.PostType, error) {
+			return ec.unmarshalOPostType2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPostTypeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["postTypes"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "languages",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["languages"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "verifiedOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["verifiedOnly"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Verse_translation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "resourceId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resourceId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Verse_translations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "resourceIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNInt2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["resourceIds"] = arg0
 	return args, nil
 }
 
@@ -3867,6 +4314,144 @@ func (ec *executionContext) _AvatarUrls_large(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AvatarUrls_large(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AvatarUrls", field, false, false, "String")
+}
+
+func (ec *executionContext) _Chapter_id(ctx context.Context, field graphql.CollectedField, obj *upstream.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Chapter_nameSimple(ctx context.Context, field graphql.CollectedField, obj *upstream.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_nameSimple(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameSimple, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_nameSimple(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "String")
+}
+
+func (ec *executionContext) _Chapter_nameArabic(ctx context.Context, field graphql.CollectedField, obj *upstream.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_nameArabic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameArabic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_nameArabic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "String")
+}
+
+func (ec *executionContext) _Chapter_translatedName(ctx context.Context, field graphql.CollectedField, obj *upstream.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_translatedName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TranslatedName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_translatedName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "String")
+}
+
+func (ec *executionContext) _Chapter_versesCount(ctx context.Context, field graphql.CollectedField, obj *upstream.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_versesCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersesCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_versesCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Chapter_revelationPlace(ctx context.Context, field graphql.CollectedField, obj *upstream.Chapter) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Chapter_revelationPlace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevelationPlace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Chapter_revelationPlace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Chapter", field, false, false, "String")
 }
 
 func (ec *executionContext) _Comment_nodeId(ctx context.Context, field graphql.CollectedField, obj *upstream.Comment) (ret graphql.Marshaler) {
@@ -6681,6 +7266,170 @@ func (ec *executionContext) fieldContext_Query_searchUsers(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_verse(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_verse(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Verse(ctx, fc.Args["key"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Verse) graphql.Marshaler {
+			return ec.marshalOVerse2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_verse(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Verse(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_verse_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_verses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_verses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Verses(ctx, fc.Args["keys"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Verse) graphql.Marshaler {
+			return ec.marshalNVerse2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_verses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Verse(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_verses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_chapter(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chapter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Chapter(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Chapter) graphql.Marshaler {
+			return ec.marshalOChapter2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapter(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chapter(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chapter(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chapter_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_chapters(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chapters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Chapters(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*upstream.Chapter) graphql.Marshaler {
+			return ec.marshalNChapter2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapterᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chapters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chapter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8139,6 +8888,98 @@ func (ec *executionContext) fieldContext_TagEdge_node(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Translation_resourceId(ctx context.Context, field graphql.CollectedField, obj *model.Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_resourceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_resourceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Translation_text(ctx context.Context, field graphql.CollectedField, obj *model.Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_resourceName(ctx context.Context, field graphql.CollectedField, obj *model.Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_resourceName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResourceName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_resourceName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Translation_languageName(ctx context.Context, field graphql.CollectedField, obj *model.Translation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Translation_languageName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LanguageName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Translation_languageName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Translation", field, false, false, "String")
+}
+
 func (ec *executionContext) _User_nodeId(ctx context.Context, field graphql.CollectedField, obj *model.Person) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9189,6 +10030,308 @@ func (ec *executionContext) fieldContext_UserSettings_showFollowFeaturedSuggesti
 	return graphql.NewScalarFieldContext("UserSettings", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Verse_key(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verse", field, true, false, "String")
+}
+
+func (ec *executionContext) _Verse_chapterId(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_chapterId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChapterID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_chapterId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verse", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Verse_verseNumber(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_verseNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerseNumber(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_verseNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verse", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Verse_verseIndex(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_verseIndex(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerseIndex(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_verseIndex(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verse", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Verse_textUthmani(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_textUthmani(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Verse().TextUthmani(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_textUthmani(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verse", field, true, true, "String")
+}
+
+func (ec *executionContext) _Verse_translation(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_translation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Verse().Translation(ctx, obj, fc.Args["resourceId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Translation) graphql.Marshaler {
+			return ec.marshalOTranslation2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐTranslation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_translation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Translation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Verse_translation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Verse_translations(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_translations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Verse().Translations(ctx, obj, fc.Args["resourceIds"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Translation) graphql.Marshaler {
+			return ec.marshalNTranslation2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐTranslationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_translations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Translation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Verse_translations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Verse_chapter(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_chapter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Verse().Chapter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Chapter) graphql.Marshaler {
+			return ec.marshalNChapter2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_chapter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chapter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Verse_reflections(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_reflections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Verse().Reflections(ctx, obj, fc.Args["tab"].(*upstream.FeedTab), fc.Args["sortBy"].(*upstream.PostSort), fc.Args["postTypes"].([]model.PostType), fc.Args["languages"].([]int), fc.Args["verifiedOnly"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PostConnection) graphql.Marshaler {
+			return ec.marshalNPostConnection2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPostConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_reflections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Verse",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PostConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Verse_reflections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Verse_reflectionsCount(ctx context.Context, field graphql.CollectedField, obj *model.Verse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Verse_reflectionsCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Verse().ReflectionsCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Verse_reflectionsCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Verse", field, true, true, "Int")
+}
+
 func (ec *executionContext) _VerseRange_chapterId(ctx context.Context, field graphql.CollectedField, obj *upstream.VerseRange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9256,6 +10399,93 @@ func (ec *executionContext) _VerseRange_to(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_VerseRange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VerseRange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VerseRange_key(ctx context.Context, field graphql.CollectedField, obj *upstream.VerseRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerseRange_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VerseRange().Key(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VerseRange_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VerseRange", field, true, true, "String")
+}
+
+func (ec *executionContext) _VerseRange_chapter(ctx context.Context, field graphql.CollectedField, obj *upstream.VerseRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerseRange_chapter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VerseRange().Chapter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Chapter) graphql.Marshaler {
+			return ec.marshalNChapter2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapter(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerseRange_chapter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VerseRange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Chapter(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _VerseRange_verses(ctx context.Context, field graphql.CollectedField, obj *upstream.VerseRange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VerseRange_verses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.VerseRange().Verses(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Verse) graphql.Marshaler {
+			return ec.marshalNVerse2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VerseRange_verses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "VerseRange",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Verse(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Viewer_posts(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -10987,6 +12217,64 @@ func (ec *executionContext) _AvatarUrls(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var chapterImplementors = []string{"Chapter"}
+
+func (ec *executionContext) _Chapter(ctx context.Context, sel ast.SelectionSet, obj *upstream.Chapter) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chapterImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Chapter")
+		case "id":
+			out.Values[i] = ec._Chapter_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nameSimple":
+			out.Values[i] = ec._Chapter_nameSimple(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nameArabic":
+			out.Values[i] = ec._Chapter_nameArabic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "translatedName":
+			out.Values[i] = ec._Chapter_translatedName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "versesCount":
+			out.Values[i] = ec._Chapter_versesCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revelationPlace":
+			out.Values[i] = ec._Chapter_revelationPlace(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var commentImplementors = []string{"Comment", "Node"}
 
 func (ec *executionContext) _Comment(ctx context.Context, sel ast.SelectionSet, obj *upstream.Comment) graphql.Marshaler {
@@ -11842,6 +13130,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_searchUsers(ctx, field)
 				})
+		case "verse":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_verse(ctx, field)
+				})
+		case "verses":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_verses(ctx, field)
+				})
+		case "chapter":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chapter(ctx, field)
+				})
+		case "chapters":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chapters(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -12418,6 +13730,54 @@ func (ec *executionContext) _TagEdge(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var translationImplementors = []string{"Translation"}
+
+func (ec *executionContext) _Translation(ctx context.Context, sel ast.SelectionSet, obj *model.Translation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, translationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Translation")
+		case "resourceId":
+			out.Values[i] = ec._Translation_resourceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._Translation_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resourceName":
+			out.Values[i] = ec._Translation_resourceName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "languageName":
+			out.Values[i] = ec._Translation_languageName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var userImplementors = []string{"User", "Node", "UserSummary"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *model.Person) graphql.Marshaler {
@@ -12776,6 +14136,90 @@ func (ec *executionContext) _UserSettings(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var verseImplementors = []string{"Verse"}
+
+func (ec *executionContext) _Verse(ctx context.Context, sel ast.SelectionSet, obj *model.Verse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, verseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Verse")
+		case "key":
+			out.Values[i] = ec._Verse_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chapterId":
+			out.Values[i] = ec._Verse_chapterId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "verseNumber":
+			out.Values[i] = ec._Verse_verseNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "verseIndex":
+			out.Values[i] = ec._Verse_verseIndex(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "textUthmani":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Verse_textUthmani(ctx, field, obj)
+				})
+		case "translation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Verse_translation(ctx, field, obj)
+				})
+		case "translations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Verse_translations(ctx, field, obj)
+				})
+		case "chapter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Verse_chapter(ctx, field, obj)
+				})
+		case "reflections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Verse_reflections(ctx, field, obj)
+				})
+		case "reflectionsCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Verse_reflectionsCount(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var verseRangeImplementors = []string{"VerseRange"}
 
 func (ec *executionContext) _VerseRange(ctx context.Context, sel ast.SelectionSet, obj *upstream.VerseRange) graphql.Marshaler {
@@ -12790,18 +14234,36 @@ func (ec *executionContext) _VerseRange(ctx context.Context, sel ast.SelectionSe
 		case "chapterId":
 			out.Values[i] = ec._VerseRange_chapterId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "from":
 			out.Values[i] = ec._VerseRange_from(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "to":
 			out.Values[i] = ec._VerseRange_to(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "key":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VerseRange_key(ctx, field, obj)
+				})
+		case "chapter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VerseRange_chapter(ctx, field, obj)
+				})
+		case "verses":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._VerseRange_verses(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -13251,6 +14713,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) marshalNChapter2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapterᚄ(ctx context.Context, sel ast.SelectionSet, v []*upstream.Chapter) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChapter2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapter(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChapter2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapter(ctx context.Context, sel ast.SelectionSet, v *upstream.Chapter) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Chapter!")
+		return graphql.Null
+	}
+	return ec._Chapter(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNComment2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐComment(ctx context.Context, sel ast.SelectionSet, v []*upstream.Comment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -13396,6 +14882,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v []model.Node) graphql.Marshaler {
@@ -13580,6 +15095,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 	return res
 }
 
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTag2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐTag(ctx context.Context, sel ast.SelectionSet, v upstream.Tag) graphql.Marshaler {
 	return ec._Tag(ctx, sel, &v)
 }
@@ -13666,6 +15210,30 @@ func (ec *executionContext) marshalNTagEdge2ᚖgithubᚗcomᚋquranfoundationᚋ
 	return ec._TagEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTranslation2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐTranslationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Translation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTranslation2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐTranslation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTranslation2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐTranslation(ctx context.Context, sel ast.SelectionSet, v *model.Translation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Translation!")
+		return graphql.Null
+	}
+	return ec._Translation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdatePostInput2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐUpdatePostInput(ctx context.Context, v any) (model.UpdatePostInput, error) {
 	res, err := ec.unmarshalInputUpdatePostInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -13727,6 +15295,40 @@ func (ec *executionContext) marshalNUserPayload2ᚖgithubᚗcomᚋquranfoundatio
 		return graphql.Null
 	}
 	return ec._UserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNVerse2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx context.Context, sel ast.SelectionSet, v []*model.Verse) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOVerse2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVerse2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerseᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Verse) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNVerse2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNVerse2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx context.Context, sel ast.SelectionSet, v *model.Verse) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Verse!")
+		return graphql.Null
+	}
+	return ec._Verse(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNVerseRange2githubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐVerseRange(ctx context.Context, sel ast.SelectionSet, v upstream.VerseRange) graphql.Marshaler {
@@ -13938,6 +15540,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOChapter2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐChapter(ctx context.Context, sel ast.SelectionSet, v *upstream.Chapter) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Chapter(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOComment2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋupstreamᚐComment(ctx context.Context, sel ast.SelectionSet, v *upstream.Comment) graphql.Marshaler {
@@ -14450,6 +16059,13 @@ func (ec *executionContext) marshalOTag2ᚖgithubᚗcomᚋquranfoundationᚋrefl
 	return ec._Tag(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOTranslation2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐTranslation(ctx context.Context, sel ast.SelectionSet, v *model.Translation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Translation(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOUser2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐPersonᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Person) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -14481,6 +16097,13 @@ func (ec *executionContext) marshalOUserSettings2ᚖgithubᚗcomᚋquranfoundati
 		return graphql.Null
 	}
 	return ec._UserSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVerse2ᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerse(ctx context.Context, sel ast.SelectionSet, v *model.Verse) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Verse(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOVerseRangeInput2ᚕᚖgithubᚗcomᚋquranfoundationᚋreflectᚑgraphqlᚋgraphᚋmodelᚐVerseRangeInputᚄ(ctx context.Context, v any) ([]*model.VerseRangeInput, error) {

@@ -124,7 +124,11 @@ func (r *Resolver) Post() PostResolver { return &postResolver{r} }
 // Tag returns TagResolver implementation.
 func (r *Resolver) Tag() TagResolver { return &tagResolver{r} }
 
+// VerseRange returns VerseRangeResolver implementation.
+func (r *Resolver) VerseRange() VerseRangeResolver { return &verseRangeResolver{r} }
+
 type (
-	postResolver struct{ *Resolver }
-	tagResolver  struct{ *Resolver }
+	postResolver       struct{ *Resolver }
+	tagResolver        struct{ *Resolver }
+	verseRangeResolver struct{ *Resolver }
 )

@@ -1,7 +1,7 @@
 // Package graph is the GraphQL schema of the service and its resolvers: the
 // .graphqls files (one per domain), gqlgen's generated executable schema, the
 // resolvers, and what is specific to them. Each domain (rooms.go, users.go,
-// posts.go and postwrites.go, comments.go, feed.go; nodes.go reads any of them by nodeId) declares in its own file everything it owns: its
+// posts.go and postwrites.go, comments.go, feed.go, verses.go; nodes.go reads any of them by nodeId) declares in its own file everything it owns: its
 // loaders, its root lookups and plans, and the lists its writes make stale;
 // this file only calls one constructor per domain. Everything that does not
 // care which field is asked for (HTTP, the guard, loaders, paging, persisted
@@ -14,6 +14,7 @@ import (
 
 	"github.com/quranfoundation/reflect-graphql/graph/guard"
 	"github.com/quranfoundation/reflect-graphql/graph/loader"
+	"github.com/quranfoundation/reflect-graphql/graph/quran"
 	"github.com/quranfoundation/reflect-graphql/upstream"
 )
 
@@ -26,6 +27,17 @@ type Deps struct {
 	// across requests (nil: nothing is shared). Only the loaders a domain
 	// declares shareable ask.
 	Sharing func(upstream.Endpoint) loader.Sharing
+	// Content is the Content API's client (nil: verse text only from Quran).
+	Content *upstream.Content
+	// Quran is the copy of the Quran's text held in memory (nil: none; every
+	// verse is read from Content per range).
+	Quran *quran.Store
+	// VerseTranslation is the translation a verse's translation field uses
+	// when given none.
+	VerseTranslation int
+	// CountByVerse says the upstream serves Quran Reflect's count of posts by
+	// verse (production does, pre-live does not).
+	CountByVerse bool
 	// WrapRoom, if set, wraps the fetch of a room by id (after sharing): tests
 	// count, hold or break calls with it.
 	WrapRoom func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room]
@@ -48,6 +60,7 @@ type Resolver struct {
 	posts    *posts
 	comments *comments
 	feed     *feed
+	verses   *verses
 }
 
 // A domain is what each area of the schema declares besides its loaders: the
@@ -67,11 +80,12 @@ func NewResolver(d Deps) *Resolver {
 		posts:    newPosts(d),
 		comments: newComments(d),
 		feed:     newFeed(d),
+		verses:   newVerses(d),
 	}
 }
 
 func (r *Resolver) domains() []domain {
-	return []domain{r.rooms, r.users, r.posts, r.comments, r.feed, nodes{r}}
+	return []domain{r.rooms, r.users, r.posts, r.comments, r.feed, r.verses, nodes{r}}
 }
 
 // Lookups are every root field that looks things up by id or slug.

@@ -20,4 +20,11 @@
 // (ids.go) before calling, so that nothing a caller sends can change the path.
 // Every error a public method returns is an *Error naming the endpoint and what
 // was asked for.
+//
+// The Content API (content.go: the Quran's text, its translations, its
+// chapters) has a client of its own, Content, over the same call path: it
+// carries only the service's token for scope content (its methods take no
+// UserToken, so a user's token cannot reach it), and has its own circuit
+// breaker and limit. The Quran's fixed shape (quran.go) checks verse keys
+// before any call.
 package upstream

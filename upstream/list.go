@@ -34,6 +34,17 @@ type Page[T any] struct {
 	Errs []error
 }
 
+// Complete reports whether every item of the page was decoded: a page with a
+// bad item carries its error, which is not kept where errors cannot go (JSON).
+func (p *Page[T]) Complete() bool {
+	for _, err := range p.Errs {
+		if err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // The largest page of the lists whose upstream documents no maximum: ours.
 const (
 	maxMembersLimit = 50

@@ -27,6 +27,19 @@ type Kind[K comparable, V any] struct {
 	fetch     Fetch[K, V]
 	shared    *Shared[K, V] // nil: nothing shared across requests
 	wrapped   bool          // Wrap was called: sharing must come first
+	service   bool          // fetched with the service's token, whoever asks (AsService)
+}
+
+// AsService makes k fetch with the service's own token for every caller (its
+// Fetch is given ""): an API that serves no user token, such as the Content
+// API. Its lookups are then shared as those of callers without a token are.
+// Call it before ShareBy.
+func (k *Kind[K, V]) AsService() *Kind[K, V] {
+	if k.shared != nil || k.wrapped {
+		panic("loader: " + k.ep.Name + ": AsService after ShareBy or Wrap")
+	}
+	k.service = true
+	return k
 }
 
 // Declare returns a loader of ep's items, fetched with fetch. Declare the
@@ -44,7 +57,7 @@ func (k *Kind[K, V]) Endpoint() upstream.Endpoint { return k.ep }
 // viewer's shared copies too. With neither coalescing nor a cache it changes
 // nothing.
 func (k *Kind[K, V]) share(opts SharingOptions[V]) *Kind[K, V] {
-	if !opts.Coalesce && opts.Cache == nil {
+	if !opts.Coalesce && opts.Cache == nil && !opts.Public.on() {
 		return k
 	}
 	if k.wrapped {
@@ -217,6 +230,7 @@ func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
 		for _, t := range inst.op.tokens() {
 			k.shared.Forget(ctx, key, t)
 		}
+		k.shared.ForgetPublic(ctx, key) // a write by anyone: what every signed-out caller sees
 	}
 }
 
@@ -232,6 +246,7 @@ func (k *Kind[K, V]) ForgetAll(ctx context.Context) {
 		for _, t := range inst.op.tokens() {
 			k.shared.ForgetViewer(ctx, t)
 		}
+		k.shared.ForgetPublicAll(ctx)
 	}
 }
 
@@ -298,6 +313,13 @@ func (inst *instance[K, V]) batch(ctx context.Context, keys []K) []*dataloader.R
 // call makes one upstream call within the operation's and the caller's limits.
 func (inst *instance[K, V]) call(ctx context.Context, key K) (V, error) {
 	var val V
+	if inst.kind.service {
+		err := inst.op.callAsService(ctx, func() (err error) {
+			val, err = inst.kind.fetch(ctx, key, "")
+			return err
+		})
+		return val, err
+	}
 	err := inst.op.call(ctx, func(as upstream.UserToken) (err error) {
 		val, err = inst.kind.fetch(ctx, key, as)
 		return err

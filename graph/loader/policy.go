@@ -175,6 +175,30 @@ func (op *operation) call(ctx context.Context, do func(as upstream.UserToken) er
 	return err
 }
 
+// callAsService makes one upstream call with the service's own token, whoever
+// the viewer is (a Content API read, which serves no user token). It proves
+// nothing of the viewer's token, so it neither waits for its proof nor judges
+// it, and a refusal renews no session; it spends the operation's allowance,
+// the caller's budget (an unproven token's is its address's) and one of the
+// caller's share of calls in flight, like any call.
+func (op *operation) callAsService(ctx context.Context, do func() error) error {
+	p := op.policy
+	caller := p.Proofs.CallerKey(op.viewer)
+	if err := op.spend(caller); err != nil {
+		return err
+	}
+	if p.Shares != nil {
+		release, err := p.Shares.Acquire(ctx, caller)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
+	err := do()
+	op.noteSent(err)
+	return err
+}
+
 // noteSent counts a call that reached the upstream, or may have: every call
 // but those the upstream client refused without sending (a write is retried
 // only when it certainly did not run, so a write that ends refused this way

@@ -31,14 +31,32 @@ type SharingOptions[V any] struct {
 	// Cache keeps successful lookups for a short time (nil: no cache). Errors
 	// and 404s are never kept.
 	Cache Cache[V]
+	// Public is the sharing of lookups made without a user token: every such
+	// caller sees the service token's view, so they share one another's calls
+	// and copies. When it shares anything, it replaces Coalesce and Cache for
+	// those callers.
+	Public PublicOptions[V]
 	// OnShare, if set, is called each time a lookup joins another's call or is
 	// served from the cache (for metrics and tests).
 	OnShare func(how string)
 }
 
+// PublicOptions is the sharing of the lookups every caller without a token
+// shares.
+type PublicOptions[V any] struct {
+	// Coalesce makes concurrent lookups of one key share one upstream call.
+	Coalesce bool
+	// Cache keeps successful lookups (nil: no cache). A write by anyone drops
+	// the copies it makes stale (Forget, ForgetAll).
+	Cache GenCache[V]
+}
+
+func (p PublicOptions[V]) on() bool { return p.Coalesce || p.Cache != nil }
+
 // Shared shares lookups across requests without ever mixing viewers: every key
 // is the viewer (a hash of the token, never the token) plus the item's key, so a
-// viewer only ever shares with itself. A key that is not a string (a list's
+// viewer only ever shares with itself; callers without a token are one viewer,
+// the service's token (see PublicOptions). A key that is not a string (a list's
 // query) is written as its JSON.
 type Shared[K comparable, V any] struct {
 	endpoint string
@@ -102,6 +120,44 @@ func (s *Shared[K, V]) Forget(ctx context.Context, key K, token upstream.UserTok
 	}
 }
 
+// publicFlight prefixes the calls shared by callers without a token.
+const publicFlight = "public:"
+
+// ForgetPublic drops the copy of key that callers without a token share: a
+// write by anyone makes it stale.
+func (s *Shared[K, V]) ForgetPublic(ctx context.Context, key K) {
+	if !s.opts.Public.on() {
+		return
+	}
+	k := sharedKey(key)
+	s.mu.Lock()
+	s.epoch++
+	delete(s.flights, publicFlight+k)
+	s.mu.Unlock()
+	if c := s.opts.Public.Cache; c != nil {
+		c.Delete(ctx, k)
+	}
+}
+
+// ForgetPublicAll drops every copy callers without a token share, on every
+// replica: a new generation.
+func (s *Shared[K, V]) ForgetPublicAll(ctx context.Context) {
+	if !s.opts.Public.on() {
+		return
+	}
+	s.mu.Lock()
+	s.epoch++
+	for k := range s.flights {
+		if strings.HasPrefix(k, publicFlight) {
+			delete(s.flights, k)
+		}
+	}
+	s.mu.Unlock()
+	if c := s.opts.Public.Cache; c != nil {
+		c.Bump(ctx)
+	}
+}
+
 // ForgetViewer drops everything the cache holds for the holder of token: after
 // a write that changes a list, every page of it.
 func (s *Shared[K, V]) ForgetViewer(ctx context.Context, token upstream.UserToken) {
@@ -131,6 +187,9 @@ func (s *Shared[K, V]) keep(ctx context.Context, key string, v V, epoch uint64) 
 
 // Fetch is next, shared.
 func (s *Shared[K, V]) Fetch(ctx context.Context, id K, token upstream.UserToken) (V, error) {
+	if token == "" && s.opts.Public.on() {
+		return s.fetchPublic(ctx, id)
+	}
 	key := viewerPrefix(token) + sharedKey(id)
 	if s.opts.Cache != nil {
 		if v, ok := s.opts.Cache.Get(ctx, key); ok {
@@ -138,19 +197,53 @@ func (s *Shared[K, V]) Fetch(ctx context.Context, id K, token upstream.UserToken
 			return v, nil
 		}
 	}
-	s.mu.Lock()
-	epoch := s.epoch
-	s.mu.Unlock()
-	if !s.opts.Coalesce {
+	var store func(ctx context.Context, v V, epoch uint64)
+	if s.opts.Cache != nil {
+		store = func(ctx context.Context, v V, epoch uint64) { s.keep(ctx, key, v, epoch) }
+	}
+	return s.run(ctx, key, id, token, s.opts.Coalesce, store)
+}
+
+// fetchPublic is Fetch for a caller without a token.
+func (s *Shared[K, V]) fetchPublic(ctx context.Context, id K) (V, error) {
+	k := sharedKey(id)
+	var store func(ctx context.Context, v V, epoch uint64)
+	if c := s.opts.Public.Cache; c != nil {
+		v, gen, ok := c.Get(ctx, k)
+		if ok {
+			s.opts.OnShare("cache")
+			return v, nil
+		}
+		store = func(ctx context.Context, v V, epoch uint64) {
+			s.mu.Lock()
+			current := s.epoch == epoch
+			s.mu.Unlock()
+			if current {
+				c.Set(ctx, k, v, gen)
+			}
+		}
+	}
+	return s.run(ctx, publicFlight+k, id, "", s.opts.Public.Coalesce, store)
+}
+
+// run makes the call of id for the holder of token, joining the call under way
+// for key when coalesce asks, and hands a success to store (if not nil) with
+// the epoch the call started in.
+func (s *Shared[K, V]) run(ctx context.Context, key string, id K, token upstream.UserToken, coalesce bool,
+	store func(ctx context.Context, v V, epoch uint64)) (V, error) {
+	if !coalesce {
+		s.mu.Lock()
+		epoch := s.epoch
+		s.mu.Unlock()
 		v, err := s.next(ctx, id, token)
-		if err == nil && s.opts.Cache != nil {
-			s.keep(ctx, key, v, epoch)
+		if err == nil && store != nil {
+			store(ctx, v, epoch)
 		}
 		return v, err
 	}
 
 	s.mu.Lock()
-	epoch = s.epoch
+	epoch := s.epoch
 	f, joined := s.flights[key]
 	if joined {
 		f.waiters++
@@ -170,8 +263,8 @@ func (s *Shared[K, V]) Fetch(ctx context.Context, id K, token upstream.UserToken
 			}
 			s.mu.Unlock()
 			close(f.done) // waiters go first; the cache write (maybe to Redis) after
-			if f.err == nil && s.opts.Cache != nil {
-				s.keep(cctx, key, f.val, epoch)
+			if f.err == nil && store != nil {
+				store(cctx, f.val, epoch)
 			}
 		}()
 	}
@@ -215,8 +308,23 @@ type Sharing struct {
 	// Host is the upstream's host, part of every Redis key: two environments
 	// never read each other's entries.
 	Host string
+	// Public is the sharing of lookups made without a user token (their
+	// viewer is the service's token, the same for all of them), on whatever
+	// Coalesce and TTL say of signed-in viewers. Its items are kept in
+	// Redis, shared by replicas, when Redis is set.
+	Public PublicSharing
 	// OnShare, if set, hears each lookup that sharing saved (for metrics).
 	OnShare func(endpoint, how string)
+}
+
+// PublicSharing is what the settings say of sharing the lookups of callers
+// without a token.
+type PublicSharing struct {
+	Coalesce bool
+	// TTL keeps successful lookups that long (0: no cache), at most Size of
+	// them in memory.
+	TTL  time.Duration
+	Size int
 }
 
 // redisTimeout bounds each Redis call of a shared cache: a slow Redis is a
@@ -230,17 +338,33 @@ const redisTimeout = 100 * time.Millisecond
 // endpoint (renaming it starts a new cache) and hold the key itself: a list
 // whose query is a caller's text (a search) would put that text in Redis.
 func (k *Kind[K, V]) ShareBy(s Sharing, version string, keep func(V) bool) *Kind[K, V] {
+	given := keep
+	keep = func(v V) bool {
+		// A page with an item that could not be decoded holds its error,
+		// which JSON cannot carry: it is served, not written to Redis.
+		if c, ok := any(v).(interface{ Complete() bool }); ok && !c.Complete() {
+			return false
+		}
+		return given == nil || given(v)
+	}
 	opts := SharingOptions[V]{Coalesce: s.Coalesce}
 	if s.OnShare != nil {
 		name := k.ep.Name
 		opts.OnShare = func(how string) { s.OnShare(name, how) }
 	}
+	prefix := "reflect-graphql:" + k.ep.Name + ":" + version + ":" + s.Host + ":"
 	switch {
 	case s.TTL > 0 && s.Redis != nil:
-		prefix := "reflect-graphql:" + k.ep.Name + ":" + version + ":" + s.Host + ":"
 		opts.Cache = NewRedisCache(s.Redis, prefix, s.TTL, redisTimeout, keep)
 	case s.TTL > 0:
 		opts.Cache = NewMemoryCache[V](s.Size, s.TTL)
+	}
+	opts.Public.Coalesce = s.Public.Coalesce
+	switch {
+	case s.Public.TTL > 0 && s.Redis != nil:
+		opts.Public.Cache = NewRedisGenCache(s.Redis, prefix+"public:", s.Public.TTL, redisTimeout, keep)
+	case s.Public.TTL > 0:
+		opts.Public.Cache = NewMemoryGenCache[V](s.Public.Size, s.Public.TTL)
 	}
 	return k.share(opts)
 }

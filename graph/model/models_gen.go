@@ -235,6 +235,20 @@ type TagEdge struct {
 	Node *upstream.Tag `json:"node,omitempty"`
 }
 
+// One translation of a verse.
+type Translation struct {
+	// The Content API's id of the translation, such as 131.
+	ResourceID int `json:"resourceId"`
+	// The translated verse as plain text: footnote markers (`<sup foot_note=…>1</sup>`,
+	// with their numbers) and any other markup are removed (the text inside other
+	// tags is kept), and HTML entities such as `&amp;` are decoded.
+	Text string `json:"text"`
+	// The translation's name, such as "Dr. Mustafa Khattab, The Clear Quran"; null when the Content API does not say.
+	ResourceName *string `json:"resourceName,omitempty"`
+	// The translation's language, such as "english"; null when the Content API does not say.
+	LanguageName *string `json:"languageName,omitempty"`
+}
+
 // Changes to a post: a null field stays as it is.
 type UpdatePostInput struct {
 	// The new text, at least 6 characters.

@@ -12,11 +12,15 @@
 // room's owner, user-only calls refused to a client-credentials token, the
 // viewer's own flags (isLiked, isSaved, isByFollowedUser) left out for one, and
 // the documented oddities of the JSON (user dates without a zone, omitted
-// defaults, unknown extra fields).
+// defaults, unknown extra fields). It also serves the Content API's reads the
+// service makes (the whole Quran's Uthmani text and translation 131, chapters,
+// translation resources, verses by range) with real text for a few verses and
+// marked placeholders for the rest, behind the scope rule that keeps a token for
+// `content` and the Quran Reflect tokens apart: see content.go.
 //
 // The service's demo mode serves it, and the project's tests run against it. Tests
 // also use its counters (Stats, per route), its fault knobs (Fault, Tamper,
-// HoldRooms, SetRouteFault, SetIDTokenFault, HoldRefreshes), BeforeRoute, and
+// HoldRooms, SetRouteFault, SetIDTokenFault, HoldRefreshes), BeforeRoute, ScopesUsed, and
 // the state helpers of state.go (Liked, SetLiked, PostCounts, ...), which the
 // demo never touches. It is never used when real credentials are configured.
 // Each Server has its own copy of the demo data, which its writes change.
@@ -80,8 +84,9 @@ type Server struct {
 	latency atomic.Int64 // added to every API answer; Options.Latency, or SetLatency's
 
 	mu            sync.Mutex
-	withCookies   int                  // API calls that carried a Cookie header
-	issued        map[string]time.Time // client-credentials token -> expiry
+	withCookies   int                        // API calls that carried a Cookie header
+	issued        map[string]ccToken         // client-credentials token -> its expiry and scope
+	scopesUsed    map[string]map[string]bool // by route: the scopes of the tokens that called it (ScopesUsed)
 	tokenRequests int
 	tokenFault    int
 	// tokenRetryAfter is the Retry-After sent with tokenFault ("": none).
@@ -127,7 +132,8 @@ func New(opts Options) *Server {
 		mux:          http.NewServeMux(),
 		db:           seed(max(opts.Rooms, 20)),
 		demo:         DemoTokens(),
-		issued:       make(map[string]time.Time),
+		issued:       make(map[string]ccToken),
+		scopesUsed:   make(map[string]map[string]bool),
 		calls:        make(map[string]int),
 		callsByID:    make(map[string]int),
 		traceparents: make(map[string]string),
@@ -194,7 +200,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	_, _ = rand.Read(b[:])
 	token := "fake-cc-" + hex.EncodeToString(b[:])
 	s.mu.Lock()
-	s.issued[token] = s.opts.Now().Add(s.opts.TokenLifetime)
+	s.issued[token] = ccToken{expires: s.opts.Now().Add(s.opts.TokenLifetime), scope: normalScope(r.PostForm.Get("scope"))}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": token,
@@ -202,6 +208,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		"expires_in":   int(s.opts.TokenLifetime / time.Second),
 		"scope":        r.PostForm.Get("scope"),
 	})
+}
+
+// ccToken is one client-credentials token the token endpoint issued: when it
+// expires and the scope it was granted (the scope asked for, as the upstream
+// grants a client every scope it is approved for; this client is approved for
+// all).
+type ccToken struct {
+	expires time.Time
+	scope   string // space-separated, normalised by normalScope; "" when none was asked for
 }
 
 // viewer returns the user id behind token: "" for a client-credentials token.
@@ -214,8 +229,8 @@ func (s *Server) viewer(token string) (string, bool) {
 	if uid, ok, found := s.userTokenLocked(token); found {
 		return uid, ok
 	}
-	exp, ok := s.issued[token]
-	if !ok || !s.opts.Now().Before(exp) {
+	t, ok := s.issued[token]
+	if !ok || !s.opts.Now().Before(t.expires) {
 		return "", false
 	}
 	return "", true

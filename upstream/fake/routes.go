@@ -10,7 +10,7 @@ import (
 )
 
 // The routes the emulator serves are declared in each area's file (rooms.go,
-// users.go, posts.go, loop_routes.go), as keys of Stats.Calls and arguments of SetRouteFault:
+// users.go, posts.go, loop_routes.go, content.go), as keys of Stats.Calls and arguments of SetRouteFault:
 // the method and the documented path, with {name} for a path parameter.
 const (
 	// RouteNotFound counts, in Stats.Calls, the requests no route matched (they
@@ -41,7 +41,7 @@ type route struct {
 // the upstream serves side by side, so the emulator matches paths itself: at
 // the first segment where two routes differ, a literal wins over a parameter.
 func (s *Server) routeTable() []route {
-	table := slices.Concat(s.roomRoutes(), s.userRoutes(), s.postRoutes(), s.loopRoutes())
+	table := slices.Concat(s.roomRoutes(), s.userRoutes(), s.postRoutes(), s.loopRoutes(), s.contentRoutes())
 	rs := make([]route, 0, len(table))
 	for _, t := range table {
 		method, path, _ := strings.Cut(t.pattern, " ")
@@ -97,8 +97,8 @@ next:
 
 // serveAPI is every API call's way in: it counts the call, holds room lookups
 // while HoldRooms is in force, waits the configured Latency, checks the two auth
-// headers, applies the faults set for the call, runs the BeforeRoute function
-// waiting for it, if any, and hands it to its handler.
+// headers and the token's scope, applies the faults set for the call, runs the
+// BeforeRoute function waiting for it, if any, and hands it to its handler.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Cookie") != "" {
 		s.mu.Lock()
@@ -131,7 +131,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	viewer, ok := s.authenticate(w, r)
-	if !ok {
+	if !ok || !s.scopeAllows(w, rt.pattern, r.Header.Get("x-auth-token")) {
 		return
 	}
 	if isRoom && s.answerFault(w, r, s.faults, roomID) {
