@@ -28,8 +28,8 @@ type comments struct {
 
 func newComments(d Deps) *comments {
 	return &comments{
-		ofPost:  loader.Declare(upstream.EndpointComments, d.Upstream.PostComments),
-		replies: loader.Declare(upstream.EndpointReplies, d.Upstream.CommentReplies),
+		ofPost:  loader.Declare(upstream.EndpointComments, d.Upstream.PostComments).ShareBy(d.sharing(upstream.EndpointComments), "v1", nil),
+		replies: loader.Declare(upstream.EndpointReplies, d.Upstream.CommentReplies).ShareBy(d.sharing(upstream.EndpointReplies), "v1", nil),
 		seen:    loader.NewMemo[string, *upstream.Comment](),
 	}
 }

@@ -24,9 +24,9 @@ type feed struct {
 func newFeed(d Deps) *feed {
 	up := d.Upstream
 	return &feed{
-		posts:    loader.Declare(upstream.EndpointFeed, up.Feed),
+		posts:    loader.Declare(upstream.EndpointFeed, up.Feed).ShareBy(d.sharing(upstream.EndpointFeed), "v1", nil),
 		tags:     loader.Declare(upstream.EndpointTags, up.Tags),
-		trending: loader.Declare(upstream.EndpointTrendingTags, up.TrendingTags),
+		trending: loader.Declare(upstream.EndpointTrendingTags, up.TrendingTags).ShareBy(d.sharing(upstream.EndpointTrendingTags), "v1", nil),
 	}
 }
 

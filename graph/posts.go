@@ -28,10 +28,10 @@ type posts struct {
 func newPosts(d Deps) *posts {
 	up := d.Upstream
 	return &posts{
-		byID:          loader.Declare(upstream.EndpointPost, up.Post),
+		byID:          loader.Declare(upstream.EndpointPost, up.Post).ShareBy(d.sharing(upstream.EndpointPost), "v1", nil),
 		liked:         loader.Declare(upstream.EndpointPostLiked, up.PostLiked),
-		related:       loader.Declare(upstream.EndpointRelatedPosts, up.RelatedPosts),
-		reReflections: loader.Declare(upstream.EndpointReReflections, up.ReReflections),
+		related:       loader.Declare(upstream.EndpointRelatedPosts, up.RelatedPosts).ShareBy(d.sharing(upstream.EndpointRelatedPosts), "v1", nil),
+		reReflections: loader.Declare(upstream.EndpointReReflections, up.ReReflections).ShareBy(d.sharing(upstream.EndpointReReflections), "v1", nil),
 	}
 }
 

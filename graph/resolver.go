@@ -33,8 +33,10 @@ type Deps struct {
 	// verse is read from Content per range).
 	Quran *quran.Store
 	// VerseTranslation is the translation a verse's translation field uses
-	// when given none.
-	VerseTranslation int
+	// when given none; VerseTranslations those a read of a range asks for
+	// with the text (the preloaded ones).
+	VerseTranslation  int
+	VerseTranslations []int
 	// CountByVerse says the upstream serves Quran Reflect's count of posts by
 	// verse (production does, pre-live does not).
 	CountByVerse bool

@@ -37,14 +37,14 @@ type users struct {
 func newUsers(d Deps) *users {
 	up := d.Upstream
 	u := &users{
-		byID:       loader.Declare(upstream.EndpointUser, up.User),
-		byUsername: loader.Declare(upstream.EndpointUserByUsername, up.UserByUsername),
+		byID:       loader.Declare(upstream.EndpointUser, up.User).ShareBy(d.sharing(upstream.EndpointUser), "v1", nil),
+		byUsername: loader.Declare(upstream.EndpointUserByUsername, up.UserByUsername).ShareBy(d.sharing(upstream.EndpointUserByUsername), "v1", nil),
 		me: loader.Declare(upstream.EndpointMe, func(ctx context.Context, _ string, as upstream.UserToken) (*upstream.Profile, error) {
 			return up.Me(ctx, as)
 		}),
-		followers: loader.Declare(upstream.EndpointFollowers, up.Followers),
-		following: loader.Declare(upstream.EndpointFollowing, up.Following),
-		posts:     loader.Declare(upstream.EndpointUserPosts, up.UserPosts),
+		followers: loader.Declare(upstream.EndpointFollowers, up.Followers).ShareBy(d.sharing(upstream.EndpointFollowers), "v1", nil),
+		following: loader.Declare(upstream.EndpointFollowing, up.Following).ShareBy(d.sharing(upstream.EndpointFollowing), "v1", nil),
+		posts:     loader.Declare(upstream.EndpointUserPosts, up.UserPosts).ShareBy(d.sharing(upstream.EndpointUserPosts), "v1", nil),
 		mine:      loader.Declare(upstream.EndpointMyPosts, up.MyPosts),
 		search:    loader.Declare(upstream.EndpointSearchUsers, up.SearchUsers),
 	}

@@ -29,17 +29,16 @@ type verses struct {
 	ranges   *loader.Kind[upstream.VersesQuery, []upstream.Verse]
 	chapters *loader.Kind[string, []upstream.Chapter] // by language
 	counts   *loader.Kind[int, int]                   // nil where the upstream does not serve it
-	// preloaded are the translations the store holds, ascending: a fallback
-	// read asks for them all, so that one call serves every field of them.
+	// preloaded are the translations the store holds (VERSE_TRANSLATIONS),
+	// ascending: a read of a range asks for them all with the text, so that
+	// one call serves every field of them.
 	preloaded          []int
 	defaultTranslation int
 }
 
 func newVerses(d Deps) *verses {
-	v := &verses{store: d.Quran, defaultTranslation: d.VerseTranslation}
-	if d.Quran != nil {
-		v.preloaded = d.Quran.Translations()
-	}
+	v := &verses{store: d.Quran, defaultTranslation: d.VerseTranslation,
+		preloaded: slices.Compact(slices.Sorted(slices.Values(d.VerseTranslations)))}
 	content := d.Content
 	v.ranges = loader.Declare(upstream.EndpointVersesByRange, func(ctx context.Context, q upstream.VersesQuery, _ upstream.UserToken) ([]upstream.Verse, error) {
 		if content == nil {

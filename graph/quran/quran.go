@@ -147,9 +147,11 @@ type Config struct {
 // Store serves the current Copy and keeps it fresh. It is safe for concurrent
 // use; Copy never blocks.
 type Store struct {
-	src Source
-	cfg Config
-	cur atomic.Pointer[Copy]
+	src    Source
+	cfg    Config
+	cur    atomic.Pointer[Copy]
+	loaded chan struct{} // closed when Run's first load has ended
+	once   sync.Once
 }
 
 // NewStore returns a store with no copy yet: Run loads it.
@@ -167,8 +169,11 @@ func NewStore(src Source, cfg Config) *Store {
 		cfg.Language = "en"
 	}
 	cfg.Translations = slices.Compact(slices.Sorted(slices.Values(cfg.Translations)))
-	return &Store{src: src, cfg: cfg}
+	return &Store{src: src, cfg: cfg, loaded: make(chan struct{})}
 }
+
+// Loaded is closed once Run's first load has ended, whatever came of it.
+func (s *Store) Loaded() <-chan struct{} { return s.loaded }
 
 // Copy is the copy being served: nil before the first load has brought
 // anything.
@@ -191,7 +196,9 @@ func (s *Store) Run(ctx context.Context) {
 	wait := retryFirst
 	for {
 		next := s.cfg.Refresh
-		if err := s.Load(ctx); err != nil {
+		err := s.Load(ctx)
+		s.once.Do(func() { close(s.loaded) })
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}

@@ -91,6 +91,18 @@ type Config struct {
 	RoomCacheTTL  time.Duration
 	RoomCacheSize int
 
+	// Public sharing: lookups of callers without a user token (see
+	// verses.go's settings).
+	PublicCoalesce  bool
+	PublicShareTTL  time.Duration
+	PublicShareSize int
+	// The copy of the Quran's text.
+	ContentScopes     []string
+	VersePreload      bool
+	VerseTranslation  int
+	VerseTranslations []int
+	VerseRefresh      time.Duration
+
 	MetricsAddr    string
 	PProf          bool
 	TracesExporter string
@@ -146,6 +158,19 @@ func Defaults() Config {
 		SignInScopes:   []string{"openid", "offline_access", "user", "room", "post", "comment"},
 		SessionTTL:     30 * 24 * time.Hour,
 		RoomCacheSize:  10_000,
+		// quran.com's verse panel is read mostly by signed-out readers, whose
+		// requests are all the same: a minute's sharing turns thousands of
+		// them into one upstream call, and a write through the service drops
+		// what it makes stale at once.
+		PublicCoalesce:  true,
+		PublicShareTTL:  time.Minute,
+		PublicShareSize: 4096,
+		ContentScopes:   []string{"content"},
+		VersePreload:    true,
+		// quran.com's default English translation, The Clear Quran.
+		VerseTranslation:  131,
+		VerseTranslations: []int{131},
+		VerseRefresh:      24 * time.Hour,
 		// The live heap is a few MB, so the runtime's default (collect when the
 		// heap doubles) runs the collector very often under load: with 400, one
 		// core serves about 28% more requests (go run ./cmd/load -service-env

@@ -72,6 +72,7 @@ type Service struct {
 	// Shutdown turns /readyz not-ready: the first step of a graceful stop.
 	Shutdown func()
 	tokens   *upstream.ServiceTokens
+	content  content
 	closers  []func()
 }
 
@@ -84,6 +85,21 @@ func (s *Service) Warm(ctx context.Context) error {
 	}
 	_, err := s.tokens.Token(ctx)
 	return err
+}
+
+// WarmVerses waits for the first load of the copy of the Quran's text to
+// end, whatever came of it (started with the service; tests call it so that
+// the load is not counted against what they measure).
+func (s *Service) WarmVerses(ctx context.Context) error {
+	if s.content.store == nil {
+		return nil
+	}
+	select {
+	case <-s.content.store.Loaded():
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Close releases what New opened (the Redis pools).
@@ -112,6 +128,15 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 
 	client, tokens := newUpstream(ctx, cfg, d, logger, metrics)
 	svc.tokens = tokens
+	verses := newContent(ctx, cfg, d, logger, metrics)
+	svc.content = verses
+	// The copy of the text loads in the background: /readyz does not wait for
+	// it (verse fields are read per range meanwhile).
+	if verses.store != nil {
+		loadCtx, stopLoading := context.WithCancel(ctx)
+		svc.closers = append(svc.closers, stopLoading)
+		go verses.store.Run(loadCtx)
+	}
 	redisClient, sessionRedis, err := newRedises(cfg)
 	for i, c := range []redis.UniversalClient{redisClient, sessionRedis} {
 		if c != nil && (i == 0 || c != redisClient) {
@@ -131,7 +156,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Service, error) {
 		svc.Close()
 		return nil, err
 	}
-	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, store, limits, manifest, redisClient))
+	gql := newGraphQL(cfg, newPipeline(cfg, d, logger, metrics, client, verses, store, limits, manifest, redisClient))
 	signIn, err := newSignIn(cfg, d, logger, metrics, sessionRedis)
 	if err != nil {
 		svc.Close()
@@ -241,7 +266,7 @@ func newStores(cfg Config, d Deps, limits persisted.Limits, logger *slog.Logger,
 // newPipeline is what the GraphQL handler is built from: the resolver, with
 // its sharing, and the per-caller limits.
 func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metrics, client *upstream.Client,
-	store persisted.Store, limits persisted.Limits, manifest persisted.Manifest, redisClient redis.UniversalClient) pipeline {
+	verses content, store persisted.Store, limits persisted.Limits, manifest persisted.Manifest, redisClient redis.UniversalClient) pipeline {
 	badTokens, refusals := guard.DefaultBadTokenLimit(), guard.DefaultRefusalLimit()
 	if d.BadTokenLimit != nil {
 		badTokens = *d.BadTokenLimit
@@ -254,8 +279,13 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 		shares = guard.NewShares(cfg.CallerMaxInFlight, guard.ShareWait)
 	}
 	return pipeline{
-		logger:    logger,
-		resolver:  graph.NewResolver(graph.Deps{Upstream: client, Sharing: sharing(cfg, redisClient, client.Host(), metrics), WrapRoom: d.WrapRoom}),
+		logger: logger,
+		resolver: graph.NewResolver(graph.Deps{Upstream: client, Sharing: sharing(cfg, redisClient, client.Host(), metrics),
+			Content: verses.client, Quran: verses.store, VerseTranslation: cfg.VerseTranslation, VerseTranslations: cfg.VerseTranslations,
+			// Production serves the count of posts by verse, pre-live does
+			// not; the demo's emulator does.
+			CountByVerse: cfg.Env == "production" || cfg.Demo(),
+			WrapRoom:     d.WrapRoom}),
 		metrics:   metrics,
 		tracer:    d.Tracer.Tracer("graphql"),
 		store:     store,
@@ -317,17 +347,20 @@ func newSignIn(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Metri
 	return signIn, nil
 }
 
-// sharing is what the settings say of sharing lookups across requests: rooms
-// by id (ROOM_COALESCE, ROOM_CACHE_TTL, ROOM_CACHE_SIZE), in Redis when there is
-// one; nothing else.
+// sharing is what the settings say of sharing lookups across requests: those of
+// callers without a user token, by every endpoint that shares
+// (PUBLIC_COALESCE, PUBLIC_SHARE_TTL, PUBLIC_SHARE_SIZE), and signed-in
+// viewers' rooms by id (ROOM_COALESCE, ROOM_CACHE_TTL, ROOM_CACHE_SIZE); in
+// Redis when there is one.
 func sharing(cfg Config, redisClient redis.UniversalClient, host string, metrics *telemetry.Metrics) func(upstream.Endpoint) loader.Sharing {
+	public := loader.PublicSharing{Coalesce: cfg.PublicCoalesce, TTL: cfg.PublicShareTTL, Size: cfg.PublicShareSize}
 	room := loader.Sharing{Coalesce: cfg.RoomCoalesce, TTL: cfg.RoomCacheTTL, Size: cfg.RoomCacheSize,
-		Redis: redisClient, Host: host, OnShare: metrics.Shared}
+		Redis: redisClient, Host: host, OnShare: metrics.Shared, Public: public}
 	return func(ep upstream.Endpoint) loader.Sharing {
 		if ep.Name == upstream.EndpointRoom.Name {
 			return room
 		}
-		return loader.Sharing{}
+		return loader.Sharing{Redis: redisClient, Host: host, OnShare: metrics.Shared, Public: public}
 	}
 }
 

@@ -27,7 +27,7 @@ type setting struct {
 // settings lists every variable the service reads, in the README's order. The
 // closures read and write c.
 func (c *Config) settings() []setting {
-	return []setting{
+	return slices.Concat([]setting{
 		{name: "PORT", shown: "", parse: c.parsePort, value: show(&c.Port),
 			doc: "listening port"},
 		strSetting("HOST", &c.Host, "all interfaces",
@@ -148,6 +148,7 @@ func (c *Config) settings() []setting {
 			"e.g. `10s`: keep successful lookups this long, keyed by viewer (a token hash) and id; in Redis when `REDIS_URL` is set"),
 		intSetting("ROOM_CACHE_SIZE", &c.RoomCacheSize, "",
 			"rooms the in-memory cache holds"),
+	}, c.verseSettings(), []setting{
 		boolSetting("PPROF", &c.PProf, "",
 			"`true`: serve `net/http/pprof` on `METRICS_ADDR` (never on the public port)"),
 		{name: "GOGC", shown: "", parse: c.parseGOGC, value: c.gogc,
@@ -156,7 +157,7 @@ func (c *Config) settings() []setting {
 			doc: "`text` or `json` (slog)"},
 		{name: "LOG_LEVEL", shown: "", parse: c.parseLogLevel, value: show(&c.LogLevel),
 			doc: "`debug`, `info`, `warn`, `error`"},
-	}
+	})
 }
 
 // Default returns a setting's default as the README shows it.

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -33,6 +34,9 @@ type Metrics struct {
 	signIns        *prometheus.CounterVec
 	refreshes      *prometheus.CounterVec
 	storeErrors    *prometheus.CounterVec
+	verseLoads     *prometheus.CounterVec
+	verseCopy      *prometheus.GaugeVec
+	verseComplete  prometheus.Gauge
 	operationNames operationNames
 }
 
@@ -119,11 +123,23 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "session_store_errors_total",
 			Help: "Calls to the store of sessions that failed, by operation (read, write, lease, delete).",
 		}, []string{"op"}),
+		verseLoads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "verse_copy_loads_total",
+			Help: "Loads of the copy of the Quran's text held in memory, by result: ok, or failed (a part could not be loaded: the copy keeps what the last load brought of it).",
+		}, []string{"result"}),
+		verseCopy: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "verse_copy_verses",
+			Help: "Verses the copy of the text holds, by part: uthmani, or translation:<resource id>; of 6236.",
+		}, []string{"part"}),
+		verseComplete: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "verse_copy_complete",
+			Help: "1 when the copy holds every verse's text, every chapter and every preloaded translation (every verse field is then served from memory), else 0.",
+		}),
 		operationNames: operationNames{max: 100, known: make(map[string]struct{}), reserved: make(map[string]struct{})},
 	}
 	reg.MustRegister(m.operations, m.opDuration, m.guard, m.upstreamCalls, m.upstreamTime, m.retries,
 		m.inFlight, m.limit, m.queued, m.breaker, m.tokenFetches, m.batchSize, m.lookups, m.dedupeSaved, m.persistedOps, m.shared,
-		m.signIns, m.refreshes, m.storeErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.signIns, m.refreshes, m.storeErrors, m.verseLoads, m.verseCopy, m.verseComplete, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -140,6 +156,25 @@ func (m *Metrics) SignInStep(step, result string) {
 func (m *Metrics) SessionRefresh(result string) {
 	if m != nil {
 		m.refreshes.WithLabelValues(result).Inc()
+	}
+}
+
+// VerseCopy records a load of the copy of the Quran's text: its result, and
+// what the copy served after it holds (verses with text, chapters, verses per
+// translation).
+func (m *Metrics) VerseCopy(result string, verses, chapters int, translations map[int]int, complete bool) {
+	if m == nil {
+		return
+	}
+	m.verseLoads.WithLabelValues(result).Inc()
+	m.verseCopy.WithLabelValues("uthmani").Set(float64(verses))
+	for id, n := range translations {
+		m.verseCopy.WithLabelValues("translation:" + strconv.Itoa(id)).Set(float64(n))
+	}
+	if complete {
+		m.verseComplete.Set(1)
+	} else {
+		m.verseComplete.Set(0)
 	}
 }
 

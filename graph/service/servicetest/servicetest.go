@@ -104,6 +104,12 @@ func New(t testing.TB, o Options) *Env {
 	cfg.APIBaseURL, cfg.AuthBaseURL = up.URL, up.URL
 	cfg.ClientID, cfg.ClientSecret = fake.DemoClientID, fake.DemoClientSecret
 	cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+	// Each request's upstream calls are its own unless a test asks for
+	// sharing across requests (the public cache is on by default in a
+	// deployment; the tests of it turn it on).
+	cfg.PublicShareTTL, cfg.PublicCoalesce = 0, false
+	// Nor do they see the copy of the Quran's text load unless they ask.
+	cfg.VersePreload = false
 	if o.NoSecret {
 		cfg.ClientSecret = ""
 	}
@@ -125,6 +131,13 @@ func New(t testing.TB, o Options) *Env {
 	}
 	t.Cleanup(svc.Close)
 	_ = svc.Warm(context.Background()) // a failing token endpoint is some tests' subject
+	// The copy of the text loads in the background from the start: tests
+	// count calls after it (or make it fail with Before).
+	wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := svc.WarmVerses(wctx); err != nil {
+		t.Fatalf("the copy of the Quran's text did not load: %v", err)
+	}
 	srv.Config.Handler = svc.Handler
 	srv.Start()
 	return &Env{Fake: f, Upstream: up, Base: srv.URL, Endpoint: srv.URL + "/query", Clock: clk, Logs: logs, Handler: svc.Handler}
