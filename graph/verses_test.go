@@ -207,7 +207,9 @@ func TestAReferenceNamesItsVerses(t *testing.T) {
 	for i := range nodes {
 		refs, _ := servicetest.At(resp.Data, "feed", "nodes", i, "references").([]any)
 		for j := range refs {
-			at := func(p ...any) any { return servicetest.At(resp.Data, append([]any{"feed", "nodes", i, "references", j}, p...)...) }
+			at := func(p ...any) any {
+				return servicetest.At(resp.Data, append([]any{"feed", "nodes", i, "references", j}, p...)...)
+			}
 			vs, _ := at("verses").([]any)
 			switch fmt.Sprint(at("chapterId"), ":", at("from"), "-", at("to")) {
 			case "36:0-0":
