@@ -191,6 +191,7 @@ func startDemoUpstream(logger *slog.Logger, cfg *service.Config) (stop func(), e
 	base := "http://" + ln.Addr().String()
 	cfg.APIBaseURL, cfg.AuthBaseURL = base, base
 	cfg.ClientID, cfg.ClientSecret = fake.DemoClientID, fake.DemoClientSecret
+	cfg.Emulated = true
 	logger.Warn("QF_CLIENT_ID is not set: serving DEMO DATA from an embedded fake of the Quran Reflect API",
 		"fake", base, "demoTokens", "demo-aisha, demo-bilal, demo-fatima")
 	return func() { _ = demo.Close() }, nil

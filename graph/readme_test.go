@@ -41,7 +41,12 @@ func TestREADMEQueriesRun(t *testing.T) {
 	}
 	for name, q := range qs {
 		t.Run(name, func(t *testing.T) {
-			env := servicetest.New(t, servicetest.Options{})
+			o := servicetest.Options{}
+			if name == "VerseWithReflections" {
+				o = withCopy(o)
+			}
+			env := servicetest.New(t, o)
+			env.Fake.ResetStats()
 			resp := env.Post(t, q, nil, aisha)
 			for _, e := range resp.Errors {
 				if name == "Many" && e.Extensions["code"] == "NOT_FOUND" {
@@ -53,6 +58,11 @@ func TestREADMEQueriesRun(t *testing.T) {
 			if name == "VersePanel" {
 				if c := calls(env); c[fake.RouteFeed] != 1 || len(c) != 1 || len(servicetest.At(resp.Data, "feed", "edges").([]any)) == 0 {
 					t.Errorf("the verse panel cost %v, want one feed call (and posts in it)", c)
+				}
+			}
+			if name == "VerseWithReflections" {
+				if c := calls(env); c[fake.RouteFeed] != 1 || len(c) != 1 || len(servicetest.At(resp.Data, "verse", "reflections", "nodes").([]any)) == 0 {
+					t.Errorf("the verse with its reflections cost %v, want one feed call (and posts in it)", c)
 				}
 			}
 			if name != "RoomPage" {

@@ -112,6 +112,9 @@ type Config struct {
 	LogFormat   string
 	LogLevel    slog.Level
 	DemoLatency time.Duration
+	// Emulated says the upstream is the demo's embedded emulator (set by the
+	// process, not a setting): it serves what production serves.
+	Emulated    bool
 	shutdownSet bool
 }
 

@@ -284,7 +284,7 @@ func newPipeline(cfg Config, d Deps, logger *slog.Logger, metrics *telemetry.Met
 			Content: verses.client, Quran: verses.store, VerseTranslation: cfg.VerseTranslation, VerseTranslations: cfg.VerseTranslations,
 			// Production serves the count of posts by verse, pre-live does
 			// not; the demo's emulator does.
-			CountByVerse: cfg.Env == "production" || cfg.Demo(),
+			CountByVerse: cfg.Env == "production" || cfg.Emulated,
 			WrapRoom:     d.WrapRoom}),
 		metrics:   metrics,
 		tracer:    d.Tracer.Tracer("graphql"),
