@@ -49,6 +49,13 @@ func TestSignedOutReadsAreSharedAcrossReplicas(t *testing.T) {
 		t.Errorf("the second server's signed-out request cost %d upstream calls (%v), want none", n, calls(b))
 	}
 
+	// Another verse is another feed, not the copy of this one's.
+	other := b.Post(t, `{ verse(key: "3:7") { reflections(first: 10, languages: [2]) { totalCount nodes { id } } } }`, nil)
+	if n := servicetest.At(other.Data, "verse", "reflections", "totalCount"); n != servicetest.JSONNumber("0") || calls(b)[fake.RouteFeed] != 1 {
+		t.Errorf("3:7's reflections after 2:255's: %s, after %d feed calls; want its own (none), from its own call", other.Raw, calls(b)[fake.RouteFeed])
+	}
+	b.Fake.ResetStats()
+
 	// A viewer is never served the public copy, nor is theirs shared.
 	b.Fake.SetLiked("6f1c2a9e-4b7d-4c1e-9a51-0d2f3e4a5b61", "7025", true)
 	mine := b.Post(t, panelQuery, nil, aisha)

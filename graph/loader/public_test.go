@@ -77,3 +77,22 @@ func TestAWriteDropsThePublicCopies(t *testing.T) {
 		t.Errorf("a lookup that a write overtook was kept: %q, want a fresh call", got)
 	}
 }
+
+// TestSharedKeysKeepEveryField: two feed queries that differ only in their
+// filter (an unexported field) never share an entry.
+func TestSharedKeysKeepEveryField(t *testing.T) {
+	q := func(verse int) upstream.FeedQuery {
+		f := upstream.FeedFilter{References: []upstream.VerseRange{{ChapterID: 2, From: verse, To: verse}}}
+		fq, err := upstream.NewFeedQuery(f, upstream.FeedTabQDC, upstream.PostSortLatest, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fq.AtPage(1, 20)
+	}
+	if a, b := sharedKey(q(255)), sharedKey(q(256)); a == b {
+		t.Fatalf("the feeds of 2:255 and 2:256 share the key %s", a)
+	}
+	if a, b := sharedKey(q(255)), sharedKey(q(255)); a != b {
+		t.Errorf("one query, two keys: %s, %s", a, b)
+	}
+}

@@ -2,7 +2,7 @@ package loader
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +57,7 @@ func (p PublicOptions[V]) on() bool { return p.Coalesce || p.Cache != nil }
 // is the viewer (a hash of the token, never the token) plus the item's key, so a
 // viewer only ever shares with itself; callers without a token are one viewer,
 // the service's token (see PublicOptions). A key that is not a string (a list's
-// query) is written as its JSON.
+// query) is written with every field (see sharedKey).
 type Shared[K comparable, V any] struct {
 	endpoint string
 	next     Fetch[K, V]
@@ -90,17 +90,16 @@ func Share[K comparable, V any](ep upstream.Endpoint, next Fetch[K, V], opts Sha
 	return &Shared[K, V]{endpoint: ep.Name, next: next, opts: opts, flights: make(map[string]*flight[V])}
 }
 
-// sharedKey is key's part of a shared key: itself for a string, else its JSON
-// (the fields of a comparable struct, quoted: two queries never share one).
+// sharedKey is key's part of a shared key: itself for a string, else every
+// field of it, unexported ones included, as Go syntax (%#v quotes strings):
+// two keys the loader tells apart never share an entry. (JSON would leave out
+// the unexported fields, such as a feed query's encoded filter, and give
+// every verse's feed one key.)
 func sharedKey[K comparable](key K) string {
 	if s, ok := any(key).(string); ok {
 		return s
 	}
-	b, err := json.Marshal(key)
-	if err != nil {
-		panic("loader: a shared key must marshal to JSON: " + err.Error())
-	}
-	return string(b)
+	return fmt.Sprintf("%#v", key)
 }
 
 func viewerPrefix(token upstream.UserToken) string {
