@@ -83,3 +83,16 @@ func BenchmarkRoomPage20ms(b *testing.B) {
 	env := servicetest.New(b, servicetest.Options{Quiet: true, Latency: 20 * time.Millisecond, Config: benchOptions.Config})
 	benchQuery(b, env, roomPage, "Authorization: Bearer demo-aisha")
 }
+
+// BenchmarkVersePanelShared is the load's verse-panel request for 2:255 by a
+// signed-out reader, with the copy of the text loaded and the sharing a
+// deployment runs with: after the first, every request is served from memory
+// (0 upstream calls/op); what it measures is the facade's own cost.
+func BenchmarkVersePanelShared(b *testing.B) {
+	env := servicetest.New(b, withCopy(servicetest.Options{Quiet: true, Config: func(c *service.Config) {
+		benchOptions.Config(c)
+		publicSharing(c)
+	}}))
+	benchQuery(b, env, `{ verse(key: "2:255") { textUthmani translation { text }
+  reflections(first: 10) { nodes { body author { username } references { verses { key } } } } } }`)
+}
