@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -84,6 +85,9 @@ func TestAPostPageCostsNoVerseCallOnceTheCopyIsLoaded(t *testing.T) {
 			t.Errorf("the copy's load called %s %d times, want once", route, before[route])
 		}
 	}
+	if !strings.Contains(loaded.Logs.String(), "the copy of the text is complete") {
+		t.Errorf("the start-up log does not say the copy is complete: %s", loaded.Logs.String())
+	}
 	loaded.Fake.ResetStats()
 	resp := loaded.Post(t, postPage, nil)
 	if len(resp.Errors) > 0 {
@@ -144,9 +148,17 @@ func TestAFailedLoadFallsBackPerRange(t *testing.T) {
 	if c[fake.RouteVersesByRange] != 4 || c[fake.RouteChapters] != 1 || env.Fake.Stats().APICalls != 5 {
 		t.Errorf("calls %v, want 4 by_range (one per run) and 1 chapters", c)
 	}
-	ready := env.Post(t, `{ __typename }`, nil)
-	if ready.Status != 200 {
-		t.Errorf("status %d", ready.Status)
+	// /readyz does not wait for the copy: the fallback serves.
+	r, err := http.Get(env.Base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Errorf("/readyz answers %d with no copy, want 200", r.StatusCode)
+	}
+	if !strings.Contains(env.Logs.String(), "the copy of the text is partial") {
+		t.Errorf("the start-up log does not say the copy is partial: %s", env.Logs.String())
 	}
 }
 
