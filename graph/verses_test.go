@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
@@ -263,5 +264,40 @@ func TestReflectionsCountIsProductionsOnly(t *testing.T) {
 	resp = pre.Post(t, q, nil)
 	if len(resp.Errors) > 0 || servicetest.At(resp.Data, "verse", "reflectionsCount") != nil || calls(pre)[fake.RoutePostsCountByVerse] != 0 {
 		t.Errorf("pre-live: %s after %d count calls, want null, no error, no call", resp.Raw, calls(pre)[fake.RoutePostsCountByVerse])
+	}
+}
+
+// TestARefreshThatFailsKeepsServing: once loaded, a refresh whose reads all
+// fail leaves the copy in place: verse fields still cost no call.
+func TestARefreshThatFailsKeepsServing(t *testing.T) {
+	loads := make(chan string, 64)
+	env := servicetest.New(t, withCopy(servicetest.Options{
+		Config: func(c *service.Config) { c.VerseRefresh = 20 * time.Millisecond },
+		Deps: service.Deps{VerseLoaded: func(result string) {
+			select {
+			case loads <- result:
+			default: // the test has stopped listening; the loads go on until the service closes
+			}
+		}},
+	}))
+	if got := <-loads; got != "ok" {
+		t.Fatalf("the first load: %s", got)
+	}
+	for _, route := range []string{fake.RouteQuranUthmani, fake.RouteQuranTranslation, fake.RouteChapters, fake.RouteTranslationResources} {
+		env.Fake.SetRouteFault(route, fake.Fault{Status: 503})
+	}
+	// Loads that began before the faults may still succeed: wait for a failed one.
+	for <-loads != "failed" {
+	}
+	env.Fake.ResetStats()
+	resp := env.Post(t, `{ verse(key: "2:255") { textUthmani translation { text } chapter { nameSimple } } }`, nil)
+	if len(resp.Errors) > 0 || !strings.HasPrefix(servicetest.At(resp.Data, "verse", "textUthmani").(string), "ٱللَّهُ لَآ إِلَـٰهَ") {
+		t.Fatalf("after a failed refresh: %s", resp.Raw)
+	}
+	if n := calls(env)[fake.RouteVersesByRange]; n != 0 {
+		t.Errorf("after a failed refresh the verse cost %d per-range reads, want none", n)
+	}
+	if !strings.Contains(env.Logs.String(), "serving what the last load brought") {
+		t.Error("the failed refresh is not logged")
 	}
 }

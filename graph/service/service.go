@@ -47,6 +47,9 @@ type Deps struct {
 	// WrapRoom, if set, wraps the room fetch (after sharing): tests count,
 	// hold or break calls with it.
 	WrapRoom func(loader.Fetch[string, *upstream.Room]) loader.Fetch[string, *upstream.Room]
+	// VerseLoaded, for tests, hears the result ("ok" or "failed") of every
+	// load of the copy of the Quran's text, after it is swapped in.
+	VerseLoaded func(result string)
 	// WrapSessions, for tests, wraps the store of sign-ins and sessions
 	// (nil: as is).
 	WrapSessions func(signin.Store) signin.Store

@@ -120,6 +120,9 @@ func newContent(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, me
 		OnLoad: func(result string, c *quran.Copy) {
 			st := c.Status()
 			metrics.VerseCopy(result, st.Verses, st.Chapters, st.Translations, st.Complete)
+			if d.VerseLoaded != nil {
+				d.VerseLoaded(result)
+			}
 		},
 	})
 	return out
