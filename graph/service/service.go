@@ -203,17 +203,7 @@ func newUpstream(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, m
 	var tokens *upstream.ServiceTokens
 	var tokenProvider upstream.TokenProvider
 	if cfg.ClientSecret != "" {
-		tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
-			AuthBaseURL:  cfg.AuthBaseURL,
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			Scopes:       cfg.Scopes,
-			HTTPClient:   &http.Client{Timeout: cfg.TokenTimeout},
-			FetchTimeout: cfg.TokenTimeout,
-			Now:          d.Now,
-			Observer:     metrics,
-			Tracer:       d.Tracer.Tracer("upstream"),
-		})
+		tokens = newServiceTokens(ctx, cfg, d, metrics, cfg.Scopes)
 		tokenProvider = tokens
 		_ = tokens.Ready() // fetch the first token now, not on the first request
 	} else {
@@ -226,6 +216,23 @@ func newUpstream(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, m
 	ucfg.Logger, ucfg.Observer, ucfg.Tracer, ucfg.Sleep = logger, metrics, d.Tracer.Tracer("upstream"), d.Sleep
 	client := upstream.New(ucfg, upstreamHTTPClient(int(ucfg.MaxConcurrent)))
 	return client, tokens
+}
+
+// newServiceTokens is a client-credentials token for scopes, renewed on ctx
+// (the process's). Tokens are per scope set: Quran Reflect's and the Content
+// API's are two of these.
+func newServiceTokens(ctx context.Context, cfg Config, d Deps, metrics *telemetry.Metrics, scopes []string) *upstream.ServiceTokens {
+	return upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
+		AuthBaseURL:  cfg.AuthBaseURL,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret,
+		Scopes:       scopes,
+		HTTPClient:   &http.Client{Timeout: cfg.TokenTimeout},
+		FetchTimeout: cfg.TokenTimeout,
+		Now:          d.Now,
+		Observer:     metrics,
+		Tracer:       d.Tracer.Tracer("upstream"),
+	})
 }
 
 // newRedises are the Redis clients: for persisted queries and caches

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -86,17 +85,7 @@ func newContent(ctx context.Context, cfg Config, d Deps, logger *slog.Logger, me
 	var out content
 	var provider upstream.TokenProvider
 	if cfg.ClientSecret != "" {
-		out.tokens = upstream.NewServiceTokens(ctx, upstream.ServiceTokensConfig{
-			AuthBaseURL:  cfg.AuthBaseURL,
-			ClientID:     cfg.ClientID,
-			ClientSecret: cfg.ClientSecret,
-			Scopes:       cfg.ContentScopes,
-			HTTPClient:   &http.Client{Timeout: cfg.TokenTimeout},
-			FetchTimeout: cfg.TokenTimeout,
-			Now:          d.Now,
-			Observer:     metrics,
-			Tracer:       d.Tracer.Tracer("upstream"),
-		})
+		out.tokens = newServiceTokens(ctx, cfg, d, metrics, cfg.ContentScopes)
 		provider = out.tokens
 	}
 	ccfg := cfg.Upstream
