@@ -28,8 +28,11 @@ const maxPostReferences = 20
 // the viewer likes it), every list of posts, and the profile of the viewer
 // (their postsCount).
 func (r *Resolver) postWrite() writeOf[*upstream.Post] {
-	return writeOf[*upstream.Post]{id: postID, item: r.posts.byID, field: "post",
-		stale: append(r.postLists(), r.posts.liked, r.users.me, r.rooms.listed)}
+	stale := append(r.postLists(), r.posts.liked, r.users.me, r.rooms.listed)
+	if r.verses.counts != nil {
+		stale = append(stale, r.verses.counts) // a post's references count for their verses
+	}
+	return writeOf[*upstream.Post]{id: postID, item: r.posts.byID, field: "post", stale: stale}
 }
 
 // checkBody refuses a post's body the upstream would refuse, with no call.
@@ -79,7 +82,7 @@ func (r *Resolver) createPost(ctx context.Context, in model.CreatePostInput) (*m
 	if np.RoomID != "" {
 		r.rooms.byID.Forget(ctx, np.RoomID) // its postsCount
 	}
-	r.users.byID.Forget(ctx, created.AuthorID)
+	r.forgetAuthor(ctx, created.AuthorID)
 	r.posts.byID.Seed(ctx, created.ID, created)
 	return &model.PostPayload{Post: created}, nil
 }
@@ -120,14 +123,23 @@ func (r *Resolver) forgetAround(ctx context.Context, p *upstream.Post) {
 	if p == nil {
 		r.rooms.byID.ForgetAll(ctx)
 		r.users.byID.ForgetAll(ctx)
+		r.users.byUsername.ForgetAll(ctx)
 		return
 	}
 	if p.RoomID != "" {
 		r.rooms.byID.Forget(ctx, p.RoomID)
 	}
 	if p.AuthorID != "" {
-		r.users.byID.Forget(ctx, p.AuthorID)
+		r.forgetAuthor(ctx, p.AuthorID)
 	}
+}
+
+// forgetAuthor drops the profile of a post's author (postsCount,
+// likesCount): by id, and by username, which a write does not know, so every
+// profile by username.
+func (r *Resolver) forgetAuthor(ctx context.Context, id string) {
+	r.users.byID.Forget(ctx, id)
+	r.users.byUsername.ForgetAll(ctx)
 }
 
 func (r *Resolver) deletePost(ctx context.Context, raw string) (*model.DeletePayload, error) {

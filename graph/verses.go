@@ -78,8 +78,12 @@ func (v *verses) copy() *quran.Copy {
 	return v.store.Copy()
 }
 
-// maxTranslations is the most translations one verse's field asks for.
-const maxTranslations = 20
+// maxTranslations is the most translations one verse's field asks for;
+// maxResourceID the largest id the Content API's ids go to (far past any).
+const (
+	maxTranslations = 20
+	maxResourceID   = 999_999_999
+)
 
 // pageOfVerses is the most verses one Content API read brings.
 var pageOfVerses = upstream.EndpointVersesByRange.MaxLimit
@@ -253,7 +257,7 @@ func (r *Resolver) translation(ctx context.Context, v *model.Verse, resourceID *
 	if resourceID != nil {
 		id = *resourceID
 	}
-	if id < 1 {
+	if id < 1 || id > maxResourceID {
 		return nil, errcode.Inputf("resourceId %d is not a translation's id", id)
 	}
 	out, err := r.translationsOf(ctx, v, []int{id})
@@ -267,8 +271,8 @@ func (r *Resolver) translations(ctx context.Context, v *model.Verse, ids []int) 
 	switch {
 	case len(ids) > maxTranslations:
 		return nil, errcode.Inputf("resourceIds: at most %d translations, not %d", maxTranslations, len(ids))
-	case slices.ContainsFunc(ids, func(id int) bool { return id < 1 }):
-		return nil, errcode.Inputf("resourceIds: a translation's id is a positive number")
+	case slices.ContainsFunc(ids, func(id int) bool { return id < 1 || id > maxResourceID }):
+		return nil, errcode.Inputf("resourceIds: a translation's id is a number from 1 to %d", maxResourceID)
 	}
 	got, err := r.translationsOf(ctx, v, ids)
 	if err != nil {

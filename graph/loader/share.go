@@ -123,18 +123,21 @@ func (s *Shared[K, V]) Forget(ctx context.Context, key K, token upstream.UserTok
 const publicFlight = "public:"
 
 // ForgetPublic drops the copy of key that callers without a token share: a
-// write by anyone makes it stale.
+// write by anyone makes it stale. It starts a new generation, dropping every
+// public copy of the endpoint, rather than deleting the one key: a call under
+// way on another replica, begun before the write, would otherwise put the old
+// state back under the current generation after the DEL, for every replica
+// (the epoch guards this within one process only).
 func (s *Shared[K, V]) ForgetPublic(ctx context.Context, key K) {
 	if !s.opts.Public.on() {
 		return
 	}
-	k := sharedKey(key)
 	s.mu.Lock()
 	s.epoch++
-	delete(s.flights, publicFlight+k)
+	delete(s.flights, publicFlight+sharedKey(key))
 	s.mu.Unlock()
 	if c := s.opts.Public.Cache; c != nil {
-		c.Delete(ctx, k)
+		c.Bump(ctx)
 	}
 }
 

@@ -12,6 +12,7 @@ package quran
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"sync"
@@ -288,8 +289,13 @@ func (s *Store) Load(ctx context.Context) error {
 			}
 		}
 	}
-	if next.verses == 0 && old != nil {
-		next.uthmani, next.verses = old.uthmani, old.verses
+	if old != nil && next.verses < old.verses {
+		// A load that brought less than the copy had (an answer cut short)
+		// keeps the old text of what it lacks: text is never taken away.
+		next.uthmani, next.verses = merge(next.uthmani, old.uthmani)
+		if firstErr == nil {
+			firstErr = errShrunk
+		}
 	}
 	if next.uthmani == nil {
 		next.uthmani = make([]string, upstream.Verses)
@@ -307,9 +313,14 @@ func (s *Store) Load(ctx context.Context) error {
 	}
 	for _, id := range s.cfg.Translations {
 		t := newTranslation(id, trans[id], next.resources)
-		if t == nil || t.verses == 0 {
-			if prev, ok := old.Translation(id); ok {
+		if prev, ok := old.Translation(id); ok && (t == nil || t.verses < prev.verses) {
+			if t == nil {
 				t = prev
+			} else {
+				t.text, t.verses = merge(t.text, prev.text)
+				if firstErr == nil {
+					firstErr = errShrunk
+				}
 			}
 		}
 		if t != nil && t.verses > 0 {
@@ -333,6 +344,28 @@ func (s *Store) Load(ctx context.Context) error {
 		}
 	}
 	return firstErr
+}
+
+// errShrunk is a load that brought fewer verses than the copy had.
+var errShrunk = errors.New("quran: the load brought fewer verses than the copy holds; the missing ones keep their old text")
+
+// merge is next (nil for none) with the verses it lacks taken from old, and
+// how many it then holds.
+func merge(next, old []string) ([]string, int) {
+	out := make([]string, upstream.Verses)
+	n := 0
+	for i := range out {
+		switch {
+		case next != nil && next[i] != "":
+			out[i] = next[i]
+		case old != nil:
+			out[i] = old[i]
+		}
+		if out[i] != "" {
+			n++
+		}
+	}
+	return out, n
 }
 
 // orderChapters keeps the chapters by id, 1 first, dropping any whose id is

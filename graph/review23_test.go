@@ -20,12 +20,12 @@ func sharedProd(c *service.Config) {
 	c.Env = "production"
 }
 
-// TestRev23CreatePostDropsThePublicReflectionsCount: "a write through the
+// TestCreatePostDropsThePublicReflectionsCount: "a write through the
 // service, by anyone, drops the public copies it makes stale". A new post on
 // 2:255 changes Verse.reflectionsCount (count-by-verse), but createPost forgets
 // only the post lists, rooms and the author by id: a signed-out reader keeps
 // the old count for PUBLIC_SHARE_TTL while a signed-in one sees the new one.
-func TestRev23CreatePostDropsThePublicReflectionsCount(t *testing.T) {
+func TestCreatePostDropsThePublicReflectionsCount(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{Config: sharedProd})
 	q := `{ verse(key: "2:255") { reflectionsCount } }`
 	before := env.Post(t, q, nil)
@@ -47,10 +47,10 @@ func TestRev23CreatePostDropsThePublicReflectionsCount(t *testing.T) {
 	}
 }
 
-// TestRev23CreatePostDropsThePublicProfileByUsername: createPost forgets the
+// TestCreatePostDropsThePublicProfileByUsername: createPost forgets the
 // author by id (postsCount) but not by username: user(username:) keeps the
 // old postsCount for signed-out readers, while user(id:) shows the new one.
-func TestRev23CreatePostDropsThePublicProfileByUsername(t *testing.T) {
+func TestCreatePostDropsThePublicProfileByUsername(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{Config: publicSharing})
 	q := `{ byName: user(username: "bilal") { postsCount } byId: user(id: "0b9e8d7c-6a5f-4e3d-8c2b-1a0f9e8d7c62") { postsCount } }`
 	before := env.Post(t, q, nil)
@@ -71,11 +71,11 @@ func TestRev23CreatePostDropsThePublicProfileByUsername(t *testing.T) {
 	}
 }
 
-// TestRev23PublicCopyOfAnotherSpellingOfAnID: a write forgets its item's
+// TestPublicCopyOfAnotherSpellingOfAnID: a write forgets its item's
 // public copy under the id the write names (ForgetPublic of one key, a DEL);
 // a signed-out reader who looked the same post up under another spelling that
 // the upstream accepts keeps the old copy.
-func TestRev23PublicCopyOfAnotherSpellingOfAnID(t *testing.T) {
+func TestPublicCopyOfAnotherSpellingOfAnID(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{Config: publicSharing})
 	for _, spelling := range []string{"07001", " 7001", "7001 "} {
 		resp := env.Post(t, `{ post(id: "`+spelling+`") { id likesCount } }`, nil)
@@ -96,11 +96,11 @@ func TestRev23PublicCopyOfAnotherSpellingOfAnID(t *testing.T) {
 	}
 }
 
-// TestRev23NoTokenInTheLogs: a failing copy load, a failing by_range read
+// TestNoTokenInTheLogs: a failing copy load, a failing by_range read
 // and a signed-in viewer's verse panel through them, at debug level: the logs
 // name no token (the service's client-credentials tokens are "fake-cc-…", the
 // viewers' "demo-…") and no client secret; every error has extensions.code.
-func TestRev23NoTokenInTheLogs(t *testing.T) {
+func TestNoTokenInTheLogs(t *testing.T) {
 	env := servicetest.New(t, withCopy(servicetest.Options{Before: func(f *fake.Server) {
 		f.SetRouteFault(fake.RouteQuranUthmani, fake.Fault{Status: 401, Body: `{"message":"token expired"}`})
 		f.SetRouteFault(fake.RouteChapters, fake.Fault{Status: 500})
@@ -123,11 +123,11 @@ func TestRev23NoTokenInTheLogs(t *testing.T) {
 	}
 }
 
-// TestRev23ALargeTranslationIDIsBadInput: translation(resourceId:) takes any
+// TestALargeTranslationIDIsBadInput: translation(resourceId:) takes any
 // positive Int, but an id of ten digits (over 999999999, which the query
 // builder refuses) ends as INTERNAL_SERVER_ERROR, not BAD_USER_INPUT; the
 // same for translations(resourceIds:).
-func TestRev23ALargeTranslationIDIsBadInput(t *testing.T) {
+func TestALargeTranslationIDIsBadInput(t *testing.T) {
 	env := servicetest.New(t, servicetest.Options{})
 	for _, q := range []string{
 		`{ verse(key: "2:255") { translation(resourceId: 2147483647) { text } } }`,
@@ -140,14 +140,14 @@ func TestRev23ALargeTranslationIDIsBadInput(t *testing.T) {
 	}
 }
 
-// TestRev23ColdAndWarmReplicasAnswerAlike: with no copy of the text (every
+// TestColdAndWarmReplicasAnswerAlike: with no copy of the text (every
 // verse and chapter field from the Content API, shared in Redis), a
 // signed-out query over every shared kind (verses by range, chapters, feed,
 // post, comments, user by id and username, followers, room and its posts and
 // members) answers the same from the replica that fetched it and from one
 // that read it back from Redis (JSON round trip: times, pointers, nil
 // slices), at no upstream call.
-func TestRev23ColdAndWarmReplicasAnswerAlike(t *testing.T) {
+func TestColdAndWarmReplicasAnswerAlike(t *testing.T) {
 	envs := servicetest.Replicas(t, 2, servicetest.StartRedis(t), servicetest.Options{Config: publicSharing})
 	q := `{
   chapters { id nameSimple nameArabic translatedName versesCount revelationPlace }
