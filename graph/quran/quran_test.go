@@ -164,3 +164,26 @@ func (p *partial) Uthmani(ctx context.Context) ([]upstream.VerseText, error) {
 	all, err := p.source.Uthmani(ctx)
 	return all[:293], err
 }
+
+// TestALoadThatShrinksKeepsTheRest: a load that brings fewer verses than the
+// copy holds (an answer cut short) keeps the old text of the others, and says
+// it failed.
+func TestALoadThatShrinksKeepsTheRest(t *testing.T) {
+	src := &source{text: "v1"}
+	s := NewStore(src, Config{Translations: []int{131}, Refresh: time.Hour})
+	if err := s.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	short := &partial{source: source{text: "v2"}}
+	s.src = short
+	if err := s.Load(t.Context()); !errors.Is(err, errShrunk) {
+		t.Errorf("a load that shrank the copy: %v, want errShrunk", err)
+	}
+	c := s.Copy()
+	if got, _ := c.Uthmani(upstream.VerseKey{Chapter: 1, Verse: 1}); got != "v2 1:1" {
+		t.Errorf("1:1 is %q, want the new text", got)
+	}
+	if got, _ := c.Uthmani(upstream.VerseKey{Chapter: 114, Verse: 6}); got != "v1 114:6" || !c.Complete() {
+		t.Errorf("114:6 is %q (complete %v), want the old text kept", got, c.Complete())
+	}
+}
