@@ -125,12 +125,11 @@ func TestAPostPageCostsNoVerseCallOnceTheCopyIsLoaded(t *testing.T) {
 // deduped within the operation, and the service is ready all along.
 func TestAFailedLoadFallsBackPerRange(t *testing.T) {
 	env := servicetest.New(t, withCopy(servicetest.Options{Before: func(f *fake.Server) {
+		// The chapters load (and are read from memory): the text and the
+		// translations do not.
 		for _, route := range []string{fake.RouteQuranUthmani, fake.RouteQuranTranslation, fake.RouteTranslationResources} {
 			f.SetRouteFault(route, fake.Fault{Status: 503})
 		}
-		// The chapters fail for the load's attempts (the first and two
-		// retries), then answer the fallback.
-		f.SetRouteFault(fake.RouteChapters, fake.Fault{Status: 503, Times: 3})
 	}}))
 	if !strings.Contains(env.Logs.String(), "loading the Uthmani text failed") {
 		t.Errorf("the failed load is not logged: %s", env.Logs.String())
@@ -144,10 +143,10 @@ func TestAFailedLoadFallsBackPerRange(t *testing.T) {
 	if got := servicetest.At(resp.Data, "a", "chapter", "nameSimple"); got != "Al-Baqarah" {
 		t.Errorf("chapter %v", got)
 	}
-	// 2:255 once for both aliases; 112:1-2, 112:4 and 1:1 as three runs; the chapter list once.
+	// 2:255 once for both aliases; 112:1-2, 112:4 and 1:1 as three runs.
 	c := calls(env)
-	if c[fake.RouteVersesByRange] != 4 || c[fake.RouteChapters] != 1 || env.Fake.Stats().APICalls != 5 {
-		t.Errorf("calls %v, want 4 by_range (one per run) and 1 chapters", c)
+	if c[fake.RouteVersesByRange] != 4 || env.Fake.Stats().APICalls != 4 {
+		t.Errorf("calls %v, want 4 by_range (one per run)", c)
 	}
 	// /readyz does not wait for the copy: the fallback serves.
 	r, err := http.Get(env.Base + "/readyz")
@@ -160,6 +159,19 @@ func TestAFailedLoadFallsBackPerRange(t *testing.T) {
 	}
 	if !strings.Contains(env.Logs.String(), "the copy of the text is partial") {
 		t.Errorf("the start-up log does not say the copy is partial: %s", env.Logs.String())
+	}
+}
+
+// TestChaptersWithoutTheCopy: with no copy, every chapter field of an
+// operation is served by one read of the chapter list.
+func TestChaptersWithoutTheCopy(t *testing.T) {
+	env := servicetest.New(t, servicetest.Options{})
+	resp := env.Post(t, `{ chapter(id: 2) { nameSimple versesCount } chapters { id } verse(key: "112:1") { chapter { nameArabic } } }`, nil)
+	if len(resp.Errors) > 0 || servicetest.At(resp.Data, "chapter", "nameSimple") != "Al-Baqarah" || servicetest.At(resp.Data, "verse", "chapter", "nameArabic") != "الإخلاص" {
+		t.Fatal(resp.Raw)
+	}
+	if c := calls(env); c[fake.RouteChapters] != 1 {
+		t.Errorf("calls %v, want the chapter list once", c)
 	}
 }
 
