@@ -259,6 +259,10 @@ func (t Transport) rejected(ctx context.Context, errs gqlerror.List) {
 	}
 }
 
+// drainOversized is how much of an oversized body is read before answering
+// 413: as much as net/http itself drains after a handler.
+const drainOversized = 256 << 10
+
 func (t Transport) readPOST(w http.ResponseWriter, r *http.Request, params *graphql.RawParams) (int, *gqlerror.Error) {
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
@@ -268,6 +272,10 @@ func (t Transport) readPOST(w http.ResponseWriter, r *http.Request, params *grap
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			// Read on a little (bounded, within the body's deadline) so that a
+			// client still sending gets the 413 rather than a reset: the
+			// connection closes after it, and closing on unread data resets it.
+			_, _ = io.CopyN(io.Discard, r.Body, drainOversized)
 			return http.StatusRequestEntityTooLarge, errcode.New(errcode.RequestTooLarge, "the request body is larger than this server accepts")
 		}
 		var slow *BodyTimeoutError
