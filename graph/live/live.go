@@ -445,15 +445,26 @@ func (s *Subscription[T]) Close() {
 	s.hub.end(s, nil)
 }
 
-// NewIDs is a Diff for lists that grow: the items whose ids are in cur but not
-// in prev, oldest first, which is the order they were added in.
+// NewIDs is a Diff for lists that grow at the top (cur.IDs newest first, a
+// window of the latest): the items above the newest id cur shares with prev
+// and not in prev, oldest first, which is the order they were added in. Below
+// that id nothing is new: a post deleted from the window lets an older one
+// slide in at the bottom, which is not an addition. With no id in common
+// (more new items than the window holds), every item of cur is new.
 func NewIDs[T any](prev, cur Snapshot[T]) []T {
 	known := make(map[string]struct{}, len(prev.IDs))
 	for _, id := range prev.IDs {
 		known[id] = struct{}{}
 	}
+	top := len(cur.IDs)
+	for i, id := range cur.IDs {
+		if _, ok := known[id]; ok {
+			top = i
+			break
+		}
+	}
 	var out []T
-	for i := len(cur.IDs) - 1; i >= 0; i-- {
+	for i := top - 1; i >= 0; i-- {
 		id := cur.IDs[i]
 		if _, ok := known[id]; ok {
 			continue

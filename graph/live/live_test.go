@@ -676,13 +676,16 @@ func TestNewIDs(t *testing.T) {
 		prev, cur Snapshot[string]
 		want      []string
 	}{
-		"nothing new":        {snap("2", "b", "1", "a"), snap("2", "b", "1", "a"), nil},
-		"new, oldest first":  {snap("1", "a"), snap("3", "c", "2", "b", "1", "a"), []string{"b", "c"}},
-		"old one gone":       {snap("2", "b", "1", "a"), snap("3", "c", "2", "b"), []string{"c"}},
-		"changed value":      {snap("1", "a"), snap("1", "A"), nil},
-		"from empty":         {snap(), snap("1", "a"), []string{"a"}},
-		"id without an item": {snap(), Snapshot[string]{IDs: []string{"2", "1"}, Items: map[string]string{"1": "a"}}, []string{"a"}},
-		"id listed twice":    {snap(), Snapshot[string]{IDs: []string{"1", "1"}, Items: map[string]string{"1": "a"}}, []string{"a"}},
+		"nothing new":                       {snap("2", "b", "1", "a"), snap("2", "b", "1", "a"), nil},
+		"new, oldest first":                 {snap("1", "a"), snap("3", "c", "2", "b", "1", "a"), []string{"b", "c"}},
+		"old one gone":                      {snap("2", "b", "1", "a"), snap("3", "c", "2", "b"), []string{"c"}},
+		"changed value":                     {snap("1", "a"), snap("1", "A"), nil},
+		"from empty":                        {snap(), snap("1", "a"), []string{"a"}},
+		"id without an item":                {snap(), Snapshot[string]{IDs: []string{"2", "1"}, Items: map[string]string{"1": "a"}}, []string{"a"}},
+		"id listed twice":                   {snap(), Snapshot[string]{IDs: []string{"1", "1"}, Items: map[string]string{"1": "a"}}, []string{"a"}},
+		"a deletion slides an older one in": {snap("3", "c", "2", "b", "1", "a"), snap("3", "c", "1", "a", "0", "z"), nil},
+		"new above, slid in below":          {snap("3", "c", "2", "b"), snap("4", "d", "3", "c", "1", "a"), []string{"d"}},
+		"more new than the window":          {snap("2", "b", "1", "a"), snap("9", "i", "8", "h"), []string{"h", "i"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if got := NewIDs(tc.prev, tc.cur); !slices.Equal(got, tc.want) {
