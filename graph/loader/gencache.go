@@ -26,8 +26,6 @@ type GenCache[V any] interface {
 	// the fetch: an item fetched while a write started a new generation is
 	// stale as soon as it is kept.
 	Set(ctx context.Context, key string, v V, gen uint64)
-	// Delete drops key's item.
-	Delete(ctx context.Context, key string)
 	// Bump starts a new generation: every item kept so far is stale.
 	Bump(ctx context.Context)
 }
@@ -70,9 +68,6 @@ func (m *MemoryGenCache[V]) Set(_ context.Context, key string, v V, gen uint64) 
 		m.lru.Add(key, genEntry[V]{Gen: gen, V: v})
 	}
 }
-
-// Delete implements GenCache.
-func (m *MemoryGenCache[V]) Delete(_ context.Context, key string) { m.lru.Remove(key) }
 
 // Bump implements GenCache. The stale entries stay until the LRU or their TTL
 // drops them: walking them would cost a write time the entries cost nothing.
@@ -144,13 +139,6 @@ func (r *RedisGenCache[V]) Set(ctx context.Context, key string, v V, gen uint64)
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	_ = r.client.Set(ctx, r.prefix+key, b, r.ttl).Err()
-}
-
-// Delete implements GenCache.
-func (r *RedisGenCache[V]) Delete(ctx context.Context, key string) {
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	_ = r.client.Del(ctx, r.prefix+key).Err()
 }
 
 // Bump implements GenCache. A Bump that fails leaves the items to their TTL.

@@ -230,7 +230,7 @@ func (k *Kind[K, V]) Forget(ctx context.Context, key K) {
 		for _, t := range inst.op.tokens() {
 			k.shared.Forget(ctx, key, t)
 		}
-		k.shared.ForgetPublic(ctx, key) // a write by anyone: what every signed-out caller sees
+		k.shared.ForgetPublic(ctx) // a write by anyone: what every signed-out caller sees
 	}
 }
 
@@ -246,7 +246,7 @@ func (k *Kind[K, V]) ForgetAll(ctx context.Context) {
 		for _, t := range inst.op.tokens() {
 			k.shared.ForgetViewer(ctx, t)
 		}
-		k.shared.ForgetPublicAll(ctx)
+		k.shared.ForgetPublic(ctx)
 	}
 }
 

@@ -32,9 +32,8 @@ func TestPublicSharingIsForCallersWithoutATokenOnly(t *testing.T) {
 	}
 }
 
-// TestAWriteDropsThePublicCopies: ForgetPublic drops one key's public copy;
-// ForgetPublicAll every one (a new generation), including one being fetched
-// while it happened.
+// TestAWriteDropsThePublicCopies: ForgetPublic drops every public copy (a
+// new generation), including one being fetched while it happened.
 func TestAWriteDropsThePublicCopies(t *testing.T) {
 	rec := &shareRecorder{}
 	var during func()
@@ -59,17 +58,17 @@ func TestAWriteDropsThePublicCopies(t *testing.T) {
 	if a, b := get("7"), get("7"); a != "7 #1" || b != a {
 		t.Fatalf("first lookups %q, %q; want the second served from the copy", a, b)
 	}
-	s.ForgetPublic(t.Context(), "7")
+	s.ForgetPublic(t.Context())
 	if got := get("7"); got != "7 #2" {
 		t.Fatalf("after ForgetPublic: %q, want a fresh call", got)
 	}
 	get("8")
-	s.ForgetPublicAll(t.Context())
+	s.ForgetPublic(t.Context())
 	if got := get("8"); got != "8 #4" {
-		t.Fatalf("after ForgetPublicAll: %q, want a fresh call", got)
+		t.Fatalf("after a second ForgetPublic: %q, want a fresh call", got)
 	}
 	// A write while a lookup is under way: what it brings is not kept.
-	during = func() { during = nil; s.ForgetPublicAll(t.Context()) }
+	during = func() { during = nil; s.ForgetPublic(t.Context()) }
 	if got := get("9"); got != "9 #5" {
 		t.Fatalf("got %q", got)
 	}

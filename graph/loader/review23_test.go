@@ -47,7 +47,7 @@ func TestAForgetOnOneReplicaOutrunsNoCallOnAnother(t *testing.T) {
 	mu.Lock()
 	state = "after" // the write, made through A
 	mu.Unlock()
-	a.ForgetPublic(context.Background(), "7")
+	a.ForgetPublic(context.Background())
 	close(answer)
 	if v := <-done; v != "before" {
 		t.Fatalf("B's call answered %q", v)

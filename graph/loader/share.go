@@ -122,28 +122,13 @@ func (s *Shared[K, V]) Forget(ctx context.Context, key K, token upstream.UserTok
 // publicFlight prefixes the calls shared by callers without a token.
 const publicFlight = "public:"
 
-// ForgetPublic drops the copy of key that callers without a token share: a
-// write by anyone makes it stale. It starts a new generation, dropping every
-// public copy of the endpoint, rather than deleting the one key: a call under
-// way on another replica, begun before the write, would otherwise put the old
-// state back under the current generation after the DEL, for every replica
+// ForgetPublic drops every copy callers without a token share, on every
+// replica, by starting a new generation: a write by anyone makes them stale.
+// A write forgets whole endpoints, not one key, for a key's DEL would lose to
+// a call under way on another replica, begun before the write, which would
+// then put the old state back under the current generation for every replica
 // (the epoch guards this within one process only).
-func (s *Shared[K, V]) ForgetPublic(ctx context.Context, key K) {
-	if !s.opts.Public.on() {
-		return
-	}
-	s.mu.Lock()
-	s.epoch++
-	delete(s.flights, publicFlight+sharedKey(key))
-	s.mu.Unlock()
-	if c := s.opts.Public.Cache; c != nil {
-		c.Bump(ctx)
-	}
-}
-
-// ForgetPublicAll drops every copy callers without a token share, on every
-// replica: a new generation.
-func (s *Shared[K, V]) ForgetPublicAll(ctx context.Context) {
+func (s *Shared[K, V]) ForgetPublic(ctx context.Context) {
 	if !s.opts.Public.on() {
 		return
 	}

@@ -180,9 +180,6 @@ func (s *Store) Loaded() <-chan struct{} { return s.loaded }
 // anything.
 func (s *Store) Copy() *Copy { return s.cur.Load() }
 
-// Translations are the translations the store preloads, ascending.
-func (s *Store) Translations() []int { return s.cfg.Translations }
-
 // Retry waits after a failed load: from retryFirst, doubling, to retryMost
 // (or the refresh interval, if shorter). A failed first load must not wait a
 // day; a Content API that is down must not be asked in a tight loop either.
