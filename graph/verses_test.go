@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/quranfoundation/reflect-graphql/graph/service"
 	"github.com/quranfoundation/reflect-graphql/graph/service/servicetest"
 	"github.com/quranfoundation/reflect-graphql/upstream/fake"
@@ -311,5 +313,47 @@ func TestARefreshThatFailsKeepsServing(t *testing.T) {
 	}
 	if !strings.Contains(env.Logs.String(), "serving what the last load brought") {
 		t.Error("the failed refresh is not logged")
+	}
+}
+
+// TestTheMetricsSayWhenTheCopyIsComplete: verse_copy_complete is 1 and
+// verse_copy_verses counts every verse once the copy is loaded; a failed load
+// is counted.
+func TestTheMetricsSayWhenTheCopyIsComplete(t *testing.T) {
+	metric := func(reg *prometheus.Registry, name string, label ...string) float64 {
+		t.Helper()
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				if len(label) == 0 || (len(m.GetLabel()) == 1 && m.GetLabel()[0].GetValue() == label[0]) {
+					if m.GetGauge() != nil {
+						return m.GetGauge().GetValue()
+					}
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		return -1
+	}
+	full := prometheus.NewRegistry()
+	servicetest.New(t, withCopy(servicetest.Options{Deps: service.Deps{Registry: full}}))
+	if got := metric(full, "verse_copy_complete"); got != 1 {
+		t.Errorf("verse_copy_complete = %v, want 1", got)
+	}
+	if got := metric(full, "verse_copy_verses", "uthmani"); got != 6236 {
+		t.Errorf("verse_copy_verses{part=uthmani} = %v, want 6236", got)
+	}
+	failing := prometheus.NewRegistry()
+	servicetest.New(t, withCopy(servicetest.Options{Deps: service.Deps{Registry: failing}, Before: func(f *fake.Server) {
+		f.SetRouteFault(fake.RouteQuranUthmani, fake.Fault{Status: 503})
+	}}))
+	if got, failed := metric(failing, "verse_copy_complete"), metric(failing, "verse_copy_loads_total", "failed"); got != 0 || failed != 1 {
+		t.Errorf("after a failed load: complete %v, failed loads %v; want 0 and 1", got, failed)
 	}
 }
