@@ -31,19 +31,25 @@ func serveProxy(upstream string) error {
 	target := upstream + "/quran-reflect/v1/rooms/1"
 	return serveOnLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
-		req.Header.Set("x-auth-token", strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
-		req.Header.Set("x-client-id", fake.DemoClientID)
-		resp, err := client.Do(req)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		forward(w, r, client, target, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 	}))
+}
+
+// forward is a one-hop proxy's whole work: one GET of target from the fake
+// with token, its answer copied back as it came.
+func forward(w http.ResponseWriter, r *http.Request, client *http.Client, target, token string) {
+	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
+	req.Header.Set("x-auth-token", token)
+	req.Header.Set("x-client-id", fake.DemoClientID)
+	resp, err := client.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
 
 // upstreamClient is the baselines' client to the fake, pooled as the
