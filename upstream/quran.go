@@ -85,8 +85,8 @@ func VerseAt(index int) (VerseKey, bool) {
 // part is wrong, for a person.
 func ParseVerseKey(s string) (VerseKey, error) {
 	ch, v, ok := strings.Cut(s, ":")
-	c, cerr := smallNumber(ch)
-	n, verr := smallNumber(v)
+	c, cerr := digits(ch, 4)
+	n, verr := digits(v, 4)
 	switch {
 	case !ok || cerr != nil || verr != nil:
 		return VerseKey{}, fmt.Errorf("%q is not a verse key such as \"2:255\" (chapter:verse)", clip(s))
@@ -98,14 +98,14 @@ func ParseVerseKey(s string) (VerseKey, error) {
 	return VerseKey{Chapter: c, Verse: n}, nil
 }
 
-// smallNumber reads 1 to 4 decimal digits: no sign, no space, nothing that
+// digits reads 1 to most decimal digits: no sign, no space, nothing that
 // could overflow.
-func smallNumber(s string) (int, error) {
-	if s == "" || len(s) > 4 {
+func digits(s string, most int) (int, error) {
+	if s == "" || len(s) > most {
 		return 0, strconv.ErrSyntax
 	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return 0, strconv.ErrSyntax
 		}
 	}
