@@ -189,3 +189,38 @@ func TestAFrozenClusterNodeIsLeftAloneByItself(t *testing.T) {
 		t.Errorf("/readyz with a cluster node frozen = %d, want 503", resp.StatusCode)
 	}
 }
+
+// TestAFrozenRedisIsAMissForThePublicCache: with the Redis of the signed-out
+// copies frozen, a lookup is a miss within the cache's timeout (not a hung
+// request) and a write's new generation gives up the same way; once it thaws,
+// the cache serves again.
+func TestAFrozenRedisIsAMissForThePublicCache(t *testing.T) {
+	r := servicetest.StartRedisServer(t)
+	c, err := service.NewRedis(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	cache := loader.NewRedisGenCache[string](c, "test:public:", time.Minute, 100*time.Millisecond, nil)
+	ctx := context.Background()
+	_, gen, _ := cache.Get(ctx, "feed:1")
+	cache.Set(ctx, "feed:1", "page 1", gen)
+	if v, _, ok := cache.Get(ctx, "feed:1"); !ok || v != "page 1" {
+		t.Fatal("the cache did not keep a page")
+	}
+	if err := r.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := cache.Get(ctx, "feed:1"); ok {
+		t.Error("a frozen Redis answered")
+	}
+	cache.Bump(ctx) // gives up after its timeout (Redis may still apply it when it wakes)
+	if err := r.Thaw(); err != nil {
+		t.Fatal(err)
+	}
+	_, gen, _ = cache.Get(ctx, "feed:1")
+	cache.Set(ctx, "feed:1", "page 2", gen)
+	if v, _, ok := cache.Get(ctx, "feed:1"); !ok || v != "page 2" {
+		t.Errorf("after the thaw the cache does not serve: %q, %v", v, ok)
+	}
+}
